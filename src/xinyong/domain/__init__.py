@@ -1,0 +1,1 @@
+"""Pure types and algorithms; no IO, no imports from the rest of xinyong."""

@@ -1,0 +1,99 @@
+"""The one exception tree of xinyong. Each class carries the HTTP status the API maps it to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class XinyongError(Exception):
+    """Base of every error xinyong raises on purpose."""
+
+    status = 500
+
+    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[str] = list(details or [])
+
+    def __str__(self) -> str:
+        return "\n".join([self.message, *self.details])
+
+
+class SettingsError(XinyongError):
+    """Settings or keys are missing or unusable."""
+
+
+class IdentifierError(XinyongError):
+    """An identifier fails its scheme: `reason` says exactly what is wrong."""
+
+    status = 422
+
+    def __init__(self, scheme: str, value: str, reason: str) -> None:
+        super().__init__(f"{scheme} {value!r}: {reason}")
+        self.scheme, self.value, self.reason = scheme, value, reason
+
+
+@dataclass
+class PolicyProblem:
+    """One problem in a policy pack, located as `file:line:col key.path: message`."""
+
+    source: Path
+    line: int | None
+    col: int | None
+    key_path: str
+    message: str
+    excerpt: str = ""
+    hints: list[str] = field(default_factory=list)
+
+    def header(self) -> str:
+        where = str(self.source)
+        if self.line is not None:
+            where += f":{self.line}" + (f":{self.col}" if self.col is not None else "")
+        key = f" {self.key_path}:" if self.key_path else ""
+        return f"{where}{key} {self.message}"
+
+    def __str__(self) -> str:
+        return "\n".join([self.header(), *self.hints, *([self.excerpt] if self.excerpt else [])])
+
+
+class PolicyError(XinyongError):
+    """A policy pack is invalid; `problems` lists every problem found, not just the first."""
+
+    status = 422
+
+    def __init__(self, problems: list[PolicyProblem]) -> None:
+        n = len(problems)
+        super().__init__(f"policy pack has {n} problem{'s' if n != 1 else ''}")
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n\n".join(str(p) for p in self.problems)
+
+
+class CompileError(XinyongError):
+    """A policy cannot be compiled to a relational plan."""
+
+
+class EngineError(XinyongError):
+    """An engine failed to run a compiled plan."""
+
+
+class IngestError(XinyongError):
+    """A whole input file is unusable (unreadable, wrong columns); row problems go to rejects."""
+
+    status = 422
+
+
+class LedgerError(XinyongError):
+    """The ledger refused a write (append-only violation) or cannot be opened safely."""
+
+    status = 409
+
+
+class TamperDetected(LedgerError):
+    """`verify` found entries or checkpoints that do not match; `details` names each."""
+
+
+class NotFound(XinyongError):
+    status = 404

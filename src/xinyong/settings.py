@@ -1,0 +1,69 @@
+"""Settings: one object, read from `xinyong.toml` in a workspace and `XINYONG_*` variables, passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SETTINGS_FILE = "xinyong.toml"
+
+
+class Settings(BaseSettings):
+    """Where a workspace keeps its ledger, checkpoints, keys and pack.
+
+    Relative paths are resolved against `workspace`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="XINYONG_", extra="forbid")
+
+    workspace: Path = Field(Path("."), description="Folder of the workspace.")
+    database: Path = Field(Path("ledger.duckdb"), description="The embedded DuckDB ledger file.")
+    checkpoint_dir: Path = Field(
+        Path("checkpoints"),
+        description="Signed checkpoints, kept outside the database so truncation is detectable.",
+    )
+    signing_key_file: Path = Field(
+        Path("keys/ledger-signing.key"), description="Ed25519 private key that signs checkpoints."
+    )
+    pseudonym_key_file: Path = Field(
+        Path("keys/pseudonym.key"),
+        description="Secret key of the keyed hash that pseudonymises identifiers of individuals.",
+    )
+    pack: Path = Field(Path("pack"), description="The policy pack folder in force.")
+    ledger_origin: str = Field(
+        "xinyong.local/ledger", description="Origin line of signed checkpoints (names this log)."
+    )
+    ingest_batch_rows: int = Field(
+        250_000, gt=0, description="Rows committed per ledger batch (and per checkpoint) on ingest."
+    )
+
+    def path(self, p: Path) -> Path:
+        """A settings path resolved against the workspace folder."""
+        return p if p.is_absolute() else self.workspace / p
+
+    @classmethod
+    def for_workspace(cls, workspace: Path, **overrides: object) -> Settings:
+        """Settings of the workspace at `workspace`: its `xinyong.toml`, then env, then overrides."""
+        toml = workspace / SETTINGS_FILE
+
+        class _WorkspaceSettings(cls):  # type: ignore[valid-type,misc]
+            @classmethod
+            def settings_customise_sources(
+                cls,
+                settings_cls: type[BaseSettings],
+                init_settings: PydanticBaseSettingsSource,
+                env_settings: PydanticBaseSettingsSource,
+                dotenv_settings: PydanticBaseSettingsSource,
+                file_secret_settings: PydanticBaseSettingsSource,
+            ) -> tuple[PydanticBaseSettingsSource, ...]:
+                return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml))
+
+        loaded = _WorkspaceSettings(**{"workspace": workspace, **overrides})
+        return cls.model_validate(loaded.model_dump())
