@@ -1,0 +1,193 @@
+"""Ingest a records file: stage, validate, resolve, write rejects, append in atomic batches.
+
+The pipeline (see README.md beside this file):
+
+1. `read.stage` loads the file into an in-memory DuckDB as text, each row with its line.
+2. `validate.build_checked` lists every problem of every row, vectorised.
+3. `resolve.resolve` sorts valid rows into accepted, duplicates (of the file or of the ledger) and
+   conflicts, and resolves what corrections and other acts refer to.
+4. The rejects file is written (atomically) before anything is appended, so a crash never leaves a
+   half-written one, and a re-run writes the same one.
+5. Accepted rows are appended in batches of `batch_rows`, each batch all in or all out with its
+   own signed checkpoint. A crash between batches leaves a consistent ledger; re-running the same
+   file skips what was committed (idempotency key) and appends the rest in the same order.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+from xinyong.ingest.read import INPUT_COLUMNS, InputFormat, stage
+from xinyong.ingest.resolve import resolve
+from xinyong.ingest.sqlbuild import col, lit, sql
+from xinyong.ingest.validate import build_checked
+
+if TYPE_CHECKING:
+    from xinyong.domain.catalogue import Catalogue
+    from xinyong.domain.identifiers import SchemeRegistry
+    from xinyong.storage.base import LedgerStore
+
+log = structlog.get_logger(__name__)
+
+APPEND_COLUMNS = (
+    "entry_kind",
+    "refers_to",
+    "provider",
+    "record_type",
+    "subject_scheme",
+    "subject_key",
+    "subject_kind",
+    "subject_birth_date",
+    "decision_date",
+    "document_ref",
+    "attributes",
+)
+
+Progress = Callable[[str, int, int], None]
+"""Called as (phase, done, total) while ingesting; phases: read, validate, append."""
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    path: Path
+    format: InputFormat
+    rows: int
+    accepted: int
+    duplicates: int
+    already_in_ledger: int
+    rejected: int
+    rejects_path: Path | None
+    batches: int
+    ledger_size: int
+    root: str
+    seconds: float
+
+
+def default_rejects_path(path: Path) -> Path:
+    return path.with_name(path.name + ".rejects.csv")
+
+
+def ingest_file(
+    path: Path,
+    *,
+    store: LedgerStore,
+    catalogue: Catalogue,
+    schemes: SchemeRegistry,
+    pseudonym_key: bytes,
+    batch_rows: int,
+    rejects_path: Path | None = None,
+    fmt: InputFormat | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Validate `path` and append its accepted rows to `store`; see the module docstring."""
+    import duckdb
+
+    started = time.perf_counter()
+    fmt = fmt or InputFormat.of(path)
+    rejects_path = rejects_path or default_rejects_path(path)
+    report = progress or (lambda phase, done, total: None)
+    con = duckdb.connect()
+    try:
+        report("read", 0, 1)
+        staged = stage(con, path, fmt)
+        report("read", 1, 1)
+        report("validate", 0, 1)
+        build_checked(
+            con,
+            catalogue,
+            schemes,
+            today=today or datetime.now(UTC).date(),
+            pseudonym_key=pseudonym_key,
+        )
+        resolve(con, store)
+        report("validate", 1, 1)
+        counts = _counts(con)
+        rejected = counts["rejected"] + staged.unreadable
+        written = _write_rejects(con, rejects_path) if rejected else None
+        if not rejected and rejects_path.exists():
+            rejects_path.unlink()  # a stale rejects file would describe another run
+        accepted = con.execute(
+            f"SELECT {', '.join(APPEND_COLUMNS)} FROM accepted ORDER BY seq"
+        ).fetch_arrow_table()
+        batches = 0
+        total = accepted.num_rows
+        report("append", 0, total)
+        for offset in range(0, total, batch_rows):
+            batch = accepted.slice(offset, batch_rows)
+            store.append(batch, datetime.now(UTC))
+            batches += 1
+            report("append", min(offset + batch_rows, total), total)
+    finally:
+        con.close()
+    size = store.size()
+    result = IngestReport(
+        path=path,
+        format=fmt,
+        rows=staged.rows + staged.unreadable,
+        accepted=total,
+        duplicates=counts["duplicate"],
+        already_in_ledger=counts["in_ledger"],
+        rejected=rejected,
+        rejects_path=written,
+        batches=batches,
+        ledger_size=size,
+        root=store.root(size).hex() if size else "",
+        seconds=time.perf_counter() - started,
+    )
+    log.info("ingest", path=str(path), accepted=total, rejected=rejected, batches=batches)
+    return result
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    rows = con.execute(
+        """
+        SELECT status, count(*) FROM (
+            SELECT 'rejected' AS status FROM checked WHERE len(problems) > 0
+            UNION ALL SELECT status FROM outcome
+        ) GROUP BY status
+        """
+    ).fetchall()
+    counts = {"accepted": 0, "duplicate": 0, "in_ledger": 0, "rejected": 0}
+    counts.update({str(s): int(n) for s, n in rows})
+    return counts
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Every rejected row with its line, fields and reasons, and its input values untouched."""
+    inputs = ", ".join(sql(col(c)) for c in INPUT_COLUMNS)
+    nulls = ", ".join(f"NULL AS {sql(col(c))}" for c in INPUT_COLUMNS)
+    query = f"""
+        SELECT _line AS line, field, reason, {inputs}, raw FROM (
+            SELECT _line,
+                   array_to_string(list_transform(problems, lambda p: p.field), '; ') AS field,
+                   array_to_string(
+                       list_transform(problems, lambda p: p.field || ': ' || p.reason), '; '
+                   ) AS reason,
+                   {inputs}, NULL AS raw
+            FROM checked WHERE len(problems) > 0
+            UNION ALL
+            SELECT o._line, o.field, o.field || ': ' || o.reason, {
+        ", ".join(f"s.{sql(col(c))}" for c in INPUT_COLUMNS)
+    }, NULL
+            FROM outcome o JOIN staged s USING (_line) WHERE o.status = 'rejected'
+            UNION ALL
+            SELECT _line, '(row)', '(row): ' || reason, {nulls}, raw FROM unreadable
+        ) ORDER BY _line
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    con.execute(f"COPY ({query}) TO {lit(str(partial))} (HEADER, DELIMITER ',')")
+    os.replace(partial, target)
+    return target
+
+
+__all__ = ["IngestReport", "default_rejects_path", "ingest_file"]
