@@ -1,0 +1,25 @@
+"""How the CLI reports errors: `Error: …` and exit 1 for user errors, a traceback only with --debug."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+
+from xinyong.errors import XinyongError
+
+
+@contextmanager
+def error_handler(argv: list[str] | None = None) -> Iterator[None]:
+    """Turn a XinyongError into `Error: …` on stderr and exit 1 (re-raise under --debug)."""
+    try:
+        yield
+    except XinyongError as exc:
+        if "--debug" in (sys.argv if argv is None else argv):
+            raise
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        console.print("[bold red]Error:[/] ", end="")
+        console.print(str(exc), markup=False)
+        sys.exit(1)

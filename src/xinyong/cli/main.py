@@ -1,0 +1,148 @@
+"""The `xinyong` command: thin commands over the Workspace façade; rendering in cli/render.py."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xinyong.cli import render
+from xinyong.cli.errors import error_handler
+from xinyong.domain.identifiers import default_registry
+from xinyong.ingest.read import InputFormat
+from xinyong.policy import load_pack
+from xinyong.service import Workspace
+
+app = typer.Typer(
+    name="xinyong",
+    help="xinyong (信用): an accountable public credit information platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+id_app = typer.Typer(help="Identifiers: check a USCC or a resident identity number.")
+pack_app = typer.Typer(help="Policy packs: validate a pack folder.")
+records_app = typer.Typer(help="Records: ingest files of credit records into the ledger.")
+subject_app = typer.Typer(help="Subjects: show what the ledger holds about one.")
+app.add_typer(id_app, name="id")
+app.add_typer(pack_app, name="pack")
+app.add_typer(records_app, name="records")
+app.add_typer(subject_app, name="subject")
+
+WorkspaceOpt = Annotated[
+    Path,
+    typer.Option(
+        "--workspace", "-w", envvar="XINYONG_WORKSPACE", help="Workspace folder.", show_default=True
+    ),
+]
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """xinyong (信用): an accountable public credit information platform."""
+    # --debug is read by cli.errors.error_handler from argv; nothing to keep here.
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(
+        "."
+    ),
+    pack: Annotated[
+        Path | None, typer.Option(help="Policy pack folder to copy in (default: national).")
+    ] = None,
+) -> None:
+    """Create a workspace: settings file, keys, DuckDB ledger, checkpoint folder, pack."""
+    workspace = Workspace.init(directory, pack=pack)
+    render.workspace_created(workspace)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Keep the demo workspace here (default: temp).")
+    ] = None,
+    records: Annotated[int, typer.Option(help="Sample records to generate.")] = 20_000,
+    subjects: Annotated[int, typer.Option(help="Sample subjects to generate.")] = 2_000,
+    seed: Annotated[int, typer.Option(help="Seed of the sample generator.")] = 7,
+) -> None:
+    """Run the demo: a throwaway workspace, the shipped pack, sample data, ingest, verify."""
+    from xinyong.demo import run_demo
+
+    with tempfile.TemporaryDirectory(prefix="xinyong-demo-") as tmp:
+        target = directory or Path(tmp) / "workspace"
+        with render.progress() as progress:
+            run = run_demo(
+                target, records=records, subjects=subjects, seed=seed, progress=progress
+            )
+        render.demo(run)
+
+
+@app.command()
+def verify(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Recompute the ledger's Merkle tree and check it against every signed checkpoint."""
+    report = Workspace.open(workspace).verify()
+    render.verify(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@id_app.command("check")
+def id_check(
+    scheme: Annotated[str, typer.Argument(help="Scheme: uscc or resident_id.")],
+    value: Annotated[str, typer.Argument(help="The identifier to check.")],
+) -> None:
+    """Check an identifier: exit 0 when valid, 1 with the reason when not."""
+    found = default_registry().get(scheme)
+    problem = found.problem(found.normalise(value))
+    render.id_check(found.name, value, problem)
+    if problem is not None:
+        raise typer.Exit(1)
+
+
+@pack_app.command("validate")
+def pack_validate(
+    path: Annotated[Path, typer.Argument(help="The pack folder (holding pack.yaml).")],
+) -> None:
+    """Validate a policy pack: exit 0 when valid, 1 listing every problem with file and line."""
+    render.pack_valid(load_pack(path))
+
+
+@records_app.command("ingest")
+def records_ingest(
+    file: Annotated[Path, typer.Argument(help="CSV, JSON Lines or Parquet file of records.")],
+    workspace: WorkspaceOpt = Path("."),
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects file (default: FILE.rejects.csv).")
+    ] = None,
+    fmt: Annotated[
+        InputFormat | None, typer.Option("--format", help="Input format (default: from suffix).")
+    ] = None,
+) -> None:
+    """Validate a file of records and append the valid ones; rejected rows go to a rejects file."""
+    ws = Workspace.open(workspace)
+    with render.progress() as progress:
+        report = ws.ingest(file, rejects=rejects, fmt=fmt, progress=progress)
+    render.ingest(report)
+
+
+@subject_app.command("show")
+def subject_show(
+    identifier: Annotated[str, typer.Argument(help="USCC or resident identity number.")],
+    workspace: WorkspaceOpt = Path("."),
+    scheme: Annotated[
+        str | None, typer.Option(help="Identifier scheme (default: the one it fits).")
+    ] = None,
+) -> None:
+    """Show a subject's entries in the ledger with their provenance."""
+    ws = Workspace.open(workspace)
+    render.subject(ws.subject(identifier, scheme), ws.pack)
+
+
+def main() -> None:
+    with error_handler():
+        app()

@@ -1,0 +1,144 @@
+"""Rich rendering of what the façade returns; no logic beyond presentation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from xinyong.demo import DemoRun
+    from xinyong.ingest.pipeline import IngestReport
+    from xinyong.ingest.pipeline import Progress as ProgressFn
+    from xinyong.policy import Pack
+    from xinyong.service import SubjectView, Workspace
+    from xinyong.storage.base import VerifyReport
+
+console = Console(highlight=False)
+
+
+def _say(text: str) -> None:
+    console.print(text, markup=False)
+
+
+@contextmanager
+def progress() -> Iterator[ProgressFn]:
+    """A progress callback drawing one bar per phase (shown only on a terminal)."""
+    bar = Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, int] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            tasks[phase] = int(bar.add_task(phase, total=max(total, 1)))
+        bar.update(tasks[phase], completed=done, total=max(total, 1))  # type: ignore[arg-type]
+
+    with bar:
+        yield report
+
+
+def workspace_created(workspace: Workspace) -> None:
+    s = workspace.settings
+    _say(f"Created workspace {s.workspace}")
+    _say(f"  pack        {workspace.pack.name} {workspace.pack.version}")
+    _say(f"  ledger      {s.path(s.database)}")
+    _say(f"  checkpoints {s.path(s.checkpoint_dir)}")
+    _say(f"  keys        {s.path(s.signing_key_file)}, {s.path(s.pseudonym_key_file)}")
+
+
+def id_check(scheme: str, value: str, problem: str | None) -> None:
+    if problem is None:
+        _say(f"{scheme} {value}: valid")
+    else:
+        console.print(f"{scheme} {value}: invalid: {problem}", markup=False, style="red")
+
+
+def pack_valid(pack: Pack) -> None:
+    cat = pack.catalogue
+    _say(f"{pack.path}: valid pack {pack.name} ({pack.version})")
+    _say(
+        f"  {len(cat.record_types)} record types, {len(pack.lists)} lists, "
+        f"{len(pack.schemes)} schemes, {len(pack.measures)} measures, {len(pack.sources)} sources"
+    )
+
+
+def ingest(report: IngestReport) -> None:
+    _say(f"Ingested {report.path} ({report.format}) in {report.seconds:.2f}s")
+    table = Table(show_header=False, box=None, pad_edge=False)
+    rows = [
+        ("rows read", report.rows),
+        ("accepted (appended)", report.accepted),
+        ("already in the ledger", report.already_in_ledger),
+        ("duplicates in the file", report.duplicates),
+        ("rejected", report.rejected),
+        ("batches committed", report.batches),
+        ("ledger size", report.ledger_size),
+    ]
+    for label, value in rows:
+        table.add_row(label, f"{value:,}")
+    console.print(table)
+    if report.rejects_path is not None:
+        _say(f"Rejected rows with reasons: {report.rejects_path}")
+    if report.root:
+        _say(f"Ledger root: {report.root}")
+
+
+def verify(report: VerifyReport) -> None:
+    if report.ok:
+        _say(
+            f"Ledger verified: {report.size:,} entries, root matches "
+            f"{report.checkpoints} signed checkpoint(s)"
+        )
+        return
+    console.print(f"Ledger verification FAILED ({len(report.problems)} problem(s)):", style="red")
+    for problem in report.problems:
+        _say(f"  - {problem}")
+
+
+def subject(view: SubjectView, pack: Pack) -> None:
+    _say(f"Subject {view.scheme} {view.identifier}")
+    if view.subject_key != f"{view.scheme}:{view.identifier}":
+        _say(f"  stored as pseudonym {view.subject_key} (the number itself is not stored)")
+    if not view.entries:
+        _say("  no entries in the ledger")
+        return
+    table = Table("seq", "kind", "record type", "decision", "document", "provider", "received")
+    for e in view.entries:
+        known = pack.catalogue.record_types.get(e.record_type)
+        title = f"{e.record_type}\n{known.title}" if known else e.record_type
+        kind = e.entry_kind.value + (f" of {e.refers_to}" if e.refers_to is not None else "")
+        table.add_row(
+            str(e.seq),
+            kind,
+            title,
+            e.decision_date.isoformat(),
+            e.document_ref + ("\n" + e.attributes if e.attributes != "{}" else ""),
+            e.provider,
+            e.received_at.strftime("%Y-%m-%d %H:%M:%SZ"),
+        )
+    console.print(table)
+
+
+def demo(run: DemoRun) -> None:
+    _say(f"Demo workspace: {run.workspace.settings.workspace}")
+    _say(f"Pack: {run.workspace.pack.name} {run.workspace.pack.version}")
+    _say(f"Sample: {run.sample.rows:,} rows about {len(run.sample.subjects):,} subjects")
+    ingest(run.ingest)
+    _say(
+        f"Re-ingesting the same file appended {run.reingest.accepted} rows "
+        f"({run.reingest.already_in_ledger:,} already in the ledger)."
+    )
+    verify(run.verify)
+    for view in run.subjects:
+        _say("")
+        subject(view, run.workspace.pack)
