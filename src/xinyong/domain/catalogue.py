@@ -518,6 +518,11 @@ class Catalogue(Mapping[str, RecordType]):
     def __init__(self, types: Iterable[RecordType] = ()) -> None:
         self._types: Mapping[str, RecordType] = MappingProxyType({t.name: t for t in types})
 
+    @property
+    def record_types(self) -> Mapping[str, RecordType]:
+        """The plain read-only mapping, whose `.get` returns None for an unknown name."""
+        return self._types
+
     def get(self, name: str) -> RecordType:  # type: ignore[override]
         """The record type called `name`; errors.NotFound with "Did you mean …?" otherwise."""
         try:

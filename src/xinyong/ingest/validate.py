@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.ingest.attributes_sql import attribute_problems_sql, canonical_attributes_sql
-from xinyong.ingest.identifier_sql import subject_key_sql
+from xinyong.ingest.identifier_sql import load_division_codes, normalise_sql, subject_key_sql
 from xinyong.ingest.sqlbuild import col, lit
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def build_checked(
     pseudonym_key: bytes,
 ) -> None:
     """Create `checked` from `staged`: problems, subject keys and canonical attributes."""
+    load_division_codes(con)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE norm AS
@@ -80,7 +81,7 @@ def build_checked(
                nullif(trim(record_type), '') AS n_record_type,
                coalesce(nullif(trim(entry_kind), ''), 'record') AS n_entry_kind,
                nullif(trim(subject_scheme), '') AS n_scheme,
-               nullif(upper(regexp_replace(subject_id, '\\s', '', 'g')), '') AS n_subject_id,
+               nullif({normalise_sql("subject_id")}, '') AS n_subject_id,
                nullif(trim(subject_kind), '') AS n_kind,
                nullif(trim(decision_date), '') AS n_decision_text,
                nullif(trim(document_ref), '') AS n_document_ref,

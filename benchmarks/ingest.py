@@ -1,0 +1,94 @@
+"""Validated ingest throughput, as a ratio to DuckDB's plain read_csv of the same file.
+
+    python benchmarks/ingest.py [--rows 1000000] [--repeat 3]
+
+Both sides run in this process on the same file, alternately, best of `--repeat`:
+- baseline: `CREATE TABLE … AS SELECT * FROM read_csv(file)` into a fresh DuckDB file (a plain
+  load that persists, as the ledger does);
+- xinyong: `Workspace.ingest` into a fresh workspace: staging, every validation (identifier
+  checksums, catalogue, attributes), idempotency and reference resolution, the rejects file, leaf
+  hashes, Merkle nodes and a signed checkpoint per batch.
+The ratio baseline_seconds / xinyong_seconds is the figure to watch (goal ≥ 0.5): absolute
+times on a shared 2-core machine are noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from xinyong.policy import load_pack
+from xinyong.sample.generate import write_csv
+from xinyong.service import Workspace, shipped_pack
+
+DATA = Path(__file__).parent / "data"
+TODAY = date(2026, 11, 1)
+
+
+def sample_file(rows: int, seed: int = 1) -> Path:
+    path = DATA / f"records-{rows}-{seed}.csv"
+    if not path.exists():
+        started = time.perf_counter()
+        catalogue = load_pack(shipped_pack()).catalogue
+        write_csv(
+            path,
+            catalogue,
+            rows=rows,
+            subjects=max(rows // 10, 10),
+            seed=seed,
+            today=TODAY,
+            malformed=0.01,
+        )
+        print(f"generated {path} in {time.perf_counter() - started:.1f}s")
+    return path
+
+
+def plain_load(path: Path, work: Path) -> float:
+    import duckdb
+
+    target = work / "plain.duckdb"
+    started = time.perf_counter()
+    con = duckdb.connect(str(target))
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
+    con.close()
+    elapsed = time.perf_counter() - started
+    target.unlink()
+    return elapsed
+
+
+def xinyong_ingest(path: Path, work: Path) -> tuple[float, int]:
+    folder = work / "ws"
+    workspace = Workspace.init(folder)
+    started = time.perf_counter()
+    report = workspace.ingest(path, rejects=work / "rejects.csv")
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(folder)
+    return elapsed, report.accepted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    path = sample_file(args.rows)
+    plain, ours, accepted = [], [], 0
+    with tempfile.TemporaryDirectory(prefix="xinyong-bench-") as tmp:
+        work = Path(tmp)
+        for _ in range(args.repeat):
+            plain.append(plain_load(path, work))
+            seconds, accepted = xinyong_ingest(path, work)
+            ours.append(seconds)
+    best_plain, best_ours = min(plain), min(ours)
+    print(f"rows: {args.rows:,} ({accepted:,} accepted), best of {args.repeat}")
+    print(f"plain read_csv load : {best_plain:6.2f}s  {args.rows / best_plain:12,.0f} rows/s")
+    print(f"xinyong ingest      : {best_ours:6.2f}s  {args.rows / best_ours:12,.0f} rows/s")
+    print(f"ratio (plain time / ingest time): {best_plain / best_ours:.2f}  (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Lists (名单): blacklists, red lists and watch lists as resolved, engine-neutral rules.
+
+A list is a set of entry rules over a subject's records. Each rule is a conjunction of record
+conditions (`when`) minus exclusions (`unless`), with a term: open (ends only on an exit event) or
+fixed, possibly extended. List-wide exclusions (e.g. minors, SPC Fa Shi [2017] No. 7 Art 4), exit
+rules, the notice required before listing, and the publication scope complete it. Evaluation lives
+in the compiler; this module only describes what must be evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from xinyong.domain.catalogue import BreachDomain, Catalogue, Citation, Period, Scalar
+from xinyong.domain.subject import SubjectKind
+
+
+class ListKind(StrEnum):
+    blacklist = "blacklist"
+    red_list = "red_list"
+    watch_list = "watch_list"
+
+
+class ExitEvent(StrEnum):
+    """Events that end a listing without a record condition.
+
+    `fulfilment`, `restoration` and `revocation` mean a ledger entry of that kind referring to a
+    record the listing rests on; `term_elapsed` means the listing's fixed term (with any extension)
+    has run out.
+    """
+
+    term_elapsed = "term_elapsed"
+    fulfilment = "fulfilment"
+    restoration = "restoration"
+    revocation = "revocation"
+
+
+class PublicationScope(StrEnum):
+    """Who may see a listing beyond the subject: everyone, relying parties on a logged check, or
+    nobody (principle 4's default for individuals)."""
+
+    public = "public"
+    relying_parties = "relying_parties"
+    subject_only = "subject_only"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeCondition:
+    """A test on one attribute: membership in `one_of`, or a closed range `at_least`..`at_most`."""
+
+    attribute: str
+    one_of: tuple[Scalar, ...] = ()
+    at_least: Scalar | None = None
+    at_most: Scalar | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCondition:
+    """At least `at_least` live records of `record_type` whose attributes pass every test in
+    `where`, decided within `within` before the evaluation date (no window when None)."""
+
+    record_type: str
+    where: tuple[AttributeCondition, ...] = ()
+    at_least: int = 1
+    within: Period | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectCondition:
+    """A test on the subject itself: younger than `age_under` years on the evaluation date, or of
+    one of `kinds`. Both given means both must hold."""
+
+    age_under: int | None = None
+    kinds: frozenset[SubjectKind] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """Lengthens a fixed term by `minimum`..`maximum` when every condition in `when` holds."""
+
+    name: str
+    when: tuple[RecordCondition, ...]
+    minimum: Period
+    maximum: Period
+    legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRule:
+    """Lists the subject when every `when` condition holds and no `unless` condition does.
+
+    `term` None means an open term: the listing lasts until an exit rule fires.
+    """
+
+    name: str
+    when: tuple[RecordCondition, ...]
+    unless: tuple[RecordCondition, ...]
+    term: Period | None
+    extensions: tuple[Extension, ...]
+    legal_basis: tuple[Citation, ...]
+
+    @property
+    def open_term(self) -> bool:
+        return self.term is None
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A subject matching this is never listed, whatever the entry rules say."""
+
+    name: str
+    when: tuple[RecordCondition, ...]
+    subject: SubjectCondition | None
+    legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExitRule:
+    """Ends a listing on `event`, or when every `when` condition holds. `deadline_working_days` is
+    the time the authority has to take the entry down once the rule fires."""
+
+    name: str
+    event: ExitEvent | None
+    when: tuple[RecordCondition, ...]
+    legal_basis: tuple[Citation, ...]
+    deadline_working_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Due process before listing: whether the subject must be told first, the record proving it
+    was (e.g. an enforcement notice with a listing risk warning), and the wait after it."""
+
+    before_listing: bool
+    when: tuple[RecordCondition, ...]
+    wait: Period | None
+    legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    scope: PublicationScope
+    legal_basis: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CreditList:
+    """A blacklist, red list or watch list."""
+
+    name: str
+    kind: ListKind
+    title: str
+    legal_basis: tuple[Citation, ...]
+    subject_kinds: frozenset[SubjectKind]
+    entry: tuple[EntryRule, ...]
+    exclusions: tuple[Exclusion, ...]
+    exit: tuple[ExitRule, ...]
+    notice: Notice | None
+    publication: Publication
+    description: str = ""
+
+    def conditions(self) -> Iterator[RecordCondition]:
+        """Every record condition the list uses, in entry, exclusion, exit and notice rules."""
+        for rule in self.entry:
+            yield from rule.when
+            yield from rule.unless
+            for ext in rule.extensions:
+                yield from ext.when
+        for exc in self.exclusions:
+            yield from exc.when
+        for ex in self.exit:
+            yield from ex.when
+        if self.notice is not None:
+            yield from self.notice.when
+
+    def record_types(self) -> frozenset[str]:
+        return frozenset(c.record_type for c in self.conditions())
+
+    def breach_domains(self, catalogue: Catalogue) -> frozenset[BreachDomain]:
+        """The domains of the records that *put* a subject on this list (entry `when` conditions);
+        the domain a measure triggered by the list answers (principle 6)."""
+        return frozenset(
+            catalogue[c.record_type].domain
+            for rule in self.entry
+            for c in rule.when
+            if c.record_type in catalogue
+        )

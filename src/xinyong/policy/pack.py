@@ -1,0 +1,95 @@
+"""A loaded, valid policy pack: sources, catalogue, lists, schemes, measures and example cases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from xinyong.domain.catalogue import Catalogue, Citation, Confidence, Scalar
+from xinyong.domain.lists import CreditList
+from xinyong.domain.measures import Measure
+from xinyong.domain.record import EntryKind
+from xinyong.domain.scoring import ScoringScheme
+from xinyong.domain.subject import SubjectKind
+from xinyong.errors import PolicyProblem
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source the pack's rules cite, with its confidence mark (C, S or U as in sources.md)."""
+
+    id: str
+    title: str
+    confidence: Confidence
+    citation: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """One ledger entry of an example case; `id` and `refers_to` are local to the case."""
+
+    id: str
+    record_type: str
+    entry_kind: EntryKind
+    refers_to: str | None
+    decision_date: date
+    provider: str
+    document_ref: str
+    attributes: Mapping[str, Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseExpectation:
+    lists: frozenset[str] = frozenset()
+    not_lists: frozenset[str] = frozenset()
+    grades: Mapping[str, str] = field(default_factory=dict)
+    measures: frozenset[str] = frozenset()
+    actions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A worked example: a subject, its records, and what the pack should decide on `as_of`."""
+
+    name: str
+    subject_kind: SubjectKind
+    birth_date: date | None
+    as_of: date
+    records: tuple[CaseRecord, ...]
+    expect: CaseExpectation
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A valid policy pack. `version` is the content hash (`sha256:…`); `label` is the human one."""
+
+    name: str
+    label: str
+    version: str
+    jurisdiction: str
+    path: Path
+    sources: Mapping[str, Source]
+    catalogue: Catalogue
+    lists: Mapping[str, CreditList]
+    schemes: Mapping[str, ScoringScheme]
+    measures: Mapping[str, Measure]
+    cases: Mapping[str, Case]
+    description: str = ""
+    warnings: tuple[PolicyProblem, ...] = ()
+
+    @property
+    def short_version(self) -> str:
+        """`sha256:` and the first 12 hex digits: enough to tell versions apart in logs."""
+        algorithm, _, digest = self.version.partition(":")
+        return f"{algorithm}:{digest[:12]}"
+
+    def confidence(self, citation: Citation) -> Confidence:
+        """A citation's own mark, or its source's."""
+        if citation.confidence is not None:
+            return citation.confidence
+        return self.sources[citation.source].confidence

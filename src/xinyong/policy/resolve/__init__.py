@@ -1,0 +1,196 @@
+"""Specs → domain objects, in dependency order, with every cross-reference checked.
+
+pack.yaml (sources) → record types (the catalogue) → schemes and lists → measures → cases. Each
+step adds problems and carries on, so that one load reports everything; an object whose own
+document is broken is left out, and references to it are not reported twice (see
+`Context.declared`). `index` maps each resolved object back to its document for lint findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xinyong.domain.catalogue import Catalogue, Confidence, RecordType
+from xinyong.domain.lists import CreditList
+from xinyong.domain.measures import Measure
+from xinyong.domain.scoring import ScoringScheme
+from xinyong.policy.pack import Case, Source
+from xinyong.policy.problems import Problems
+from xinyong.policy.resolve.cases import case
+from xinyong.policy.resolve.catalogue import check_exit_refs, record_type
+from xinyong.policy.resolve.context import (
+    CASE,
+    LIST,
+    MEASURE,
+    PACK,
+    RECORD_TYPE,
+    SCHEME,
+    Context,
+    Parsed,
+)
+from xinyong.policy.resolve.lists import credit_list
+from xinyong.policy.resolve.measures import measure
+from xinyong.policy.resolve.schemes import scheme
+from xinyong.policy.source import Document
+from xinyong.policy.spec import (
+    RawCaseSpec,
+    RawListSpec,
+    RawMeasureSpec,
+    RawPackSpec,
+    RawRecordTypeSpec,
+    RawScoringSchemeSpec,
+)
+from xinyong.policy.spec.lists import RawBlacklistSpec, RawRedListSpec, RawWatchListSpec
+from xinyong.policy.spec.measure import RawRewardSpec, RawSanctionSpec
+from xinyong.policy.validate import parse_document
+
+PACK_FILE = "pack.yaml"
+
+GROUPS: dict[str, str] = {
+    "Pack": PACK,
+    "RecordType": RECORD_TYPE,
+    "Blacklist": LIST,
+    "RedList": LIST,
+    "WatchList": LIST,
+    "ScoringScheme": SCHEME,
+    "Sanction": MEASURE,
+    "Reward": MEASURE,
+    "Case": CASE,
+}
+
+
+@dataclass
+class Resolved:
+    root: Path
+    pack: RawPackSpec | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    lists: dict[str, CreditList] = field(default_factory=dict)
+    schemes: dict[str, ScoringScheme] = field(default_factory=dict)
+    measures: dict[str, Measure] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
+    index: dict[tuple[str, str], Document] = field(default_factory=dict)
+
+
+def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Resolved:
+    out = Resolved(root=pack_file.parent)
+    declared: dict[str, set[str]] = {g: set() for g in GROUPS.values()}
+    parsed: list[Parsed] = []
+    for doc in docs:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        kind, name = data.get("kind"), data.get("name")
+        if isinstance(kind, str) and kind in GROUPS and isinstance(name, str):
+            declared[GROUPS[kind]].add(name)
+        spec = parse_document(doc, problems)
+        if spec is not None:
+            parsed.append(Parsed(doc, spec))
+
+    _pack(parsed, pack_file, problems, out)
+    ctx = Context(problems, out.sources, declared)
+
+    types: list[tuple[Document, RecordType]] = []
+    for p in _of(parsed, RawRecordTypeSpec):
+        assert isinstance(p.spec, RawRecordTypeSpec)
+        if _register(out, RECORD_TYPE, p.spec.name, p.doc, problems):
+            rt = record_type(ctx, p.doc, p.spec)
+            if rt is not None:
+                ctx.catalogue[rt.name] = rt
+                types.append((p.doc, rt))
+    for doc, rt in types:
+        check_exit_refs(ctx, doc, rt)
+    out.catalogue = Catalogue(ctx.catalogue.values())
+
+    for p in _of(parsed, RawScoringSchemeSpec):
+        assert isinstance(p.spec, RawScoringSchemeSpec)
+        if _register(out, SCHEME, p.spec.name, p.doc, problems):
+            s = scheme(ctx, p.doc, p.spec)
+            if s is not None:
+                out.schemes[s.name] = s
+    for p in _of(parsed, RawBlacklistSpec, RawRedListSpec, RawWatchListSpec):
+        assert isinstance(p.spec, RawBlacklistSpec | RawRedListSpec | RawWatchListSpec)
+        raw_list: RawListSpec = p.spec
+        if _register(out, LIST, raw_list.name, p.doc, problems):
+            out.lists[raw_list.name] = credit_list(ctx, p.doc, raw_list)
+    for p in _of(parsed, RawSanctionSpec, RawRewardSpec):
+        assert isinstance(p.spec, RawSanctionSpec | RawRewardSpec)
+        raw_measure: RawMeasureSpec = p.spec
+        if _register(out, MEASURE, raw_measure.name, p.doc, problems):
+            m = measure(ctx, p.doc, raw_measure, out.lists, out.schemes)
+            if m is not None:
+                out.measures[m.name] = m
+    grades = {name: s.grade_names() for name, s in out.schemes.items()}
+    for p in _of(parsed, RawCaseSpec):
+        assert isinstance(p.spec, RawCaseSpec)
+        if _register(out, CASE, p.spec.name, p.doc, problems):
+            out.cases[p.spec.name] = case(
+                ctx,
+                p.doc,
+                p.spec,
+                lists=out.lists,
+                schemes=out.schemes,
+                measures=out.measures,
+                grades=grades,
+            )
+    return out
+
+
+def _of(parsed: Sequence[Parsed], *kinds: type) -> list[Parsed]:
+    return [p for p in parsed if isinstance(p.spec, kinds)]
+
+
+def _register(out: Resolved, group: str, name: str, doc: Document, problems: Problems) -> bool:
+    first = out.index.get((group, name))
+    if first is not None:
+        problems.add(
+            doc,
+            ("name",),
+            f"duplicate {group} {name!r} "
+            f"(first defined at {_relative(first.file, out.root)}:{_line(first)})",
+        )
+        return False
+    out.index[(group, name)] = doc
+    return True
+
+
+def _relative(file: Path, root: Path) -> str:
+    try:
+        return file.relative_to(root).as_posix()
+    except ValueError:
+        return str(file)
+
+
+def _line(doc: Document) -> int:
+    return doc.locate(("name",))[0]
+
+
+def _pack(parsed: Sequence[Parsed], pack_file: Path, problems: Problems, out: Resolved) -> None:
+    for p in parsed:
+        in_pack_file = p.doc.file == pack_file
+        is_pack = isinstance(p.spec, RawPackSpec)
+        if is_pack and not in_pack_file:
+            problems.add(p.doc, ("kind",), f"the Pack document belongs in {PACK_FILE}")
+        elif in_pack_file and not is_pack:
+            problems.add(
+                p.doc, ("kind",), f"{PACK_FILE} holds the Pack document only; move this elsewhere"
+            )
+        elif is_pack:
+            assert isinstance(p.spec, RawPackSpec)
+            if out.pack is not None:
+                problems.add(p.doc, ("kind",), f"{PACK_FILE} holds one Pack document")
+                continue
+            out.pack = p.spec
+            out.index[(PACK, p.spec.name)] = p.doc
+            for i, s in enumerate(p.spec.sources):
+                if s.id in out.sources:
+                    problems.add(p.doc, ("sources", i, "id"), f"duplicate source id {s.id!r}")
+                    continue
+                out.sources[s.id] = Source(
+                    id=s.id,
+                    title=s.title,
+                    confidence=Confidence(s.confidence),
+                    citation=s.citation,
+                    url=s.url,
+                    note=s.note,
+                )

@@ -1,0 +1,128 @@
+"""`Case` documents → `policy.pack.Case`, checked against the catalogue and the pack's names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from xinyong.domain.catalogue import Scalar
+from xinyong.domain.measures import ACTIONS
+from xinyong.domain.record import EntryKind
+from xinyong.domain.subject import SubjectKind
+from xinyong.policy.pack import Case, CaseExpectation, CaseRecord
+from xinyong.policy.resolve.context import LIST, MEASURE, SCHEME, Context
+from xinyong.policy.source import Document, Loc
+from xinyong.policy.spec.case import RawCaseSpec
+
+
+def case(
+    ctx: Context,
+    doc: Document,
+    raw: RawCaseSpec,
+    *,
+    lists: Mapping[str, object],
+    schemes: Mapping[str, object],
+    measures: Mapping[str, object],
+    grades: Mapping[str, tuple[str, ...]],
+) -> Case:
+    kind = SubjectKind(raw.subject.kind)
+    if kind is not SubjectKind.individual and raw.subject.birth_date is not None:
+        ctx.problems.add(doc, ("subject", "birth_date"), "only individuals have a birth date")
+    ctx.unique(doc, ("records",), [r.id for r in raw.records], "record id", key="id")
+    seen: set[str] = set()
+    records = []
+    for i, r in enumerate(raw.records):
+        loc: Loc = ("records", i)
+        rt = ctx.record_type(doc, (*loc, "record_type"), r.record_type)
+        entry_kind = EntryKind(r.entry_kind)
+        attributes: dict[str, Scalar] = {}
+        if rt is not None:
+            if kind not in rt.subject_kinds:
+                allowed = ", ".join(sorted(k.value for k in rt.subject_kinds))
+                ctx.problems.add(
+                    doc,
+                    (*loc, "record_type"),
+                    f"{rt.name} does not apply to a {kind.value} (only {allowed})",
+                )
+            if entry_kind not in rt.entry_kinds:
+                ctx.problems.add(
+                    doc,
+                    (*loc, "entry_kind"),
+                    f"{entry_kind.value!r} entries are not allowed for {rt.name}",
+                )
+            # acts on an earlier record (corrections, revocations…) may carry a subset
+            check = {k: v for k, v in r.attributes.items() if v is not None}
+            for name, message in rt.check_attributes(check):
+                missing = name not in check
+                if missing and entry_kind is not EntryKind.record:
+                    continue
+                at_loc = (*loc, "attributes") if missing else (*loc, "attributes", name)
+                ctx.problems.add(
+                    doc, at_loc, message, at="key" if name not in rt.attributes else "value"
+                )
+            for name, value in check.items():
+                if name in rt.attributes and rt.attributes[name].check(value) is None:
+                    attributes[name] = rt.attributes[name].coerce(value)
+        if entry_kind is EntryKind.record and r.refers_to is not None:
+            ctx.problems.add(doc, (*loc, "refers_to"), "a new record refers to nothing")
+        if entry_kind is not EntryKind.record:
+            if r.refers_to is None:
+                ctx.problems.add(
+                    doc, (*loc, "entry_kind"), f"a {entry_kind.value} needs `refers_to:`"
+                )
+            elif r.refers_to not in seen:
+                ctx.problems.add(
+                    doc,
+                    (*loc, "refers_to"),
+                    f"no earlier record with id {r.refers_to!r} in this case",
+                )
+        seen.add(r.id)
+        records.append(
+            CaseRecord(
+                id=r.id,
+                record_type=r.record_type,
+                entry_kind=entry_kind,
+                refers_to=r.refers_to,
+                decision_date=r.decision_date,
+                provider=r.provider,
+                document_ref=r.document_ref,
+                attributes=MappingProxyType(attributes),
+            )
+        )
+        if r.decision_date > raw.as_of:
+            ctx.problems.add(
+                doc, (*loc, "decision_date"), f"is after the case's as_of date {raw.as_of}"
+            )
+
+    e = raw.expect
+    for key, names, group, known in (
+        ("lists", e.lists, LIST, lists),
+        ("not_lists", e.not_lists, LIST, lists),
+        ("measures", e.measures, MEASURE, measures),
+    ):
+        for i, name in enumerate(names):
+            if name not in known:
+                ctx.unknown(doc, ("expect", key, i), group, name, known)
+    for name, grade in e.grades.items():
+        if name not in schemes:
+            ctx.unknown(doc, ("expect", "grades", name), SCHEME, name, schemes)
+        elif grade not in grades.get(name, ()):
+            ctx.unknown(doc, ("expect", "grades", name), "grade", grade, grades[name], of=name)
+    for action in e.actions:
+        if action not in ACTIONS:
+            ctx.unknown(doc, ("expect", "actions", action), "action", action, ACTIONS)
+    return Case(
+        name=raw.name,
+        subject_kind=kind,
+        birth_date=raw.subject.birth_date,
+        as_of=raw.as_of,
+        records=tuple(records),
+        expect=CaseExpectation(
+            lists=frozenset(e.lists),
+            not_lists=frozenset(e.not_lists),
+            grades=MappingProxyType(dict(e.grades)),
+            measures=frozenset(e.measures),
+            actions=MappingProxyType(dict(e.actions)),
+        ),
+        description=raw.description,
+    )

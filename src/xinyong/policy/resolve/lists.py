@@ -1,0 +1,146 @@
+"""`Blacklist` / `RedList` / `WatchList` documents → `domain.lists.CreditList`."""
+
+from __future__ import annotations
+
+from xinyong.domain.catalogue import Period
+from xinyong.domain.lists import (
+    CreditList,
+    EntryRule,
+    Exclusion,
+    ExitEvent,
+    ExitRule,
+    Extension,
+    ListKind,
+    Notice,
+    Publication,
+    PublicationScope,
+    SubjectCondition,
+)
+from xinyong.domain.subject import SubjectKind
+from xinyong.policy.resolve.conditions import conditions
+from xinyong.policy.resolve.context import Context
+from xinyong.policy.source import Document, Loc
+from xinyong.policy.spec.lists import (
+    RawBlacklistSpec,
+    RawEntryRuleSpec,
+    RawListSpec,
+    RawRedListSpec,
+)
+
+
+def list_kind(raw: RawListSpec) -> ListKind:
+    if isinstance(raw, RawBlacklistSpec):
+        return ListKind.blacklist
+    if isinstance(raw, RawRedListSpec):
+        return ListKind.red_list
+    return ListKind.watch_list
+
+
+def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
+    ctx.unique(doc, ("entry",), [r.name for r in raw.entry], "entry rule name")
+    ctx.unique(doc, ("exclusions",), [r.name for r in raw.exclusions], "exclusion name")
+    ctx.unique(doc, ("exit",), [r.name for r in raw.exit], "exit rule name")
+    entry = tuple(_entry_rule(ctx, doc, ("entry", i), r) for i, r in enumerate(raw.entry))
+
+    exclusions = []
+    for i, ex in enumerate(raw.exclusions):
+        loc: Loc = ("exclusions", i)
+        subject = None
+        if ex.subject is not None:
+            if ex.subject.age_under is None and not ex.subject.kinds:
+                ctx.problems.add(doc, (*loc, "subject"), "needs `age_under:` or `kinds:`")
+            subject = SubjectCondition(
+                ex.subject.age_under, frozenset(SubjectKind(k) for k in ex.subject.kinds)
+            )
+        if bool(ex.when) == (ex.subject is not None):
+            ctx.problems.add(doc, loc, "an exclusion needs exactly one of `when:` or `subject:`")
+        exclusions.append(
+            Exclusion(
+                name=ex.name,
+                when=conditions(ctx, doc, (*loc, "when"), ex.when),
+                subject=subject,
+                legal_basis=ctx.citations(doc, (*loc, "legal_basis"), ex.legal_basis),
+            )
+        )
+
+    exits = []
+    for i, rule in enumerate(raw.exit):
+        loc = ("exit", i)
+        if bool(rule.when) == (rule.event is not None):
+            ctx.problems.add(doc, loc, "an exit rule needs exactly one of `event:` or `when:`")
+        exits.append(
+            ExitRule(
+                name=rule.name,
+                event=ExitEvent(rule.event) if rule.event is not None else None,
+                when=conditions(ctx, doc, (*loc, "when"), rule.when),
+                legal_basis=ctx.citations(doc, (*loc, "legal_basis"), rule.legal_basis),
+                deadline_working_days=rule.deadline_working_days,
+            )
+        )
+
+    notice = None
+    if raw.notice is not None:
+        n = raw.notice
+        if n.before_listing and not n.when:
+            ctx.problems.add(
+                doc,
+                ("notice", "when"),
+                "name the record that proves notice was given (e.g. an enforcement notice)",
+            )
+        notice = Notice(
+            before_listing=n.before_listing,
+            when=conditions(ctx, doc, ("notice", "when"), n.when),
+            wait=ctx.period(n.wait),
+            legal_basis=ctx.citations(doc, ("notice", "legal_basis"), n.legal_basis),
+        )
+
+    publication = Publication(
+        scope=PublicationScope(raw.publication.scope),
+        legal_basis=ctx.citations(doc, ("publication", "legal_basis"), raw.publication.legal_basis),
+    )
+    return CreditList(
+        name=raw.name,
+        kind=list_kind(raw),
+        title=raw.title,
+        legal_basis=ctx.citations(doc, ("legal_basis",), raw.legal_basis),
+        subject_kinds=frozenset(SubjectKind(k) for k in raw.subject_kinds),
+        entry=entry,
+        exclusions=tuple(exclusions),
+        exit=tuple(exits),
+        notice=notice,
+        publication=publication,
+        description=raw.description,
+    )
+
+
+def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) -> EntryRule:
+    term = None if raw.term == "open" else Period.parse(raw.term)
+    if term is None and raw.extensions:
+        ctx.problems.add(
+            doc, (*loc, "extensions"), "an open term cannot be extended; give a fixed `term:`"
+        )
+    extensions = []
+    for i, ext in enumerate(raw.extensions):
+        eloc: Loc = (*loc, "extensions", i)
+        lo, hi = Period.parse(ext.minimum), Period.parse(ext.maximum)
+        if lo.approx_days() > hi.approx_days():
+            ctx.problems.add(
+                doc, (*eloc, "maximum"), f"must not be shorter than minimum {lo} (got {hi})"
+            )
+        extensions.append(
+            Extension(
+                name=ext.name,
+                when=conditions(ctx, doc, (*eloc, "when"), ext.when),
+                minimum=lo,
+                maximum=hi,
+                legal_basis=ctx.citations(doc, (*eloc, "legal_basis"), ext.legal_basis),
+            )
+        )
+    return EntryRule(
+        name=raw.name,
+        when=conditions(ctx, doc, (*loc, "when"), raw.when),
+        unless=conditions(ctx, doc, (*loc, "unless"), raw.unless),
+        term=term,
+        extensions=tuple(extensions),
+        legal_basis=ctx.citations(doc, (*loc, "legal_basis"), raw.legal_basis),
+    )

@@ -1,0 +1,49 @@
+"""`kind: Case`: a worked example — a subject, its records, and what the pack should decide.
+
+Cases are checked for shape and references now; the evaluation engine replays them later.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field
+
+from xinyong.domain.record import EntryKind
+from xinyong.domain.subject import SubjectKind
+from xinyong.policy.spec.common import Name, SpecModel, Text
+
+
+class RawCaseSubjectSpec(SpecModel):
+    kind: SubjectKind
+    birth_date: date | None = None
+
+
+class RawCaseRecordSpec(SpecModel):
+    id: Name = Field(description="A local id other records of the case refer to.")
+    record_type: Name
+    entry_kind: EntryKind = EntryKind.record
+    refers_to: Name | None = None
+    decision_date: date
+    provider: Text = "example"
+    document_ref: Text = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class RawCaseExpectSpec(SpecModel):
+    lists: tuple[Name, ...] = Field((), description="Lists the subject is on at `as_of`.")
+    not_lists: tuple[Name, ...] = Field((), description="Lists the subject is not on at `as_of`.")
+    grades: dict[str, Text] = Field(default_factory=dict, description="Scheme name → grade.")
+    measures: tuple[Name, ...] = ()
+    actions: dict[str, Literal["allow", "restrict", "reward"]] = Field(default_factory=dict)
+
+
+class RawCaseSpec(SpecModel):
+    kind: Literal["Case"]
+    name: Name
+    description: Text = ""
+    subject: RawCaseSubjectSpec
+    as_of: date
+    records: tuple[RawCaseRecordSpec, ...] = ()
+    expect: RawCaseExpectSpec

@@ -1,0 +1,124 @@
+"""`kind: Blacklist | RedList | WatchList`: entry, exclusion and exit rules over records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StrictBool, StrictInt, WithJsonSchema
+
+from xinyong.domain.lists import ExitEvent, PublicationScope
+from xinyong.domain.subject import SubjectKind
+from xinyong.policy.spec.common import Basis, Name, PeriodText, SpecModel, TermText, Text
+
+_SCALAR: dict[str, Any] = {"type": ["string", "number", "boolean"]}
+WhereValue = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _SCALAR,
+                {"type": "array", "items": _SCALAR, "minItems": 1},
+                {
+                    "type": "object",
+                    "properties": {"at_least": _SCALAR, "at_most": _SCALAR},
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "A value, a list of allowed values, or {at_least, at_most}.",
+        }
+    ),
+]
+
+
+class RawRecordConditionSpec(SpecModel):
+    """At least `at_least` records of `record_type` matching `where`, decided `within` a window."""
+
+    record_type: Name
+    where: dict[str, WhereValue] = Field(default_factory=dict)
+    at_least: StrictInt = Field(1, ge=1)
+    within: PeriodText | None = None
+
+
+Conditions = tuple[RawRecordConditionSpec, ...]
+
+
+class RawSubjectConditionSpec(SpecModel):
+    age_under: StrictInt | None = Field(None, gt=0, le=150)
+    kinds: tuple[SubjectKind, ...] = ()
+
+
+class RawExtensionSpec(SpecModel):
+    name: Name
+    when: Conditions = Field(min_length=1)
+    minimum: PeriodText
+    maximum: PeriodText
+    legal_basis: Basis = ()
+
+
+class RawEntryRuleSpec(SpecModel):
+    name: Name
+    description: Text = ""
+    when: Conditions = Field(min_length=1)
+    unless: Conditions = ()
+    term: TermText
+    extensions: tuple[RawExtensionSpec, ...] = ()
+    legal_basis: Basis = ()
+
+
+class RawExclusionSpec(SpecModel):
+    """Exactly one of `when` (record conditions) or `subject` (a condition on the subject)."""
+
+    name: Name
+    when: Conditions = ()
+    subject: RawSubjectConditionSpec | None = None
+    legal_basis: Basis = ()
+
+
+class RawExitRuleSpec(SpecModel):
+    """Exactly one of `event` or `when`."""
+
+    name: Name
+    event: ExitEvent | None = None
+    when: Conditions = ()
+    deadline_working_days: StrictInt | None = Field(None, ge=0)
+    legal_basis: Basis = ()
+
+
+class RawNoticeSpec(SpecModel):
+    before_listing: StrictBool
+    when: Conditions = ()
+    wait: PeriodText | None = None
+    legal_basis: Basis = ()
+
+
+class RawPublicationSpec(SpecModel):
+    scope: PublicationScope
+    legal_basis: Basis = ()
+
+
+class _RawListSpec(SpecModel):
+    name: Name
+    title: Text
+    description: Text = ""
+    legal_basis: Basis = ()
+    subject_kinds: tuple[SubjectKind, ...] = Field(min_length=1)
+    entry: tuple[RawEntryRuleSpec, ...] = Field(min_length=1)
+    exclusions: tuple[RawExclusionSpec, ...] = ()
+    exit: tuple[RawExitRuleSpec, ...] = ()
+    notice: RawNoticeSpec | None = None
+    publication: RawPublicationSpec = RawPublicationSpec(scope=PublicationScope.subject_only)
+
+
+class RawBlacklistSpec(_RawListSpec):
+    kind: Literal["Blacklist"]
+
+
+class RawRedListSpec(_RawListSpec):
+    kind: Literal["RedList"]
+
+
+class RawWatchListSpec(_RawListSpec):
+    kind: Literal["WatchList"]
+
+
+RawListSpec = RawBlacklistSpec | RawRedListSpec | RawWatchListSpec

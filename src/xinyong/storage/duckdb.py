@@ -1,0 +1,674 @@
+"""The ledger in one DuckDB file: entries, their Merkle tree, and signed checkpoints beside it.
+
+Tables (see README.md for the why):
+
+- `entries`: one row per entry, the columns of `record.Entry`; `seq` is assigned here.
+- `nodes(level, idx, hash)`: every *complete* Merkle node; level 0 holds the leaf hashes.
+- `batches(first_seq, size, received_at, root)`: one row per committed `append`, so a deleted
+  checkpoint file is noticed and a bad entry can be placed in its batch.
+- `ledger_meta(key, value)`: `format_version` and the log's `origin`.
+
+`append` is the hot path of ingest and runs in SQL inside one transaction: insert the rows, hash
+their canonical bytes into leaves, then one INSERT…SELECT per tree level for the new complete
+nodes (about log2 n statements for n rows), and finally sign the checkpoint of the new size by
+the pending protocol of `checkpoints.py`.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import structlog
+
+from xinyong.domain import merkle
+from xinyong.domain.checkpoint import Checkpoint
+from xinyong.domain.record import (
+    CANONICAL_FIELDS,
+    CANONICAL_VERSION,
+    Entry,
+    EntryKind,
+    epoch_us,
+    netstring,
+)
+from xinyong.domain.subject import SubjectKind
+from xinyong.errors import LedgerError, TamperDetected
+from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
+from xinyong.storage.checkpoints import CheckpointStore
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import duckdb
+    import pyarrow as pa
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+    from xinyong.settings import Settings
+    from xinyong.storage.base import VerifyReport
+
+log = structlog.get_logger(__name__)
+
+FORMAT_VERSION = "1"
+BATCH_VIEW = "xinyong_append_batch"
+KEYS_VIEW = "xinyong_lookup_keys"
+ROW = "xinyong_batch_row"  # batch row number, added before the batch is handed to DuckDB
+
+ENTRY_COLUMNS: tuple[str, ...] = ("seq", *BATCH_COLUMN_NAMES, "received_at")
+
+
+def _sql_list(values: list[str]) -> str:
+    # Only for our own enum values, which are identifiers without quotes.
+    assert all(v.isidentifier() for v in values)
+    return ", ".join(f"'{v}'" for v in values)
+
+
+ENTRY_KINDS = [k.value for k in EntryKind]
+SUBJECT_KINDS = [k.value for k in SubjectKind]
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE TABLE ledger_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    f"""CREATE TABLE entries (
+        seq BIGINT NOT NULL,
+        entry_kind VARCHAR NOT NULL CHECK (entry_kind IN ({_sql_list(ENTRY_KINDS)})),
+        refers_to BIGINT CHECK (refers_to >= 0 AND refers_to < seq),
+        provider VARCHAR NOT NULL,
+        record_type VARCHAR NOT NULL,
+        subject_scheme VARCHAR NOT NULL,
+        subject_key VARCHAR NOT NULL,
+        subject_kind VARCHAR NOT NULL CHECK (subject_kind IN ({_sql_list(SUBJECT_KINDS)})),
+        subject_birth_date DATE CHECK (year(subject_birth_date) BETWEEN 1 AND 9999),
+        decision_date DATE NOT NULL CHECK (year(decision_date) BETWEEN 1 AND 9999),
+        document_ref VARCHAR NOT NULL,
+        attributes VARCHAR NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        CHECK ((entry_kind = 'record') = (refers_to IS NULL))
+    )""",
+    # A subject's report reads a handful of rows out of tens of millions: an ART index turns a
+    # full scan (~1 s at 10M rows) into ~2 ms, for ~25% more append time (README.md).
+    "CREATE INDEX entries_subject_key ON entries (subject_key)",
+    "CREATE TABLE nodes (level UTINYINT NOT NULL, idx BIGINT NOT NULL, hash BLOB NOT NULL)",
+    """CREATE TABLE batches (
+        first_seq BIGINT NOT NULL,
+        size BIGINT NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        root BLOB NOT NULL
+    )""",
+)
+
+# -- canonical bytes in SQL ----------------------------------------------------------------------
+# Each field as the text `Entry.canonical_fields()` gives it; NULL for an absent value. DuckDB
+# renders DATE as zero-padded ISO `YYYY-MM-DD` like `date.isoformat()` for years 1..9999, which
+# the CHECK constraints guarantee.
+_FIELD_TEXT: dict[str, str] = {
+    "seq": "CAST(seq AS VARCHAR)",
+    "entry_kind": "entry_kind",
+    "refers_to": "CAST(refers_to AS VARCHAR)",
+    "provider": "provider",
+    "record_type": "record_type",
+    "subject_scheme": "subject_scheme",
+    "subject_key": "subject_key",
+    "subject_kind": "subject_kind",
+    "subject_birth_date": "CAST(subject_birth_date AS VARCHAR)",
+    "decision_date": "CAST(decision_date AS VARCHAR)",
+    "document_ref": "document_ref",
+    "attributes": "attributes",
+    "received_at": "CAST(epoch_us(received_at) AS VARCHAR)",
+}
+if tuple(_FIELD_TEXT) != CANONICAL_FIELDS:  # pragma: no cover - guards a change in record.py
+    raise ImportError("storage.duckdb canonical fields are out of step with domain.record")
+
+
+def _netstring_sql(text: str) -> str:
+    # strlen() is the UTF-8 byte length, as netstrings count bytes; NULL || … is NULL, so an
+    # absent value falls through to '~'.
+    return f"coalesce(CAST(strlen({text}) AS VARCHAR) || ':' || {text} || ',', '~')"
+
+
+_PREFIX = netstring(CANONICAL_VERSION).decode("ascii")
+assert "'" not in _PREFIX
+CANONICAL_SQL = (
+    f"concat('{_PREFIX}', " + ", ".join(_netstring_sql(t) for t in _FIELD_TEXT.values()) + ")"
+)
+# RFC 6962 leaf hash: SHA-256(0x00 || canonical bytes); sha256() of a BLOB gives hex text.
+LEAF_SQL = f"unhex(sha256('\\x00'::BLOB || encode({CANONICAL_SQL})))"
+
+INSERT_ENTRIES = (
+    f"INSERT INTO entries SELECT $first + {ROW}, "
+    + ", ".join(f"CAST({name} AS {sql_type})" for name, sql_type in BATCH_COLUMNS)
+    + f", make_timestamp($received_us) FROM {BATCH_VIEW}"
+)
+INSERT_LEAVES = f"INSERT INTO nodes SELECT 0, seq, {LEAF_SQL} FROM entries WHERE seq >= $first"
+
+
+def level_sql(table: str) -> str:
+    """Insert the complete nodes of `$level` whose children lie in [$lo, $hi) of the level below.
+
+    `table` is one of our own table names, never input.
+    """
+    return f"""INSERT INTO {table}
+        SELECT $level, l.idx // 2, unhex(sha256('\\x01'::BLOB || l.hash || r.hash))
+        FROM {table} AS l JOIN {table} AS r ON r.idx = l.idx + 1
+        WHERE l.level = $level - 1 AND r.level = $level - 1 AND l.idx % 2 = 0
+          AND l.idx >= $lo AND l.idx < $hi AND r.idx > $lo AND r.idx < $hi"""
+
+
+def fetch_nodes_sql(table: str) -> str:
+    return f"""SELECT n.level, n.idx, n.hash FROM {table} AS n
+        JOIN (SELECT unnest($levels::UTINYINT[]) AS level, unnest($idxs::BIGINT[]) AS idx) AS w
+          ON n.level = w.level AND n.idx = w.idx"""
+
+
+SELECT_ENTRIES = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
+
+
+class DuckDBLedger:
+    """The ledger in the DuckDB file `path`, checkpoints in `checkpoint_dir`, signed by `signing_key`.
+
+    `origin` names the log in its checkpoints (and is fixed when the file is created). Opened
+    `read_only`, nothing is written (no recovery, no append) and `signing_key` may be None if a
+    `public_key` is given to check checkpoints with. DuckDB lets one process write a file at a
+    time; a second writer gets a `LedgerError`.
+    """
+
+    engine: ClassVar[str] = "duckdb"
+    concurrent_writers: ClassVar[bool] = False
+    readers_beside_writer: ClassVar[bool] = False
+    read_only_mode: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        path: Path,
+        checkpoint_dir: Path,
+        signing_key: Ed25519PrivateKey | None,
+        origin: str,
+        *,
+        read_only: bool = False,
+        public_key: Ed25519PublicKey | None = None,
+    ) -> None:
+        if signing_key is None and not read_only:
+            raise LedgerError("a ledger opened for writing needs its signing key")
+        if signing_key is None and public_key is None:
+            raise LedgerError("a read-only ledger needs the public key to check checkpoints")
+        self.path = path
+        self.origin = origin
+        self.read_only = read_only
+        self.checkpoints = CheckpointStore(
+            checkpoint_dir, origin, signing_key=signing_key, public_key=public_key
+        )
+        if not read_only:
+            self._check_wal_replay()
+        self._con = _connect(path, read_only=read_only)
+        try:
+            self._open()
+        except BaseException:
+            self._con.close()
+            raise
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, read_only: bool = False, public_key: Ed25519PublicKey | None = None
+    ) -> DuckDBLedger:
+        """The workspace's ledger, its signing key loaded from `settings.signing_key_file`."""
+        from xinyong.storage.keys import load_signing_key
+
+        signing_key = None
+        if not read_only or public_key is None:
+            signing_key = load_signing_key(settings.path(settings.signing_key_file))
+        return cls(
+            settings.path(settings.database),
+            settings.path(settings.checkpoint_dir),
+            signing_key,
+            settings.ledger_origin,
+            read_only=read_only,
+            public_key=public_key,
+        )
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        tables = {r[0] for r in self._con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "ledger_meta" not in tables:
+            if self.read_only:
+                raise LedgerError(f"{self.path} holds no ledger (no ledger_meta table)")
+            self._create()
+            return
+        meta = dict(self._con.execute("SELECT key, value FROM ledger_meta").fetchall())
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise LedgerError(
+                f"{self.path}: ledger format {meta.get('format_version')!r} is not the "
+                f"supported {FORMAT_VERSION!r}"
+            )
+        if meta.get("origin") != self.origin:
+            raise LedgerError(
+                f"{self.path} is the ledger of origin {meta.get('origin')!r}, "
+                f"but settings name {self.origin!r}"
+            )
+        if not self.read_only:
+            self._recover()
+
+    def _create(self) -> None:
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in SCHEMA:
+                self._con.execute(statement)
+            self._con.execute(
+                "INSERT INTO ledger_meta VALUES ('format_version', $v), ('origin', $o)",
+                {"v": FORMAT_VERSION, "o": self.origin},
+            )
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        log.info("ledger_created", path=str(self.path), origin=self.origin)
+        self._recover()
+
+    def _recover(self) -> None:
+        """Finish an interrupted commit, then refuse to write on top of an unsigned state."""
+        size = self.size()
+        self.checkpoints.recover(size, self.root)
+        latest = self.checkpoints.latest()
+        if latest is None and size == 0:
+            # A new ledger (or a crash right after creating it): the empty tree needs no commit.
+            self.checkpoints.write(Checkpoint(self.origin, 0, merkle.EMPTY_ROOT))
+            return
+        if latest is None:
+            raise TamperDetected(
+                f"no checkpoints in {self.checkpoints.directory} for a ledger of {size} entries; "
+                "check `checkpoint_dir`, then run `verify`"
+            )
+        if latest.size != size:
+            what = (
+                f"entries {size}..{latest.size - 1} are missing (truncated)"
+                if latest.size > size
+                else f"entries {latest.size}..{size - 1} are not covered by any checkpoint"
+            )
+            raise TamperDetected(
+                f"the newest checkpoint signs {latest.size} entries but the ledger has {size}: "
+                f"{what}; refusing to append, run `verify`"
+            )
+        if self.root(size) != latest.root:
+            raise TamperDetected(
+                f"the stored Merkle tree does not match the newest checkpoint (size {size}); "
+                "refusing to append, run `verify`"
+            )
+
+    def _check_wal_replay(self) -> None:
+        # Opened for writing, DuckDB replays a write-ahead log, checkpoints it into the file and
+        # deletes it, and it silently drops a damaged last entry. So first replay it read-only
+        # and make sure no signed batch would be lost.
+        wal = Path(f"{self.path}.wal")
+        if not wal.exists():
+            return
+        con = _connect(self.path, read_only=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if "batches" not in tables:
+                return
+            size = _size(con)
+        finally:
+            con.close()
+        signed = self.checkpoints.sizes()
+        if signed and signed[-1] > size:
+            raise LedgerError(
+                f"replaying {wal} gives {size} entries but checkpoint {signed[-1]} was signed: "
+                "the write-ahead log looks damaged. Nothing was deleted or renamed; keep the "
+                ".wal file and restore the ledger from a backup"
+            )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for engines reading the ledger in this process. Never write."""
+        return self._con
+
+    def size(self) -> int:
+        return _size(self._con)
+
+    def entries(
+        self, *, subject_key: str | None = None, start: int = 0, stop: int | None = None
+    ) -> list[Entry]:
+        end = self.size() if stop is None else stop
+        params: dict[str, object] = {"start": start, "stop": end}
+        sql = f"{SELECT_ENTRIES} WHERE seq >= $start AND seq < $stop"
+        if subject_key is not None:
+            sql += " AND subject_key = $subject"
+            params["subject"] = subject_key
+        rows = self._con.execute(sql + " ORDER BY seq", params).fetchall()
+        return [_entry(row) for row in rows]
+
+    def lookup_keys(self, keys: pa.Table) -> pa.Table:
+        on = " AND ".join(f"k.{c} = e.{c}" for c in KEY_COLUMNS)
+        sql = (
+            f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM entries AS e "
+            f"WHERE EXISTS (SELECT 1 FROM {KEYS_VIEW} AS k WHERE {on}) ORDER BY e.seq"
+        )
+        return self._join(keys, KEY_COLUMNS, sql)
+
+    def lookup_refs(self, refs: pa.Table) -> pa.Table:
+        on = " AND ".join(f"k.{c} = e.{c}" for c in REF_COLUMNS)
+        sql = (
+            f"SELECT {', '.join('e.' + c for c in REF_COLUMNS)}, e.seq, e.record_type "
+            f"FROM entries AS e WHERE e.entry_kind = 'record' "
+            f"AND EXISTS (SELECT 1 FROM {KEYS_VIEW} AS k WHERE {on}) ORDER BY e.seq"
+        )
+        return self._join(refs, REF_COLUMNS, sql)
+
+    def _join(self, table: pa.Table, columns: tuple[str, ...], sql: str) -> pa.Table:
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise LedgerError(f"lookup table lacks columns {', '.join(missing)}")
+        self._con.register(KEYS_VIEW, table.select(list(columns)))
+        try:
+            relation = self._con.sql(sql)
+            assert relation is not None
+            result: pa.Table = relation.to_arrow_table()
+        finally:
+            self._con.unregister(KEYS_VIEW)
+        return result
+
+    def root(self, size: int | None = None) -> bytes:
+        return self._root(self._tree_size(size))
+
+    def _root(self, n: int) -> bytes:
+        nodes = self._nodes(merkle.root_nodes(n))
+        return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        n = self._tree_size(size)
+        if not 0 <= index < n:
+            raise LedgerError(f"entry {index} is not in the tree of size {n}")
+        nodes = self._nodes(merkle.inclusion_nodes(index, n))
+        return merkle.inclusion_proof(index, n, lambda level, idx: nodes[level, idx])
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        n = self._tree_size(new_size)
+        if not 0 < old_size <= n:
+            raise LedgerError(f"no consistency proof from size {old_size} to {n}")
+        nodes = self._nodes(merkle.consistency_nodes(old_size, n))
+        return merkle.consistency_proof(old_size, n, lambda level, idx: nodes[level, idx])
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return self.checkpoints.latest()
+
+    def _tree_size(self, size: int | None) -> int:
+        current = self.size()
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise LedgerError(f"tree size {size} is beyond the ledger's {current} entries")
+        return size
+
+    def _nodes(self, wanted: list[merkle.NodeId], table: str = "nodes") -> dict[merkle.NodeId, bytes]:
+        found = fetch_nodes(self._con, wanted, table)
+        missing = [n for n in wanted if n not in found]
+        if missing:
+            level, idx = missing[0]
+            raise TamperDetected(
+                f"Merkle node (level {level}, index {idx}) is missing from the database; "
+                "run `verify`"
+            )
+        return found
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def append(self, batch: pa.Table, received_at: datetime) -> Checkpoint:
+        """Append `batch` as entries size()…size()+n−1 and sign the new size; all or nothing."""
+        if self.read_only:
+            raise LedgerError("the ledger is open read-only")
+        _check_batch_columns(batch)
+        if batch.num_rows == 0:
+            latest = self.checkpoints.latest()
+            assert latest is not None
+            return latest
+        started = time.perf_counter()
+        received_us = epoch_us(received_at)
+        rows = batch.select(list(BATCH_COLUMN_NAMES)).append_column(ROW, _row_numbers(batch.num_rows))
+        con = self._con
+        con.register(BATCH_VIEW, rows)
+        try:
+            first = self.size()
+            checkpoint = self._append_transaction(first, batch.num_rows, received_us)
+        finally:
+            con.unregister(BATCH_VIEW)
+        try:
+            self.checkpoints.promote_pending()
+        except OSError as exc:
+            raise LedgerError(
+                f"batch committed as entries {first}..{checkpoint.size - 1}, but its checkpoint "
+                f"stayed {self.checkpoints.directory}/pending.note ({exc}); "
+                "it is promoted when the ledger is next opened"
+            ) from exc
+        log.info(
+            "ledger_append",
+            first=first,
+            rows=batch.num_rows,
+            size=checkpoint.size,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        return checkpoint
+
+    def _append_transaction(self, first: int, n: int, received_us: int) -> Checkpoint:
+        import duckdb
+
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        pending_written = False
+        try:
+            con.execute(INSERT_ENTRIES, {"first": first, "received_us": received_us})
+            con.execute(INSERT_LEAVES, {"first": first})
+            add_levels(con, "nodes", first, first + n)
+            root = self._root(first + n)  # not self.root: batches has no new row yet
+            con.execute(
+                "INSERT INTO batches VALUES ($first, $size, make_timestamp($us), $root)",
+                {"first": first, "size": first + n, "us": received_us, "root": root},
+            )
+            checkpoint = Checkpoint(self.origin, first + n, root)
+            self.checkpoints.write_pending(checkpoint)
+            pending_written = True
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._abort(pending_written)
+            if isinstance(exc, duckdb.ConstraintException | duckdb.ConversionException):
+                problems = _diagnose(con, first)
+                raise LedgerError(
+                    f"batch of {n} rows refused, nothing appended: {problems[0] if problems else exc}",
+                    details=problems[1:],
+                ) from exc
+            raise LedgerError(f"append failed, nothing appended: {exc}") from exc
+        except BaseException:
+            self._abort(pending_written)
+            raise
+        return checkpoint
+
+    def _abort(self, pending_written: bool) -> None:
+        import duckdb
+
+        try:
+            self._con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the failed COMMIT already ended the transaction
+        if pending_written:
+            # Whether a failed COMMIT committed is for the database to say, as after a crash.
+            self.checkpoints.recover(self.size(), self.root)
+
+    # -- verification -------------------------------------------------------------------------
+
+    def verify(self, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
+        """Recompute every leaf and the whole tree and check them against every checkpoint."""
+        from xinyong.storage.verify import verify_duckdb
+
+        store = self.checkpoints
+        if public_key is not None:
+            store = CheckpointStore(store.directory, self.origin, public_key=public_key)
+        return verify_duckdb(self._con, store)
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+# -- helpers shared with verify.py ----------------------------------------------------------------
+
+
+def add_levels(con: duckdb.DuckDBPyConnection, table: str, old_size: int, new_size: int) -> None:
+    """Add to `table` the interior nodes completed by growing the leaves from old to new size.
+
+    At level L the new complete nodes are those with old_size < (i+1)·2^L ≤ new_size, i.e.
+    i in [old_size >> L, new_size >> L); their children are read back from the level below,
+    including a left child that an earlier batch already stored.
+    """
+    sql = level_sql(table)
+    level = 1
+    while new_size >> level:
+        lo, hi = old_size >> level, new_size >> level
+        if lo < hi:
+            con.execute(sql, {"level": level, "lo": 2 * lo, "hi": 2 * hi})
+        level += 1
+
+
+def fetch_nodes(
+    con: duckdb.DuckDBPyConnection, wanted: list[merkle.NodeId], table: str = "nodes"
+) -> dict[merkle.NodeId, bytes]:
+    if not wanted:
+        return {}
+    rows = con.execute(
+        fetch_nodes_sql(table),
+        {"levels": [lv for lv, _ in wanted], "idxs": [i for _, i in wanted]},
+    ).fetchall()
+    return {(int(lv), int(i)): bytes(h) for lv, i, h in rows}
+
+
+def _size(con: duckdb.DuckDBPyConnection) -> int:
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and then refuses register().
+    ((size,),) = con.execute("SELECT coalesce(max(size), 0) FROM batches").fetchall()
+    return int(size)
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    if read_only and not path.exists():
+        raise LedgerError(f"no ledger at {path}")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        raise LedgerError(
+            f"{path} is already open in this process in another mode (read-only vs read-write): "
+            f"{exc}"
+        ) from exc
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise LedgerError(
+                f"ledger {path} is in use by another process, which holds its lock; DuckDB "
+                f"allows one writer (or several readers) at a time. ({exc})"
+            ) from exc
+        raise _unopenable(path, exc) from exc
+    except duckdb.Error as exc:
+        raise _unopenable(path, exc) from exc
+
+
+def _unopenable(path: Path, exc: Exception) -> LedgerError:
+    return LedgerError(
+        f"DuckDB cannot open or replay ledger {path}: {exc}. Nothing was deleted, renamed or "
+        f"skipped: the database and its .wal file are as they were; restore from a backup or "
+        "investigate with the duckdb CLI on a copy"
+    )
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    (seq, kind, refers_to, provider, record_type, scheme, key, subject_kind, birth, decided,
+     document_ref, attributes, received_at) = row  # fmt: skip
+    return Entry(
+        seq=seq,
+        entry_kind=EntryKind(kind),
+        refers_to=refers_to,
+        provider=provider,
+        record_type=record_type,
+        subject_scheme=scheme,
+        subject_key=key,
+        subject_kind=SubjectKind(subject_kind),
+        subject_birth_date=birth,
+        decision_date=decided,
+        document_ref=document_ref,
+        attributes=attributes,
+        received_at=received_at.replace(tzinfo=UTC),
+    )
+
+
+def _row_numbers(n: int) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ones = pa.repeat(pa.scalar(1, pa.int64()), n)
+    numbers: pa.Array = pc.subtract(pc.cumulative_sum(ones), 1)
+    return numbers
+
+
+def _check_batch_columns(batch: pa.Table) -> None:
+    names = list(batch.column_names)
+    missing = [c for c in BATCH_COLUMN_NAMES if c not in names]
+    extra = [c for c in names if c not in BATCH_COLUMN_NAMES]
+    if missing or extra:
+        parts = [f"missing {', '.join(missing)}"] if missing else []
+        parts += [f"unexpected {', '.join(extra)}"] if extra else []
+        raise LedgerError(f"batch columns do not match the ledger: {'; '.join(parts)}")
+
+
+# Checks mirroring the table's constraints, run only after an append was refused, to name rows.
+_REQUIRED = [n for n in BATCH_COLUMN_NAMES if n not in ("refers_to", "subject_birth_date")]
+_ROW_CHECKS: tuple[tuple[str, str, str], ...] = (
+    *((f"{c} IS NULL", c, f"{c} is missing") for c in _REQUIRED),
+    ("NOT list_contains($entry_kinds, entry_kind)", "entry_kind", "entry_kind {} is unknown"),
+    ("NOT list_contains($subject_kinds, subject_kind)", "subject_kind", "subject_kind {} is unknown"),
+    (
+        "(entry_kind = 'record') = (refers_to IS NOT NULL)",
+        "entry_kind",
+        "a {} entry has refers_to empty exactly when it is a 'record'",
+    ),
+    ("refers_to < 0 OR refers_to >= $first + " + ROW, "refers_to", "refers_to {} is no earlier seq"),
+    ("year(decision_date) NOT BETWEEN 1 AND 9999", "decision_date", "decision_date {} is out of range"),
+    (
+        "year(subject_birth_date) NOT BETWEEN 1 AND 9999",
+        "subject_birth_date",
+        "subject_birth_date {} is out of range",
+    ),
+)
+
+
+def _diagnose(con: duckdb.DuckDBPyConnection, first: int) -> list[str]:
+    import duckdb
+
+    params = {"entry_kinds": ENTRY_KINDS, "subject_kinds": SUBJECT_KINDS, "first": first}
+    casts = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t in BATCH_COLUMNS)
+    problems: list[str] = []
+    for condition, column, message in _ROW_CHECKS:
+        used = {k: v for k, v in params.items() if f"${k}" in condition}
+        sql = (
+            f"SELECT {ROW}, CAST({column} AS VARCHAR) FROM (SELECT {ROW}, {casts} FROM "
+            f"{BATCH_VIEW}) WHERE {condition} ORDER BY {ROW} LIMIT 3"
+        )
+        try:
+            rows = con.execute(sql, used).fetchall()
+        except duckdb.Error as exc:  # e.g. a column that does not cast at all
+            return [f"{column}: {exc}"]
+        quote = dict(BATCH_COLUMNS)[column] == "VARCHAR"
+        problems += [f"batch row {r}: " + message.format(repr(v) if quote else v) for r, v in rows]
+    return problems
