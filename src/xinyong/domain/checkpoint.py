@@ -89,7 +89,9 @@ def verifier_key(key_name: str, public_key: Ed25519PublicKey) -> str:
     return f"{key_name}+{key_hash(key_name, public_key).hex()}+{raw}"
 
 
-def sign(checkpoint: Checkpoint, private_key: Ed25519PrivateKey, key_name: str | None = None) -> str:
+def sign(
+    checkpoint: Checkpoint, private_key: Ed25519PrivateKey, key_name: str | None = None
+) -> str:
     """The signed note of a checkpoint, signed by `key_name` (default: the origin)."""
     name = checkpoint.origin if key_name is None else key_name
     check_key_name(name)
@@ -153,6 +155,13 @@ def open_note(
     want_hash = key_hash(key_name, public_key)
     ours = [s for s in signatures if s.key_name == key_name and s.key_hash == want_hash]
     if not ours:
+        named = [s for s in signatures if s.key_name == key_name]
+        if named:
+            raise TamperDetected(
+                f"{source}: not signed by key {key_name!r}: signed by another key of that name "
+                f"(key hash {named[0].key_hash.hex()}, expected {want_hash.hex()}); the signing "
+                "key was replaced, or the note is forged"
+            )
         names = ", ".join(sorted({s.key_name for s in signatures}))
         raise TamperDetected(f"{source}: not signed by key {key_name!r} (signed by: {names})")
     for sig in ours:

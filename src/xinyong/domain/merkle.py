@@ -43,7 +43,7 @@ def split_point(n: int) -> int:
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
-    """MTH of a list of leaf hashes, bottom-up (each level pairs nodes; a lone last node is promoted).
+    """MTH of leaf hashes, bottom-up: each level pairs nodes, and a lone last node moves up.
 
     Promoting the odd node unchanged gives the same tree as the RFC's top-down split, because the
     left part of every split is a perfect subtree.
@@ -179,7 +179,7 @@ def consistency_nodes(old_size: int, new_size: int) -> list[NodeId]:
 def verify_inclusion(
     leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes
 ) -> bool:
-    """RFC 9162 §2.1.3.2: does `proof` show leaf hash `leaf` at `index` in the tree `expected_root`?"""
+    """RFC 9162 §2.1.3.2: does `proof` put leaf hash `leaf` at `index` of tree `expected_root`?"""
     if not 0 <= index < size:
         return False
     fn, sn = index, size - 1

@@ -76,7 +76,8 @@ def discover(root: Path) -> list[str]:
 
 
 def split_lines(text: str) -> tuple[str, ...]:
-    return tuple(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    """The lines of a text, whatever its line endings; a final newline ends the last line."""
+    return tuple(text.replace("\r\n", "\n").replace("\r", "\n").splitlines())
 
 
 def read_documents(
@@ -113,7 +114,7 @@ def read_documents(
         if node is None:
             continue  # an empty document, e.g. after a trailing `---`
         try:
-            data = _plain(node, (), [0], set())
+            data = _plain(node, (), [0])
         except ReadProblem as p:
             line, col = locate(node, p.key_path, "value")
             raise ReadProblem(p.message, line + 1, col + 1, p.key_path) from None
@@ -162,24 +163,21 @@ def _yaml_message(e: MarkedYAMLError) -> str:
     return f"invalid YAML: {problem}"
 
 
-def _plain(node: Any, loc: Loc, budget: list[int], active: set[int]) -> Any:
-    """A plain-Python copy of a ruamel node (dict, list, str, int, float, bool, date, None)."""
+def _plain(node: Any, loc: Loc, budget: list[int]) -> Any:
+    """A plain-Python copy of a ruamel node (dict, list, str, int, float, bool, date, None).
+
+    No cycle check is needed: ruamel's round-trip loader turns a self-referencing alias into None.
+    """
     budget[0] += 1
     if budget[0] > MAX_NODES:
         raise ReadProblem(f"document expands to more than {MAX_NODES} values (alias bomb?)")
-    if isinstance(node, dict | list):
-        if id(node) in active:
-            raise ReadProblem("recursive alias: a value contains itself", key_path=loc)
-        active.add(id(node))
-        try:
-            if isinstance(node, dict):
-                return {
-                    _plain_key(k, loc): _plain(v, (*loc, _plain_key(k, loc)), budget, active)
-                    for k, v in node.items()
-                }
-            return [_plain(v, (*loc, i), budget, active) for i, v in enumerate(node)]
-        finally:
-            active.discard(id(node))
+    if isinstance(node, dict):
+        return {
+            _plain_key(k, loc): _plain(v, (*loc, _plain_key(k, loc)), budget)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_plain(v, (*loc, i), budget) for i, v in enumerate(node)]
     if node is None or isinstance(node, bool):
         return node
     if type(node).__name__ == "ScalarBoolean":
@@ -248,11 +246,13 @@ def excerpt(lines: Sequence[str], line: int, col: int | None, context: int = 2) 
        3 | c: 3
     """
     first, last = max(1, line - context), min(len(lines), line + context)
+    last = max(last, line)  # a problem at the end of the file points past its last line
     width = len(str(last))
     out = []
     for n in range(first, last + 1):
         marker = ">" if n == line else " "
-        out.append(f"{marker} {n:>{width + 1}} | {lines[n - 1]}".rstrip())
+        text = lines[n - 1] if n <= len(lines) else ""
+        out.append(f"{marker} {n:>{width + 1}} | {text}".rstrip())
         if n == line and col is not None:
             out.append(f"  {'':>{width + 1}} | {' ' * (col - 1)}^")
     return "\n".join(out)

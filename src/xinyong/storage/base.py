@@ -101,14 +101,14 @@ class LedgerStore(Protocol):
         ...
 
     def append(self, batch: pa.Table, received_at: datetime) -> Checkpoint:
-        """Append the rows of `batch` (columns `BATCH_COLUMNS`) as seq size()…size()+n−1, all or none.
+        """Append the rows of `batch` (`BATCH_COLUMNS`) as seq size()…size()+n−1, all or none.
 
         Returns the signed checkpoint of the new size, which is on disk when this returns.
         """
         ...
 
     def lookup_keys(self, keys: pa.Table) -> pa.Table:
-        """Stored entries matching rows of `keys` (columns `KEY_COLUMNS`), with all their columns."""
+        """Stored entries matching rows of `keys` (columns `KEY_COLUMNS`), all their columns."""
         ...
 
     def lookup_refs(self, refs: pa.Table) -> pa.Table:

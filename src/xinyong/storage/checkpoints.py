@@ -141,7 +141,9 @@ class CheckpointStore:
     def sizes(self) -> list[int]:
         if not self.exists():
             return []
-        return sorted(int(m.group(1)) for p in self.directory.iterdir() if (m := _NAME.match(p.name)))
+        return sorted(
+            int(m.group(1)) for p in self.directory.iterdir() if (m := _NAME.match(p.name))
+        )
 
     def pending_text(self) -> str | None:
         path = self.directory / PENDING
@@ -163,7 +165,9 @@ class CheckpointStore:
         name = checkpoint_name(size)
         checkpoint = self.open(self._read(self.directory / name), name)
         if checkpoint.size != size:
-            raise TamperDetected(f"{name}: file is named for size {size} but signs size {checkpoint.size}")
+            raise TamperDetected(
+                f"{name}: file is named for size {size} but signs size {checkpoint.size}"
+            )
         return checkpoint
 
     def latest(self) -> Checkpoint | None:
@@ -193,7 +197,7 @@ class CheckpointStore:
         write_atomic(path, self.sign(checkpoint).encode("utf-8"), overwrite=False)
 
     def write_pending(self, checkpoint: Checkpoint) -> None:
-        """Step 1 of a commit: the signed checkpoint of the new size, before the database commits."""
+        """Step 1 of a commit: sign the new size before the database commits."""
         self.ensure()
         write_atomic(self.directory / PENDING, self.sign(checkpoint).encode("utf-8"))
 

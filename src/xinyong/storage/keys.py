@@ -57,7 +57,7 @@ def _read(path: Path, what: str) -> bytes:
     return data
 
 
-def generate_signing_key(path: Path) -> Ed25519PrivateKey:
+def create_signing_key(path: Path) -> Ed25519PrivateKey:
     """Create a new Ed25519 signing key at `path` (which must not exist) and return it."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import (
@@ -81,13 +81,15 @@ def load_signing_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise SettingsError(f"signing key file {path} is not an unencrypted PEM key: {exc}") from exc
+        raise SettingsError(
+            f"signing key file {path} is not an unencrypted PEM key: {exc}"
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise SettingsError(f"signing key file {path} holds a {type(key).__name__}, not Ed25519")
     return key
 
 
-def generate_pseudonym_key(path: Path) -> bytes:
+def create_pseudonym_key(path: Path) -> bytes:
     """Create a new random pseudonym key at `path` (which must not exist) and return it."""
     key = secrets.token_bytes(PSEUDONYM_KEY_SIZE)
     _create(path, key, "pseudonym key file")
@@ -112,11 +114,11 @@ def ensure_keys(settings: Settings) -> tuple[Ed25519PrivateKey, bytes]:
     signing = (
         load_signing_key(signing_path)
         if signing_path.exists()
-        else generate_signing_key(signing_path)
+        else create_signing_key(signing_path)
     )
     pseudonym = (
         load_pseudonym_key(pseudonym_path)
         if pseudonym_path.exists()
-        else generate_pseudonym_key(pseudonym_path)
+        else create_pseudonym_key(pseudonym_path)
     )
     return signing, pseudonym

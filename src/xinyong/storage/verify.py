@@ -70,13 +70,12 @@ def verify_duckdb(con: duckdb.DuckDBPyConnection, store: CheckpointStore) -> Ver
 def gather_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[LedgerFacts, RootAt]:
     """The facts of a DuckDB ledger, and the rebuilt tree's root at any size (None: incomplete)."""
 
-    def one(sql: str, params: dict[str, object] | None = None) -> tuple[object, ...]:
-        (row,) = con.execute(sql, params).fetchall()
-        return tuple(row)
-
-    size = int(str(one("SELECT coalesce(max(size), 0) FROM batches")[0]))
-    rows, max_seq, min_seq = one("SELECT count(*), max(seq), min(seq) FROM entries")
-    facts = LedgerFacts(size=size, rows=int(str(rows)), end=0 if max_seq is None else int(str(max_seq)) + 1)
+    ((size,),) = con.execute("SELECT coalesce(max(size), 0) FROM batches").fetchall()
+    ((rows, max_seq, min_seq),) = con.execute(
+        "SELECT count(*), max(seq), min(seq) FROM entries"
+    ).fetchall()
+    end = 0 if max_seq is None else int(max_seq) + 1
+    facts = LedgerFacts(size=int(size), rows=int(rows), end=end)
     facts.batches = [
         (int(a), int(b))
         for a, b in con.execute("SELECT first_seq, size FROM batches ORDER BY size").fetchall()
@@ -92,7 +91,11 @@ def gather_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[LedgerFacts, RootAt]:
 
     # Duplicated seqs would make the rebuilt tree ambiguous; keep one row each (they are
     # reported anyway, and every checkpoint over them fails).
-    dedupe = " QUALIFY row_number() OVER (PARTITION BY seq ORDER BY hash) = 1" if facts.duplicates else ""
+    dedupe = (
+        " QUALIFY row_number() OVER (PARTITION BY seq ORDER BY hash) = 1"
+        if facts.duplicates
+        else ""
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS "
         f"SELECT 0::UTINYINT AS level, seq AS idx, {LEAF_SQL} AS hash FROM entries{dedupe}"
@@ -186,7 +189,9 @@ def judge(facts: LedgerFacts, store: CheckpointStore, root_at: RootAt) -> Verify
         problems.append(f"{entry(seq)} has no stored leaf hash; {place(seq)}")
     _more(problems, facts.edited_count, len(facts.edited) + len(facts.unhashed), "changed entries")
     for first, stop in facts.gaps:
-        what = f"entry seq {first} is" if stop - first == 1 else f"entries seq {first}..{stop - 1} are"
+        what = (
+            f"entry seq {first} is" if stop - first == 1 else f"entries seq {first}..{stop - 1} are"
+        )
         problems.append(f"{what} missing (deleted); {place(first)}")
     _more(problems, facts.gap_count, len(facts.gaps), "gaps")
     if not (facts.edited or facts.unhashed or facts.gaps or facts.duplicates):

@@ -73,7 +73,7 @@ def test_other_signatures_are_ignored(key: Ed25519PrivateKey) -> None:
     cosigned = sign(Checkpoint(ORIGIN, 5, ROOT), witness, "witness.example")
     both = note + cosigned.split("\n\n")[1]
     assert open_note(both, key.public_key(), ORIGIN).size == 5
-    with pytest.raises(TamperDetected, match="not signed by key 'example.org/ledger'"):
+    with pytest.raises(TamperDetected, match=r"not signed by key 'example\.org/ledger'"):
         open_note(cosigned, key.public_key(), ORIGIN)
 
 

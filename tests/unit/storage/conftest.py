@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,23 +25,21 @@ def paths(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def open_ledger(
-    paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
-) -> Iterator[OpenLedger]:
+def open_ledger(paths: tuple[Path, Path], signing_key: Ed25519PrivateKey) -> Iterator[OpenLedger]:
     opened: list[DuckDBLedger] = []
 
     def open_(*, read_only: bool = False, **kw: Any) -> DuckDBLedger:
         db, cps = paths
-        ledger = DuckDBLedger(db, cps, signing_key, kw.pop("origin", ORIGIN), read_only=read_only, **kw)
+        ledger = DuckDBLedger(
+            db, cps, signing_key, kw.pop("origin", ORIGIN), read_only=read_only, **kw
+        )
         opened.append(ledger)
         return ledger
 
     yield open_
     for ledger in opened:
-        try:
+        with contextlib.suppress(Exception):  # a test may have closed it already
             ledger.close()
-        except Exception:
-            pass
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -57,7 +57,7 @@ def row(seq_hint: int = 0, **overrides: Any) -> Row:
     return base
 
 
-def batch(rows: list[Mapping[str, Any]]) -> pa.Table:
+def batch(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist([dict(r) for r in rows], schema=BATCH_SCHEMA)
 
 
@@ -86,7 +86,9 @@ def batches_of_rows(draw: st.DrawFn, max_batches: int = 4, max_rows: int = 12) -
             rows.append(
                 {
                     "entry_kind": kind.value,
-                    "refers_to": None if kind is EntryKind.record else draw(st.integers(0, seq - 1)),
+                    "refers_to": None
+                    if kind is EntryKind.record
+                    else draw(st.integers(0, seq - 1)),
                     "provider": draw(texts),
                     "record_type": draw(texts),
                     "subject_scheme": draw(texts),

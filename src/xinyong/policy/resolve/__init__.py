@@ -83,6 +83,11 @@ def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Re
         kind, name = data.get("kind"), data.get("name")
         if isinstance(kind, str) and kind in GROUPS and isinstance(name, str):
             declared[GROUPS[kind]].add(name)
+        # placement is checked on the raw kind, so it is reported even for invalid documents
+        if doc.file == pack_file and kind is not None and kind != "Pack":
+            problems.add(doc, ("kind",), f"{PACK_FILE} holds the Pack document only; move this")
+        elif doc.file != pack_file and kind == "Pack":
+            problems.add(doc, ("kind",), f"the Pack document belongs in {PACK_FILE}")
         spec = parse_document(doc, problems)
         if spec is not None:
             parsed.append(Parsed(doc, spec))
@@ -167,30 +172,22 @@ def _line(doc: Document) -> int:
 
 def _pack(parsed: Sequence[Parsed], pack_file: Path, problems: Problems, out: Resolved) -> None:
     for p in parsed:
-        in_pack_file = p.doc.file == pack_file
-        is_pack = isinstance(p.spec, RawPackSpec)
-        if is_pack and not in_pack_file:
-            problems.add(p.doc, ("kind",), f"the Pack document belongs in {PACK_FILE}")
-        elif in_pack_file and not is_pack:
-            problems.add(
-                p.doc, ("kind",), f"{PACK_FILE} holds the Pack document only; move this elsewhere"
-            )
-        elif is_pack:
-            assert isinstance(p.spec, RawPackSpec)
-            if out.pack is not None:
-                problems.add(p.doc, ("kind",), f"{PACK_FILE} holds one Pack document")
+        if not isinstance(p.spec, RawPackSpec) or p.doc.file != pack_file:
+            continue  # misplaced documents are reported by `resolve`
+        if out.pack is not None:
+            problems.add(p.doc, ("kind",), f"{PACK_FILE} holds one Pack document")
+            continue
+        out.pack = p.spec
+        out.index[(PACK, p.spec.name)] = p.doc
+        for i, s in enumerate(p.spec.sources):
+            if s.id in out.sources:
+                problems.add(p.doc, ("sources", i, "id"), f"duplicate source id {s.id!r}")
                 continue
-            out.pack = p.spec
-            out.index[(PACK, p.spec.name)] = p.doc
-            for i, s in enumerate(p.spec.sources):
-                if s.id in out.sources:
-                    problems.add(p.doc, ("sources", i, "id"), f"duplicate source id {s.id!r}")
-                    continue
-                out.sources[s.id] = Source(
-                    id=s.id,
-                    title=s.title,
-                    confidence=Confidence(s.confidence),
-                    citation=s.citation,
-                    url=s.url,
-                    note=s.note,
-                )
+            out.sources[s.id] = Source(
+                id=s.id,
+                title=s.title,
+                confidence=Confidence(s.confidence),
+                citation=s.citation,
+                url=s.url,
+                note=s.note,
+            )

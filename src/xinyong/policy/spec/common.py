@@ -100,9 +100,12 @@ Text = StrictStr
 ConfidenceMark = Literal["C", "S", "U"]
 
 
-def vocabulary(values: Iterable[str], description: str) -> WithJsonSchema:
-    """JSON schema of a vocabulary-checked string: its permitted values, for editors."""
-    return WithJsonSchema({"type": "string", "enum": list(values), "description": description})
+def vocabulary(values: Iterable[str], description: str, name: str) -> WithJsonSchema:
+    """JSON schema of a vocabulary-checked string: its permitted values, for editors, and the
+    vocabulary's `name` (`x-vocabulary`), which the format reference links to."""
+    return WithJsonSchema(
+        {"type": "string", "enum": list(values), "description": description, "x-vocabulary": name}
+    )
 
 
 class RawCitationSpec(SpecModel):

@@ -10,17 +10,20 @@ from xinyong.domain.catalogue import BreachDomain
 from xinyong.domain.measures import ACTIONS, PERMITTED_ROLES, RESPONSIBLE_ROLES
 from xinyong.policy.spec.common import Basis, Name, RawCitationSpec, SpecModel, Text, vocabulary
 
-RoleText = Annotated[str, vocabulary(PERMITTED_ROLES, "Whom the measure reaches.")]
+RoleText = Annotated[str, vocabulary(PERMITTED_ROLES, "Whom the measure reaches.", "Roles")]
 ResponsibleRoleText = Annotated[
     str,
     vocabulary(
         sorted(r.value for r in RESPONSIBLE_ROLES),
         "Responsible persons this provision names as reachable.",
+        "Roles",
     ),
 ]
-ActionText = Annotated[str, vocabulary(sorted(ACTIONS), "An action relying parties ask about.")]
+ActionText = Annotated[
+    str, vocabulary(sorted(ACTIONS), "An action relying parties ask about.", "Actions")
+]
 DomainText = Annotated[
-    str, vocabulary([d.value for d in BreachDomain], "A breach domain (closed vocabulary).")
+    str, vocabulary([d.value for d in BreachDomain], "A breach domain.", "Breach domains")
 ]
 
 

@@ -34,10 +34,11 @@ def _no_bool(value: object) -> object:
 
 Number = Annotated[Decimal, BeforeValidator(_no_bool)]
 DataCategoryText = Annotated[
-    str, vocabulary(PERMITTED_CATEGORIES, "A permitted data category (closed vocabulary).")
+    str,
+    vocabulary(PERMITTED_CATEGORIES, "A permitted data category.", "Data categories"),
 ]
 DomainText = Annotated[
-    str, vocabulary([d.value for d in BreachDomain], "A breach domain (closed vocabulary).")
+    str, vocabulary([d.value for d in BreachDomain], "A breach domain.", "Breach domains")
 ]
 
 

@@ -1,0 +1,93 @@
+"""The checkpoint store: names, atomic writes, the pending protocol's file moves."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from ledger_helpers import ORIGIN
+
+from xinyong.domain.checkpoint import Checkpoint
+from xinyong.errors import LedgerError, TamperDetected
+from xinyong.storage.checkpoints import (
+    PENDING,
+    CheckpointStore,
+    checkpoint_name,
+    write_atomic,
+)
+
+ROOT = hashlib.sha256(b"r").digest()
+
+
+@pytest.fixture
+def store(tmp_path: Path, signing_key: Ed25519PrivateKey) -> CheckpointStore:
+    return CheckpointStore(tmp_path / "cps", ORIGIN, signing_key=signing_key)
+
+
+def test_names_sort_by_size() -> None:
+    names = [checkpoint_name(n) for n in (0, 9, 10, 1_000_000, 2**63 - 1)]
+    assert names == sorted(names)
+    assert checkpoint_name(1_000_000) == "00000000000001000000.note"
+
+
+def test_write_load_latest(store: CheckpointStore) -> None:
+    assert store.latest() is None and store.sizes() == []
+    for size in (0, 7, 12):
+        store.write(Checkpoint(ORIGIN, size, ROOT))
+    assert store.sizes() == [0, 7, 12]
+    assert store.latest() == Checkpoint(ORIGIN, 12, ROOT)
+    assert [s.name for s in store.stored()] == [checkpoint_name(n) for n in (0, 7, 12)]
+    with pytest.raises(FileExistsError):
+        store.write(Checkpoint(ORIGIN, 12, ROOT))
+
+
+def test_pending_protocol_moves(store: CheckpointStore) -> None:
+    store.write_pending(Checkpoint(ORIGIN, 5, ROOT))
+    assert (store.directory / PENDING).exists()
+    store.promote_pending()
+    assert store.sizes() == [5] and not (store.directory / PENDING).exists()
+    with pytest.raises(LedgerError, match=r"no pending\.note to promote"):
+        store.promote_pending()
+    store.write_pending(Checkpoint(ORIGIN, 6, ROOT))
+    store.discard_pending()
+    assert store.pending_text() is None and store.sizes() == [5]
+
+
+def test_promote_refuses_a_different_final_file(store: CheckpointStore) -> None:
+    store.write(Checkpoint(ORIGIN, 5, ROOT))
+    store.write_pending(Checkpoint(ORIGIN, 5, hashlib.sha256(b"other").digest()))
+    with pytest.raises(TamperDetected, match="two different checkpoints of size 5"):
+        store.promote_pending()
+    assert (store.directory / PENDING).exists()
+
+
+def test_origin_and_name_are_checked(
+    store: CheckpointStore, signing_key: Ed25519PrivateKey
+) -> None:
+    other = CheckpointStore(store.directory, "other.example/log", signing_key=signing_key)
+    other.write(Checkpoint("other.example/log", 3, ROOT))
+    with pytest.raises(TamperDetected, match=r"not signed by key 'test\.example/ledger'"):
+        store.load(3)
+    store.write(Checkpoint(ORIGIN, 4, ROOT))
+    (store.directory / checkpoint_name(4)).rename(store.directory / checkpoint_name(40))
+    with pytest.raises(TamperDetected, match="named for size 40 but signs size 4"):
+        store.load(40)
+
+
+def test_read_only_store_cannot_sign(tmp_path: Path, signing_key: Ed25519PrivateKey) -> None:
+    ro = CheckpointStore(tmp_path, ORIGIN, public_key=signing_key.public_key())
+    with pytest.raises(LedgerError, match="without a signing key"):
+        ro.write(Checkpoint(ORIGIN, 1, ROOT))
+
+
+def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    write_atomic(path, b"one")
+    write_atomic(path, b"two")
+    assert path.read_bytes() == b"two"
+    with pytest.raises(FileExistsError):
+        write_atomic(path, b"three", overwrite=False)
+    assert path.read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
