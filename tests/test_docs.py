@@ -159,6 +159,13 @@ def test_input_column_is_documented(column: str) -> None:
     )
 
 
+def test_input_columns_table_is_in_rejects_file_order() -> None:
+    # The rejects file repeats the input columns in this order; the guide says so.
+    text = INGEST_DOC.read_text(encoding="utf-8")
+    table = text[text.index("| column | required | meaning |") :].split("\n\n", 1)[0]
+    assert tuple(re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)) == INPUT_COLUMNS
+
+
 @pytest.mark.parametrize("column", REJECTS_COLUMNS)
 def test_rejects_column_is_documented(column: str) -> None:
     assert f"| `{column}` |" in INGEST_DOC.read_text(encoding="utf-8")

@@ -107,14 +107,7 @@ class Workspace:
     def ledger(self, *, read_only: bool = False) -> Iterator[LedgerStore]:
         from xinyong.storage.duckdb import DuckDBLedger
 
-        s = self.settings
-        store = DuckDBLedger(
-            s.path(s.database),
-            checkpoint_dir=s.path(s.checkpoint_dir),
-            signing_key=None if read_only else keys.load_signing_key(s.path(s.signing_key_file)),
-            origin=s.ledger_origin,
-            read_only=read_only,
-        )
+        store = DuckDBLedger.from_settings(self.settings, read_only=read_only)
         try:
             yield store
         finally:

@@ -115,9 +115,9 @@ def ingest_file(
         written = _write_rejects(con, rejects_path) if rejected else None
         if not rejected and rejects_path.exists():
             rejects_path.unlink()  # a stale rejects file would describe another run
-        accepted = con.execute(
+        accepted = con.sql(
             f"SELECT {', '.join(APPEND_COLUMNS)} FROM accepted ORDER BY seq"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
         batches = 0
         total = accepted.num_rows
         report("append", 0, total)

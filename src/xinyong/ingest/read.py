@@ -247,7 +247,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, ...
         elif typ.startswith("TIMESTAMP"):
             value = f"strftime({value}, '%Y-%m-%d')"
         parts.append(f"CAST({value} AS VARCHAR) AS {sql(col(name))}")
-    source = f"(SELECT file_row_number + 1 AS _line, {', '.join(parts)} FROM {scan})"
+    source = f"(SELECT file_row_number + 1 AS _line, {', '.join(parts)} FROM ({scan}))"
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {_select_staged(tuple(types), source)}")
     return tuple(types)
 

@@ -54,14 +54,14 @@ def resolve(con: duckdb.DuckDBPyConnection, store: LedgerStore) -> None:
     )
     # The ledger's view of every candidate key, and of every record a non-record entry acts on.
     existing = store.lookup_keys(
-        con.execute(f"SELECT {key} FROM cand WHERE _line = first_line").fetch_arrow_table()
+        con.sql(f"SELECT {key} FROM cand WHERE _line = first_line").to_arrow_table()
     )
     targets = store.lookup_keys(
-        con.execute(
+        con.sql(
             "SELECT DISTINCT target_provider AS provider, target_ref AS document_ref, record_type,"
             " subject_key, 'record' AS entry_kind FROM cand"
             " WHERE _line = first_line AND entry_kind <> 'record'"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     )
     con.register("ledger_existing", existing)
     con.register("ledger_targets", targets)

@@ -10,20 +10,20 @@ identifier schemes, and computes "did you mean" hints for the few distinct unkno
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
-from xinyong.ingest.attributes_sql import attribute_problems_sql, canonical_attributes_sql
+from xinyong.ingest.attributes_sql import build_attribute_results, load_specs
 from xinyong.ingest.identifier_sql import load_division_codes, normalise_sql, subject_key_sql
 from xinyong.ingest.sqlbuild import col, lit
 
 if TYPE_CHECKING:
     import duckdb
 
-    from xinyong.domain.catalogue import Catalogue, RecordType
+    from xinyong.domain.catalogue import Catalogue
     from xinyong.domain.identifiers import SchemeRegistry
 
 PROVIDER_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}"
@@ -71,6 +71,7 @@ def build_checked(
 ) -> None:
     """Create `checked` from `staged`: problems, subject keys and canonical attributes."""
     load_division_codes(con)
+    load_specs(con, catalogue.record_types)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE norm AS
@@ -111,8 +112,6 @@ def build_checked(
     scheme_kinds = " ".join(
         f"WHEN {lit(s.name)} THEN {lit(sorted(k.value for k in s.subject_kinds))}" for s in schemes
     )
-    type_kinds = _per_type(types, lambda rt: lit(sorted(k.value for k in rt.subject_kinds)))
-    type_entry_kinds = _per_type(types, lambda rt: lit(sorted(k.value for k in rt.entry_kinds)))
 
     checks = [
         _problem(
@@ -141,7 +140,7 @@ def build_checked(
         ),
         _problem(
             f"{known_type} AND list_contains({lit(entry_kinds)}, n_entry_kind)"
-            f" AND NOT list_contains(CASE n_record_type {type_entry_kinds} END, n_entry_kind)",
+            " AND NOT list_contains(t_entry_kinds, n_entry_kind)",
             "entry_kind",
             "'record type ' || n_record_type || ' does not take ' || n_entry_kind || ' entries'",
         ),
@@ -164,7 +163,7 @@ def build_checked(
         ),
         _problem(
             f"list_contains({lit(kinds)}, n_kind) AND {known_type}"
-            f" AND NOT list_contains(CASE n_record_type {type_kinds} END, n_kind)",
+            " AND NOT list_contains(t_subject_kinds, n_kind)",
             "subject_kind",
             "'record type ' || n_record_type || ' does not apply to a ' || n_kind",
         ),
@@ -206,42 +205,77 @@ def build_checked(
             "refers_to_provider",
             lit("must be 1-64 characters: letters, digits and . _ : / - (not first)"),
         ),
+        _problem(
+            "n_attributes_text IS NOT NULL AND n_attributes IS NULL",
+            "attributes",
+            lit("must be a JSON object, got text that is not JSON"),
+        ),
+        _problem(
+            "n_attributes IS NOT NULL AND json_type(n_attributes) <> 'OBJECT'",
+            "attributes",
+            "'must be a JSON object, got ' || lower(json_type(n_attributes))",
+        ),
+        _problem(
+            "json_type(n_attributes) = 'OBJECT' AND m IS NULL",
+            "attributes",
+            lit("has a key more than once"),
+        ),
+        _problem(
+            f"{known_type} AND len(list_filter("
+            "map_keys(m), lambda k: NOT list_contains(t_attribute_names, k))) > 0",
+            "attributes",
+            "'unknown attribute(s) ' || array_to_string(list_filter(map_keys(m),"
+            " lambda k: NOT list_contains(t_attribute_names, k)), ', ') || ' for '"
+            " || n_record_type || ' (allowed: '"
+            " || coalesce(nullif(array_to_string(t_attribute_names, ', '), ''), 'none') || ')'",
+        ),
     ]
+    # Required attributes that are absent (or null), one problem each.
+    missing = (
+        f"CASE WHEN {known_type} AND (n_attributes IS NULL OR m IS NOT NULL) THEN"
+        " list_transform(list_filter(t_required_names, lambda k: NOT list_contains("
+        "coalesce(list_transform(list_filter(map_entries(m), lambda e: e.value IS NOT NULL),"
+        " lambda e: e.key), []), k)), lambda k: {'field': 'attributes.' || k,"
+        " 'reason': 'is required'}) ELSE [] END"
+    )
     birth_date = _per_scheme_birth_date(schemes)
     key_cases = " ".join(
         f"WHEN {lit(s.name)} THEN {subject_key_sql(s, 'n_subject_id', 'pseudonym_key')}"
         for s in schemes
     )
     con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE typed AS
+        SELECT n.*,
+               CASE WHEN regexp_full_match(n_decision_text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+                    THEN TRY_CAST(n_decision_text AS DATE) END AS n_decision_date,
+               TRY_CAST(n_attributes_text AS JSON) AS n_attributes,
+               TRY_CAST(TRY_CAST(n_attributes_text AS JSON) AS MAP(VARCHAR, JSON)) AS m,
+               f.subject_kinds AS t_subject_kinds, f.entry_kinds AS t_entry_kinds,
+               f.attribute_names AS t_attribute_names, f.required_names AS t_required_names
+        FROM norm n LEFT JOIN record_type_facts f ON f.record_type = n.n_record_type
+        """
+    )
+    build_attribute_results(con, "typed")
+    con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE checked AS
-        WITH typed AS (
-            SELECT *,
-                   CASE WHEN regexp_full_match(n_decision_text, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
-                        THEN TRY_CAST(n_decision_text AS DATE) END AS n_decision_date,
-                   CASE WHEN json_valid(n_attributes_text)
-                        THEN CAST(n_attributes_text AS JSON) END AS n_attributes
-            FROM norm
-        ), judged AS (
-            SELECT *, list_concat(
+        WITH judged AS (
+            SELECT t.* EXCLUDE (m), list_concat(
                        list_filter([{", ".join(checks)}], lambda p: p IS NOT NULL),
-                       {attribute_problems_sql(types, known_type)}) AS problems
-            FROM typed
+                       {missing}, coalesce(a.attribute_problems, [])) AS problems,
+                   coalesce(a.canonical_attributes, '{{}}') AS attributes_text
+            FROM typed t LEFT JOIN attribute_results a USING (_line)
         )
-        SELECT *,
+        SELECT * EXCLUDE (attributes_text),
                CASE WHEN len(problems) = 0 THEN CASE n_scheme {key_cases} END END AS subject_key,
                CASE WHEN len(problems) = 0 THEN {birth_date} END AS subject_birth_date,
-               CASE WHEN len(problems) = 0 THEN {canonical_attributes_sql(types)} END
-                   AS canonical_attributes
+               CASE WHEN len(problems) = 0 THEN attributes_text END AS canonical_attributes
         FROM judged
         """,
         {"today": today, "pseudonym_key": pseudonym_key},
     )
-    con.execute("DROP TABLE norm")
-
-
-def _per_type(types: Mapping[str, RecordType], render: Callable[[RecordType], str]) -> str:
-    return " ".join(f"WHEN {lit(name)} THEN {render(rt)}" for name, rt in sorted(types.items()))
+    con.execute("DROP TABLE norm; DROP TABLE typed; DROP TABLE attribute_results")
 
 
 def _per_scheme_birth_date(schemes: SchemeRegistry) -> str:

@@ -108,11 +108,17 @@ class LedgerStore(Protocol):
         ...
 
     def lookup_keys(self, keys: pa.Table) -> pa.Table:
-        """Stored entries matching rows of `keys` (columns `KEY_COLUMNS`), all their columns."""
+        """Stored entries matching rows of `keys` (columns `KEY_COLUMNS`), all their columns.
+
+        Each matching entry once, in no particular order.
+        """
         ...
 
     def lookup_refs(self, refs: pa.Table) -> pa.Table:
-        """`seq`, `record_type` of `record` entries matching rows of `refs` (`REF_COLUMNS`)."""
+        """`REF_COLUMNS`, `seq`, `record_type` of `record` entries matching rows of `refs`.
+
+        Each matching entry once, in no particular order.
+        """
         ...
 
     def entries(

@@ -208,7 +208,7 @@ def test_lookup_keys_and_refs(ledger: DuckDBLedger) -> None:
     keys = batch([row(2), row(4), row(99)]).select(
         ["provider", "document_ref", "record_type", "subject_key", "entry_kind"]
     )
-    found = ledger.lookup_keys(keys)
+    found = ledger.lookup_keys(keys).sort_by("seq")
     assert found.column("seq").to_pylist() == [2, 4]
     assert found.column("attributes").to_pylist() == ['{"amount":2}', '{"amount":4}']
     assert "decision_date" in found.column_names and "refers_to" in found.column_names

@@ -261,3 +261,20 @@ def test_duckdb_error_while_opening_names_the_file(
         DuckDBLedger(db, tmp_path / "cps", signing_key, ORIGIN)
     assert db.read_bytes().startswith(b"this is not")
     duckdb.connect(str(tmp_path / "fine.duckdb")).close()  # the module is usable afterwards
+
+
+def test_unwritable_checkpoint_folder_appends_nothing(
+    open_ledger: OpenLedger, paths: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = open_ledger()
+    ledger.append(rows_batch(0, 2), RECEIVED)
+
+    def disk_full(self: CheckpointStore, checkpoint: Checkpoint) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(CheckpointStore, "write_pending", disk_full)
+    with pytest.raises(LedgerError, match="nothing appended: cannot write the checkpoint"):
+        ledger.append(rows_batch(2, 3), RECEIVED)
+    monkeypatch.undo()
+    assert ledger.size() == 2 and ledger.verify().ok
+    assert ledger.append(rows_batch(2, 3), RECEIVED).size == 5
