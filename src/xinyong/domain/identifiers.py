@@ -193,6 +193,20 @@ def _sql_case(c: str, whens: Iterable[tuple[str, str]]) -> str:
     return f"CASE WHEN {c} IS NULL THEN {_lit(MISSING)} {arms} END"
 
 
+_LET = "xinyong_id"  # the lambda parameter of _sql_let; the column never appears inside it
+
+
+def _sql_let(bindings: dict[str, str], body: str) -> str:
+    """`body` evaluated with `xinyong_id.<name>` bound to each binding, once per row.
+
+    DuckDB eliminates common subexpressions, which the packed arithmetic repeats a lot, but
+    not inside CASE. The checksums are therefore computed here, outside the CASE that picks the
+    reason, and handed to it through a one-element list_transform (DuckDB's only let-binding).
+    """
+    fields = ", ".join(f"{_lit(name)}: {sql}" for name, sql in bindings.items())
+    return f"list_transform([{{{fields}}}], lambda {_LET}: {body})[1]"
+
+
 # --- schemes -----------------------------------------------------------------------------------
 
 
@@ -306,22 +320,19 @@ class UsccScheme(IdentifierScheme):
         return None
 
     def sql_problem(self, column: str) -> str:
-        c = _col(column)
+        col = _col(column)
         # Lane values carry +48 (ASCII '0'); char 17's strpos() is 1-based: constants fold both.
-        head, body = _sql_bytes(c, 1), _sql_bytes(c, 9)
+        head, body = _sql_bytes(col, 1), _sql_bytes(col, 9)
         org_fix = -48 * sum(_ORG_WEIGHTS) % 11
         org_sum = f"({_sql_dot(_sql_org_values(body), 8, _ORG_WEIGHTS)} + {org_fix})"
-        org = f"substr({_lit(_ORG_CHECKS)}, 12 - CAST({org_sum} % 11 AS INTEGER), 1)"
         check_fix = (-48 * sum(_USCC_WEIGHTS[:16]) - _USCC_WEIGHTS[16]) % 31
         check_sum = (
             f"({_sql_dot(_sql_uscc_values(head), 8, _USCC_WEIGHTS[:8])}"
             f" + {_sql_dot(_sql_uscc_values(body), 8, _USCC_WEIGHTS[8:16])}"
-            f" + CAST(strpos({_lit(USCC_ALPHABET)}, substr({c}, 17, 1)) AS UBIGINT)"
+            f" + CAST(strpos({_lit(USCC_ALPHABET)}, substr({col}, 17, 1)) AS UBIGINT)"
             f" * {_USCC_WEIGHTS[16]} + {check_fix})"
         )
-        check = (
-            f"substr({_lit(USCC_ALPHABET)}, (31 - CAST({check_sum} % 31 AS INTEGER)) % 31 + 1, 1)"
-        )
+        c, org, check = f"{_LET}.v", f"{_LET}.org", f"{_LET}.check"
         whens = [
             _sql_length(c, 18),
             (
@@ -345,7 +356,13 @@ class UsccScheme(IdentifierScheme):
         if self.accepted:
             listed = ", ".join(_lit(v) for v in sorted(self.accepted))
             whens.insert(0, (f"{c} IN ({listed})", "NULL"))
-        return _sql_case(c, whens)
+        bindings = {
+            "v": col,
+            "org": f"substr({_lit(_ORG_CHECKS)}, 12 - CAST({org_sum} % 11 AS INTEGER), 1)",
+            "check": f"substr({_lit(USCC_ALPHABET)},"
+            f" (31 - CAST({check_sum} % 31 AS INTEGER)) % 31 + 1, 1)",
+        }
+        return _sql_let(bindings, _sql_case(c, whens))
 
 
 def resident_id_check(first17: str) -> str:
@@ -411,42 +428,45 @@ class ResidentIdScheme(IdentifierScheme):
         return date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
 
     def sql_problem(self, column: str) -> str:
-        c = _col(column)
+        col = _col(column)
         # Digits read as hex give one 4-bit lane each; digit 17 is added on its own.
         check_fix = -48 * _RID_WEIGHTS[16] % 11
         digits_sum = (
-            f"({_sql_dot(_sql_nibbles(c, 1), 4, _RID_WEIGHTS[:16])}"
-            f" + CAST(ascii(substr({c}, 17, 1)) AS UBIGINT) * {_RID_WEIGHTS[16]} + {check_fix})"
+            f"({_sql_dot(_sql_nibbles(col, 1), 4, _RID_WEIGHTS[:16])}"
+            f" + CAST(ascii(substr({col}, 17, 1)) AS UBIGINT) * {_RID_WEIGHTS[16]} + {check_fix})"
         )
-        check = f"substr({_lit(_RID_CHECKS)}, CAST({digits_sum} % 11 AS INTEGER) + 1, 1)"
+        bindings = {
+            "v": col,
+            # A subquery may not appear inside a lambda, so the lookup is bound here.
+            "known": f"(substr({col}, 1, 6) IN (SELECT code FROM division_codes)) IS TRUE",
+            "check": f"substr({_lit(_RID_CHECKS)}, CAST({digits_sum} % 11 AS INTEGER) + 1, 1)",
+        }
+        c, check = f"{_LET}.v", f"{_LET}.check"
+        born = f"substr({c}, 7, 8)"
         # strptime accepts year 0000 (1 BC), which Python's date does not.
         calendar = (
-            f"try_strptime(substr({c}, 7, 8), '%Y%m%d') IS NOT NULL"
-            f" AND substr({c}, 7, 4) <> '0000'"
+            f"try_strptime({born}, '%Y%m%d') IS NOT NULL AND substr({c}, 7, 4) <> '0000'"
         )
-        born = f"substr({c}, 7, 8)"
         today = _lit(self._today().isoformat().replace("-", ""))
-        return _sql_case(
-            c,
-            [
-                _sql_length(c, 18),
-                (f"NOT regexp_full_match({c}, '[0-9]{{17}}[0-9X]')", _sql_illegal(c, "^[0-9]{0,17}")),
-                (
-                    f"(substr({c}, 1, 6) IN (SELECT code FROM division_codes)) IS NOT TRUE",
-                    f"'address code ' || substr({c}, 1, 6) || ' is not a known division code'",
-                ),
-                (f"NOT ({calendar})", f"'birth date ' || {born} || ' is not a calendar date'"),
-                (
-                    f"substr({c}, 7, 4) < '{EARLIEST_BIRTH.year}'",
-                    f"'birth date ' || {born} || ' is before {EARLIEST_BIRTH.year}'",
-                ),
-                (f"{born} > {today}", f"'birth date ' || {born} || ' is in the future'"),
-                (
-                    f"{check} IS DISTINCT FROM substr({c}, 18, 1)",
-                    f"'check character should be ' || {check} || ', got ' || substr({c}, 18, 1)",
-                ),
-            ],
-        )
+        whens = [
+            _sql_length(c, 18),
+            (f"NOT regexp_full_match({c}, '[0-9]{{17}}[0-9X]')", _sql_illegal(c, "^[0-9]{0,17}")),
+            (
+                f"NOT {_LET}.known",
+                f"'address code ' || substr({c}, 1, 6) || ' is not a known division code'",
+            ),
+            (f"NOT ({calendar})", f"'birth date ' || {born} || ' is not a calendar date'"),
+            (
+                f"substr({c}, 7, 4) < '{EARLIEST_BIRTH.year}'",
+                f"'birth date ' || {born} || ' is before {EARLIEST_BIRTH.year}'",
+            ),
+            (f"{born} > {today}", f"'birth date ' || {born} || ' is in the future'"),
+            (
+                f"{check} IS DISTINCT FROM substr({c}, 18, 1)",
+                f"'check character should be ' || {check} || ', got ' || substr({c}, 18, 1)",
+            ),
+        ]
+        return _sql_let(bindings, _sql_case(c, whens))
 
     def sql_birth_date(self, column: str) -> str:
         return f"CAST(try_strptime(substr({_col(column)}, 7, 8), '%Y%m%d') AS DATE)"

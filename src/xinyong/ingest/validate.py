@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
-from xinyong.ingest.attributes_sql import build_attribute_results, load_specs
+from xinyong.ingest.checks import Check, problem_list
+from xinyong.ingest.attributes_sql import canonical_sql, entries_sql, load_specs, problems_sql
 from xinyong.ingest.identifier_sql import load_division_codes, normalise_sql, subject_key_sql
 from xinyong.ingest.sqlbuild import col, lit
 
@@ -32,9 +33,9 @@ CONTROL_CHARS = r"[\x00-\x1f\x7f]"
 EARLIEST_DECISION = date(1900, 1, 1)
 
 
-def _problem(condition: str, field: str, reason: str) -> str:
-    """A `{field, reason}` struct when `condition` holds, else NULL. `reason` is SQL text."""
-    return f"CASE WHEN {condition} THEN {{'field': {lit(field)}, 'reason': {reason}}} END"
+def _problem(condition: str, field: str, reason: str) -> Check:
+    """A problem with `field` when `condition` holds; `reason` is SQL text."""
+    return Check(condition, lit(field), reason)
 
 
 def _hint_cases(column: str, unknown: Iterable[str], known: Iterable[str], what: str) -> str:
@@ -54,9 +55,10 @@ def _hint_cases(column: str, unknown: Iterable[str], known: Iterable[str], what:
 def _distinct_unknown(
     con: duckdb.DuckDBPyConnection, column: str, known: Iterable[str]
 ) -> list[str]:
+    value = f"nullif(trim({col(column)}), '')"
     rows = con.execute(
-        f"SELECT DISTINCT {column} FROM norm WHERE {column} IS NOT NULL"
-        f" AND NOT list_contains({lit(sorted(known))}, {column}) LIMIT 1000"
+        f"SELECT DISTINCT {value} FROM staged WHERE {value} IS NOT NULL"
+        f" AND NOT list_contains({lit(sorted(known))}, {value}) LIMIT 1000"
     ).fetchall()
     return [str(r[0]) for r in rows]
 
@@ -72,9 +74,7 @@ def build_checked(
     """Create `checked` from `staged`: problems, subject keys and canonical attributes."""
     load_division_codes(con)
     load_specs(con, catalogue.record_types)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE norm AS
+    norm = f"""
         SELECT _line, _unknown_fields, provider, record_type, entry_kind, subject_scheme,
                subject_id, subject_kind, decision_date, document_ref, attributes, refers_to,
                refers_to_provider,
@@ -91,15 +91,14 @@ def build_checked(
                coalesce(nullif(trim(refers_to_provider), ''), nullif(trim(provider), ''))
                    AS n_refers_to_provider
         FROM staged
-        """
-    )
+    """
     types = catalogue.record_types
     scheme_names = [s.name for s in schemes]
     type_reason = _hint_cases(
-        "n_record_type", _distinct_unknown(con, "n_record_type", types), types, "record type"
+        "n_record_type", _distinct_unknown(con, "record_type", types), types, "record type"
     )
     scheme_reason = _hint_cases(
-        "n_scheme", _distinct_unknown(con, "n_scheme", scheme_names), scheme_names, "scheme"
+        "n_scheme", _distinct_unknown(con, "subject_scheme", scheme_names), scheme_names, "scheme"
     )
     kinds = [k.value for k in SubjectKind]
     entry_kinds = [k.value for k in EntryKind]
@@ -145,11 +144,7 @@ def build_checked(
             "'record type ' || n_record_type || ' does not take ' || n_entry_kind || ' entries'",
         ),
         _problem(f"NOT {known_scheme}", "subject_scheme", scheme_reason),
-        _problem(
-            f"{known_scheme} AND (CASE n_scheme {id_cases} END) IS NOT NULL",
-            "subject_id",
-            f"CASE n_scheme {id_cases} END",
-        ),
+        _problem("id_problem IS NOT NULL", "subject_id", "id_problem"),
         _problem(
             f"NOT list_contains({lit(kinds)}, n_kind)",
             "subject_kind",
@@ -243,39 +238,40 @@ def build_checked(
         f"WHEN {lit(s.name)} THEN {subject_key_sql(s, 'n_subject_id', 'pseudonym_key')}"
         for s in schemes
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE typed AS
-        SELECT n.*,
-               CASE WHEN regexp_full_match(n_decision_text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
-                    THEN TRY_CAST(n_decision_text AS DATE) END AS n_decision_date,
-               TRY_CAST(n_attributes_text AS JSON) AS n_attributes,
-               TRY_CAST(TRY_CAST(n_attributes_text AS JSON) AS MAP(VARCHAR, JSON)) AS m,
-               f.subject_kinds AS t_subject_kinds, f.entry_kinds AS t_entry_kinds,
-               f.attribute_names AS t_attribute_names, f.required_names AS t_required_names
-        FROM norm n LEFT JOIN record_type_facts f ON f.record_type = n.n_record_type
-        """
-    )
-    build_attribute_results(con, "typed")
+    entries = entries_sql("m", "t_specs")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE checked AS
-        WITH judged AS (
-            SELECT t.* EXCLUDE (m), list_concat(
-                       list_filter([{", ".join(checks)}], lambda p: p IS NOT NULL),
-                       {missing}, coalesce(a.attribute_problems, [])) AS problems,
-                   coalesce(a.canonical_attributes, '{{}}') AS attributes_text
-            FROM typed t LEFT JOIN attribute_results a USING (_line)
+        WITH norm AS ({norm}), typed AS (
+            SELECT n.*,
+                   CASE WHEN regexp_full_match(n_decision_text, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+                        THEN TRY_CAST(n_decision_text AS DATE) END AS n_decision_date,
+                   TRY_CAST(n_attributes_text AS JSON) AS n_attributes,
+                   f.subject_kinds AS t_subject_kinds, f.entry_kinds AS t_entry_kinds,
+                   f.attribute_names AS t_attribute_names, f.required_names AS t_required_names,
+                   f.specs AS t_specs,
+                   CASE WHEN {known_scheme} THEN CASE n_scheme {id_cases} END END AS id_problem
+            FROM norm n LEFT JOIN record_type_facts f ON f.record_type = n.n_record_type
+        ), parsed AS (
+            SELECT *, TRY_CAST(n_attributes AS MAP(VARCHAR, JSON)) AS m FROM typed
+        ), attributed AS (
+            SELECT *, {entries} AS ents FROM parsed
+        ), judged AS (
+            SELECT *, list_concat(
+                       {problem_list(checks)},
+                       {missing}, coalesce({problems_sql("ents")}, [])) AS problems
+            FROM attributed
         )
-        SELECT * EXCLUDE (attributes_text),
+        SELECT * EXCLUDE (m, ents, t_specs, t_subject_kinds, t_entry_kinds, t_attribute_names,
+                          t_required_names, id_problem),
                CASE WHEN len(problems) = 0 THEN CASE n_scheme {key_cases} END END AS subject_key,
                CASE WHEN len(problems) = 0 THEN {birth_date} END AS subject_birth_date,
-               CASE WHEN len(problems) = 0 THEN attributes_text END AS canonical_attributes
+               CASE WHEN len(problems) = 0 THEN {canonical_sql("ents")} END
+                   AS canonical_attributes
         FROM judged
         """,
         {"today": today, "pseudonym_key": pseudonym_key},
     )
-    con.execute("DROP TABLE norm; DROP TABLE typed; DROP TABLE attribute_results")
 
 
 def _per_scheme_birth_date(schemes: SchemeRegistry) -> str:
