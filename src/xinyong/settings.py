@@ -1,4 +1,4 @@
-"""Settings: one object, read from `xinyong.toml` in a workspace and `XINYONG_*` variables, passed in."""
+"""Settings: one object read from a workspace's `xinyong.toml` and `XINYONG_*` variables."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     @classmethod
     def for_workspace(cls, workspace: Path, **overrides: object) -> Settings:
-        """Settings of the workspace at `workspace`: its `xinyong.toml`, then env, then overrides."""
+        """Settings of the workspace at `workspace`: overrides, then env, then `xinyong.toml`."""
         toml = workspace / SETTINGS_FILE
 
         class _WorkspaceSettings(cls):  # type: ignore[valid-type,misc]

@@ -1,4 +1,4 @@
-"""SIGKILL an ingest at random points, many times; the re-run must end where an uninterrupted run does."""
+"""SIGKILL an ingest at random points, many times; the re-run ends where an unbroken run does."""
 
 from __future__ import annotations
 
@@ -23,8 +23,17 @@ KILLS = int(os.environ.get("XINYONG_TEST_KILLS", "12"))
 def _ledger(ws: Workspace) -> list[tuple[object, ...]]:
     with ws.ledger(read_only=True) as store:
         return [
-            (e.seq, e.entry_kind, e.refers_to, e.provider, e.record_type, e.subject_key,
-             e.decision_date, e.document_ref, e.attributes)
+            (
+                e.seq,
+                e.entry_kind,
+                e.refers_to,
+                e.provider,
+                e.record_type,
+                e.subject_key,
+                e.decision_date,
+                e.document_ref,
+                e.attributes,
+            )
             for e in store.entries()
         ]
 
@@ -59,9 +68,21 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) 
     # kills can be spread over it (a fixed window misses on a slow or loaded machine).
     started = time.perf_counter()
     reference_run = subprocess.run(
-        [sys.executable, "-m", "xinyong", "records", "ingest", str(sample.path),
-         "-w", str(reference.settings.workspace), "--rejects", str(tmp_path / "reference.rejects.csv")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "xinyong",
+            "records",
+            "ingest",
+            str(sample.path),
+            "-w",
+            str(reference.settings.workspace),
+            "--rejects",
+            str(tmp_path / "reference.rejects.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     whole = time.perf_counter() - started
     assert reference_run.returncode == 0, reference_run.stderr
@@ -71,8 +92,16 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) 
 
     seed = int(os.environ.get("XINYONG_TEST_SEED", str(time.time_ns() % 10_000)))
     rng = random.Random(seed)
-    command = [sys.executable, "-m", "xinyong", "records", "ingest", str(sample.path),
-               "-w", str(victim.settings.workspace)]
+    command = [
+        sys.executable,
+        "-m",
+        "xinyong",
+        "records",
+        "ingest",
+        str(sample.path),
+        "-w",
+        str(victim.settings.workspace),
+    ]
     sizes = []
     full = _ledger(reference)
     for _ in range(KILLS):
@@ -96,7 +125,9 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) 
     assert done.returncode == 0, (seed, done.stderr)
     assert victim.verify().ok
     assert _ledger(victim) == _ledger(reference), seed
-    assert (sample.path.with_name("records.csv.rejects.csv").read_bytes()
-            == (tmp_path / "reference.rejects.csv").read_bytes())
+    assert (
+        sample.path.with_name("records.csv.rejects.csv").read_bytes()
+        == (tmp_path / "reference.rejects.csv").read_bytes()
+    )
     # the kills did interrupt work part-way at least once (else the test proved nothing)
     assert any(0 < s < expected_size for s in sizes) or KILLS < 3, (seed, sizes)

@@ -1,4 +1,4 @@
-"""How the CLI reports errors: `Error: …` and exit 1 for user errors, a traceback only with --debug."""
+"""CLI errors: `Error: …` and exit 1 for user errors; a traceback only with --debug."""
 
 from __future__ import annotations
 

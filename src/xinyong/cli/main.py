@@ -76,9 +76,7 @@ def demo(
     with tempfile.TemporaryDirectory(prefix="xinyong-demo-") as tmp:
         target = directory or Path(tmp) / "workspace"
         with render.progress() as progress:
-            run = run_demo(
-                target, records=records, subjects=subjects, seed=seed, progress=progress
-            )
+            run = run_demo(target, records=records, subjects=subjects, seed=seed, progress=progress)
         render.demo(run)
 
 

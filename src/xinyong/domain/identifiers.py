@@ -47,9 +47,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
 #: TO are deleted, which is how the spaces go.
 NORMALISE_FROM = "".join(a for a, _ in _FOLDS) + _REMOVED_SPACES
 NORMALISE_TO = "".join(b for _, b in _FOLDS)
-_NORMALISE_TABLE = str.maketrans(
-    "".join(a for a, _ in _FOLDS), NORMALISE_TO, _REMOVED_SPACES
-)
+_NORMALISE_TABLE = str.maketrans("".join(a for a, _ in _FOLDS), NORMALISE_TO, _REMOVED_SPACES)
 
 SCHEME_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MISSING = "is missing"  # SQL only: a NULL identifier; Python values are never None
@@ -148,8 +146,7 @@ def _sql_nibbles(c: str, start: int) -> str:
 def _sql_above(word: str, threshold: int) -> str:
     """1 in each byte lane holding a byte > threshold, else 0 (no borrow: lanes start ≥ 0x80)."""
     return (
-        f"(((({word} | {_u64(_HIGHS)}) - {_u64((threshold + 1) * _ONES)})"
-        f" & {_u64(_HIGHS)}) >> 7)"
+        f"(((({word} | {_u64(_HIGHS)}) - {_u64((threshold + 1) * _ONES)}) & {_u64(_HIGHS)}) >> 7)"
     )
 
 
@@ -336,12 +333,12 @@ class UsccScheme(IdentifierScheme):
         whens = [
             _sql_length(c, 18),
             (
-                f"NOT regexp_full_match({c}, '{_USCC_CLASS}{{18}}')",
-                _sql_illegal(c, f"^{_USCC_CLASS}*"),
-            ),
-            (
-                f"NOT regexp_full_match(substr({c}, 3, 6), '[0-9]{{6}}')",
-                f"'division code (positions 3-8) must be 6 digits, got ' || substr({c}, 3, 6)",
+                # One regex passes a well-formed code; only a failure pays for the second.
+                f"NOT regexp_full_match({c}, '{_USCC_CLASS}{{2}}[0-9]{{6}}{_USCC_CLASS}{{10}}')",
+                f"CASE WHEN NOT regexp_full_match({c}, '{_USCC_CLASS}{{18}}')"
+                f" THEN {_sql_illegal(c, f'^{_USCC_CLASS}*')}"
+                " ELSE 'division code (positions 3-8) must be 6 digits, got '"
+                f" || substr({c}, 3, 6) END",
             ),
             (
                 f"{org} IS DISTINCT FROM substr({c}, 17, 1)",
@@ -444,9 +441,7 @@ class ResidentIdScheme(IdentifierScheme):
         c, check = f"{_LET}.v", f"{_LET}.check"
         born = f"substr({c}, 7, 8)"
         # strptime accepts year 0000 (1 BC), which Python's date does not.
-        calendar = (
-            f"try_strptime({born}, '%Y%m%d') IS NOT NULL AND substr({c}, 7, 4) <> '0000'"
-        )
+        calendar = f"try_strptime({born}, '%Y%m%d') IS NOT NULL AND substr({c}, 7, 4) <> '0000'"
         today = _lit(self._today().isoformat().replace("-", ""))
         whens = [
             _sql_length(c, 18),
@@ -474,9 +469,7 @@ class ResidentIdScheme(IdentifierScheme):
 
 # Constructs of Python `re` that RE2 (DuckDB's regex engine) lacks: a pattern using them would
 # give different answers in Python and SQL, so PatternScheme refuses them.
-_NOT_RE2 = re.compile(
-    r"\(\?[=!>]|\(\?<[=!]|\(\?P=|\\[1-9uUNZz]|\(\?[aiLmsux-]*\)|[*+?}]\+"
-)
+_NOT_RE2 = re.compile(r"\(\?[=!>]|\(\?<[=!]|\(\?P=|\\[1-9uUNZz]|\(\?[aiLmsux-]*\)|[*+?}]\+")
 
 
 class PatternScheme(IdentifierScheme):
@@ -561,7 +554,9 @@ class SchemeRegistry:
             return self._schemes[name]
         except KeyError:
             close = difflib.get_close_matches(name, self.names(), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else f" Known: {', '.join(self.names())}."
+            hint = (
+                f" Did you mean {close[0]!r}?" if close else f" Known: {', '.join(self.names())}."
+            )
             raise NotFound(f"unknown identifier scheme {name!r}.{hint}") from None
 
     def names(self) -> list[str]:

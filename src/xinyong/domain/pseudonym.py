@@ -49,7 +49,8 @@ def _hmac_sha256_sql(key: str, message: str) -> str:
 
     def xor_pad(byte: str) -> str:
         # BLOB has no XOR in DuckDB, BIT has: go through a bitstring and back.
-        return f"CAST(xor(CAST({padded} AS BIT), CAST(unhex(repeat('{byte}', {_BLOCK})) AS BIT)) AS BLOB)"
+        pad = f"CAST(unhex(repeat('{byte}', {_BLOCK})) AS BIT)"
+        return f"CAST(xor(CAST({padded} AS BIT), {pad}) AS BLOB)"
 
     inner = f"unhex(sha256({xor_pad('36')} || {message}))"
     return f"sha256({xor_pad('5c')} || {inner})"

@@ -57,7 +57,7 @@ AttributeValue = str | int | bool
 
 
 def canonical_attributes(attributes: Mapping[str, AttributeValue | None]) -> str:
-    """The canonical JSON text of typed attributes: keys sorted, no spaces, UTF-8 kept, nulls dropped.
+    """Canonical JSON text of typed attributes: keys sorted, no spaces, UTF-8 kept, no nulls.
 
     >>> canonical_attributes({"b": "中", "a": 12, "c": None})
     '{"a":12,"b":"中"}'
@@ -75,7 +75,7 @@ def epoch_us(moment: datetime) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One ledger entry as stored. `subject_key` of an individual is a pseudonym, never the number."""
+    """One ledger entry as stored; an individual's `subject_key` is a pseudonym, not the number."""
 
     seq: int
     entry_kind: EntryKind

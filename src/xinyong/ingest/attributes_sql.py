@@ -122,7 +122,9 @@ _TYPE_REASON = {
 
 
 def _case(table: dict[str, str]) -> str:
-    return "CASE x.sp.type " + " ".join(f"WHEN {lit(t)} THEN {v}" for t, v in table.items()) + " END"
+    return (
+        "CASE x.sp.type " + " ".join(f"WHEN {lit(t)} THEN {v}" for t, v in table.items()) + " END"
+    )
 
 
 _TYPE_OK = f"coalesce({_case(_OK)}, FALSE)"
@@ -152,7 +154,8 @@ def problems_sql(entries: str) -> str:
             "'must be one of ' || array_to_string(x.sp.enum_values, ', ') || ', got ' || x.s",
         ),
         _problem(
-            f"x.sp.type = 'string' AND x.jt = 'VARCHAR' AND regexp_matches(x.s, {lit(CONTROL_CHARS)})",
+            "x.sp.type = 'string' AND x.jt = 'VARCHAR'"
+            f" AND regexp_matches(x.s, {lit(CONTROL_CHARS)})",
             "'must not contain control characters'",
         ),
         _problem(
@@ -177,7 +180,8 @@ def problems_sql(entries: str) -> str:
 
 
 def canonical_sql(entries: str) -> str:
-    """The canonical JSON text of the declared, well-typed attributes among `entries`."""
+    """The canonical JSON text of the declared attributes among `entries`, for a row whose
+    attributes passed every check (so types are not tested again here)."""
     # Strings, enums, dates and booleans keep the JSON text DuckDB wrote for the value when it
     # parsed the object (UTF-8 kept, only quote and backslash escaped: control characters are
     # refused), which is what the Python reference writes. Decimals already at their scale and
@@ -191,7 +195,7 @@ def canonical_sql(entries: str) -> str:
         " ELSE CAST(x.v AS VARCHAR) END"
     )
     pairs = (
-        f"list_transform(list_filter({entries}, lambda x: x.sp IS NOT NULL AND {_TYPE_OK}),"
+        f"list_transform(list_filter({entries}, lambda x: x.sp IS NOT NULL),"
         f" lambda x: '\"' || x.k || '\":' || {value})"
     )
     return f"'{{' || array_to_string({pairs}, ',') || '}}'"

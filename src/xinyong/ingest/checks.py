@@ -18,7 +18,8 @@ class Check:
     reason: str
 
     def struct(self) -> str:
-        return f"CASE WHEN {self.condition} THEN {{'field': {self.field}, 'reason': {self.reason}}} END"
+        struct = f"{{'field': {self.field}, 'reason': {self.reason}}}"
+        return f"CASE WHEN {self.condition} THEN {struct} END"
 
 
 def all_pass(checks: Sequence[Check]) -> str:

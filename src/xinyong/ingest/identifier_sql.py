@@ -23,11 +23,19 @@ from xinyong.domain.identifiers import (
     IdentifierScheme,
     division_codes,
 )
-from xinyong.domain.pseudonym import pseudonym_sql as pseudonym_sql
-from xinyong.domain.pseudonym import subject_key_sql as subject_key_sql
+from xinyong.domain.pseudonym import pseudonym_sql, subject_key_sql
 
 if TYPE_CHECKING:
     import duckdb
+
+__all__ = [
+    "DIVISION_CODES_TABLE",
+    "check_identifiers_sql",
+    "load_division_codes",
+    "normalise_sql",
+    "pseudonym_sql",
+    "subject_key_sql",
+]
 
 DIVISION_CODES_TABLE = "division_codes"
 
@@ -36,8 +44,8 @@ def normalise_sql(column: str) -> str:
     """DuckDB expression equal to `IdentifierScheme.normalise(<column>)`.
 
     >>> import duckdb
-    >>> duckdb.sql(f"SELECT {normalise_sql('v')} FROM (SELECT ' 9135 0100ｍ' AS v)").fetchone()
-    ('91350100M',)
+    >>> duckdb.execute(f"SELECT {normalise_sql('v')} FROM (SELECT ' 9135 0100ｍ' AS v)").fetchall()
+    [('91350100M',)]
     """
     c = exp.column(column, quoted=True).sql("duckdb")
     source = exp.Literal.string(NORMALISE_FROM).sql("duckdb")

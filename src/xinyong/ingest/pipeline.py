@@ -31,6 +31,8 @@ from xinyong.ingest.sqlbuild import col, lit, sql
 from xinyong.ingest.validate import build_checked
 
 if TYPE_CHECKING:
+    import duckdb
+
     from xinyong.domain.catalogue import Catalogue
     from xinyong.domain.identifiers import SchemeRegistry
     from xinyong.storage.base import LedgerStore

@@ -155,22 +155,27 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, ...]:
         FROM ingest_csv_errors GROUP BY line
         """
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE csv_shift AS
-        SELECT before_it, max(skipped) AS skipped FROM (
-            SELECT _line - 2 - (row_number() OVER (ORDER BY _line) - 1) AS before_it,
-                   row_number() OVER (ORDER BY _line) AS skipped
-            FROM unreadable
-        ) GROUP BY before_it
-        """
-    )
-    source = """(
-        SELECT r.*, r.ordinality + 1 + coalesce(s.skipped, 0) AS _line
-        FROM csv_rows r ASOF LEFT JOIN csv_shift s ON r.ordinality > s.before_it
-    )"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {_select_staged(tuple(header), source)}")
-    con.execute("DROP TABLE csv_rows; DROP TABLE csv_shift")
+    has_unreadable = con.execute("SELECT count(*) FROM unreadable").fetchall()[0][0] > 0
+    if not has_unreadable:
+        source = "(SELECT *, ordinality + 1 AS _line FROM csv_rows)"
+    else:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE csv_shift AS
+            SELECT before_it, max(skipped) AS skipped FROM (
+                SELECT _line - 2 - (row_number() OVER (ORDER BY _line) - 1) AS before_it,
+                       row_number() OVER (ORDER BY _line) AS skipped
+                FROM unreadable
+            ) GROUP BY before_it
+            """
+        )
+        source = """(
+            SELECT r.*, r.ordinality + 1 + coalesce(s.skipped, 0) AS _line
+            FROM csv_rows r ASOF LEFT JOIN csv_shift s ON r.ordinality > s.before_it
+        )"""
+    # A view, not a copy: the rows are read once more, by validation, and copying a large file's
+    # worth of text costs as much as reading it.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {_select_staged(tuple(header), source)}")
     return tuple(header)
 
 
@@ -217,14 +222,13 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, ...]:
     allowed = lit(list(INPUT_COLUMNS))
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE staged AS
+        CREATE OR REPLACE TEMP VIEW staged AS
         SELECT _line, {", ".join(fields)},
                list_filter(json_keys(doc), lambda k: NOT list_contains({allowed}, k))
                    AS _unknown_fields
         FROM json_docs WHERE {is_object}
         """
     )
-    con.execute("DROP TABLE json_docs")
     con.execute("DROP TABLE json_lines")
     return INPUT_COLUMNS
 
@@ -248,7 +252,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, ...
             value = f"strftime({value}, '%Y-%m-%d')"
         parts.append(f"CAST({value} AS VARCHAR) AS {sql(col(name))}")
     source = f"(SELECT file_row_number + 1 AS _line, {', '.join(parts)} FROM ({scan}))"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {_select_staged(tuple(types), source)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {_select_staged(tuple(types), source)}")
     return tuple(types)
 
 

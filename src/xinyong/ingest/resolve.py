@@ -131,7 +131,7 @@ def resolve(con: duckdb.DuckDBPyConnection, store: LedgerStore) -> None:
                         THEN 'refers_to' END AS field,
                CASE WHEN c._line <> c.first_line AND NOT c.same_as_first
                         THEN 'conflicts with line ' || c.first_line
-                             || ' (same provider, document_ref, record_type, subject and entry_kind)'
+                             || ' (same provider, document, record type, subject and kind)'
                     WHEN f.status = 'conflict'
                         THEN 'conflicts with ledger entry ' || f.existing_seq
                              || ' (same key, other content): submit a correction entry instead'

@@ -13,16 +13,16 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-Sub = exp.Expression | str | int | bool | None | Sequence[str]
+Sub = exp.Expr | str | int | bool | None | Sequence[str]
 
 
 @lru_cache(maxsize=512)
-def _parse(template: str) -> exp.Expression:
+def _parse(template: str) -> exp.Expr:
     return sqlglot.parse_one(template, read="duckdb")
 
 
-def _node(value: Sub) -> exp.Expression:
-    if isinstance(value, exp.Expression):
+def _node(value: Sub) -> exp.Expr:
+    if isinstance(value, exp.Expr):
         return value
     if value is None:
         return exp.Null()
@@ -35,7 +35,7 @@ def _node(value: Sub) -> exp.Expression:
     return exp.Array(expressions=[exp.Literal.string(v) for v in value])
 
 
-def expr(template: str, **subs: Sub) -> exp.Expression:
+def expr(template: str, **subs: Sub) -> exp.Expr:
     """An expression from `template` with each `:name` replaced by `subs[name]`.
 
     >>> print(expr("coalesce(:c, :v)", c=col("x"), v="it's").sql("duckdb"))
@@ -44,7 +44,7 @@ def expr(template: str, **subs: Sub) -> exp.Expression:
     tree = _parse(f"SELECT {template}").copy()
     tree = exp.replace_placeholders(tree, **{k: _node(v) for k, v in subs.items()})
     selected = tree.expressions[0]
-    assert isinstance(selected, exp.Expression)
+    assert isinstance(selected, exp.Expr)
     return selected
 
 
@@ -58,7 +58,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def sql(node: exp.Expression) -> str:
+def sql(node: exp.Expr) -> str:
     return node.sql("duckdb")
 
 

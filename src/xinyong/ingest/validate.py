@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
-from xinyong.ingest.checks import Check, problem_list
 from xinyong.ingest.attributes_sql import canonical_sql, entries_sql, load_specs, problems_sql
+from xinyong.ingest.checks import Check, problem_list
 from xinyong.ingest.identifier_sql import load_division_codes, normalise_sql, subject_key_sql
 from xinyong.ingest.sqlbuild import col, lit
 
@@ -102,12 +102,12 @@ def build_checked(
     )
     kinds = [k.value for k in SubjectKind]
     entry_kinds = [k.value for k in EntryKind]
-    known_type = f"list_contains({lit(sorted(types))}, n_record_type)"
-    known_scheme = f"list_contains({lit(scheme_names)}, n_scheme)"
+    # Each membership test is computed once, as a column of `typed`: DuckDB turns a constant
+    # list_contains into a join, and repeated in several checks it joined once per use.
+    known_type = "k_type"
+    known_scheme = "k_scheme"
 
-    id_cases = " ".join(
-        f"WHEN {lit(s.name)} THEN {s.sql_problem('n_subject_id')}" for s in schemes
-    )
+    id_cases = " ".join(f"WHEN {lit(s.name)} THEN {s.sql_problem('n_subject_id')}" for s in schemes)
     scheme_kinds = " ".join(
         f"WHEN {lit(s.name)} THEN {lit(sorted(k.value for k in s.subject_kinds))}" for s in schemes
     )
@@ -133,12 +133,12 @@ def build_checked(
         ),
         _problem(f"NOT {known_type}", "record_type", type_reason),
         _problem(
-            f"NOT list_contains({lit(entry_kinds)}, n_entry_kind)",
+            "NOT k_entry_kind",
             "entry_kind",
             f"'must be one of {', '.join(entry_kinds)}, got ' || n_entry_kind",
         ),
         _problem(
-            f"{known_type} AND list_contains({lit(entry_kinds)}, n_entry_kind)"
+            f"{known_type} AND k_entry_kind"
             " AND NOT list_contains(t_entry_kinds, n_entry_kind)",
             "entry_kind",
             "'record type ' || n_record_type || ' does not take ' || n_entry_kind || ' entries'",
@@ -146,18 +146,18 @@ def build_checked(
         _problem(f"NOT {known_scheme}", "subject_scheme", scheme_reason),
         _problem("id_problem IS NOT NULL", "subject_id", "id_problem"),
         _problem(
-            f"NOT list_contains({lit(kinds)}, n_kind)",
+            "NOT k_kind",
             "subject_kind",
             f"'must be one of {', '.join(kinds)}, got ' || n_kind",
         ),
         _problem(
-            f"list_contains({lit(kinds)}, n_kind) AND {known_scheme}"
+            f"k_kind AND {known_scheme}"
             f" AND NOT list_contains(CASE n_scheme {scheme_kinds} END, n_kind)",
             "subject_kind",
             "'a ' || n_scheme || ' identifies no ' || n_kind",
         ),
         _problem(
-            f"list_contains({lit(kinds)}, n_kind) AND {known_type}"
+            f"k_kind AND {known_type}"
             " AND NOT list_contains(t_subject_kinds, n_kind)",
             "subject_kind",
             "'record type ' || n_record_type || ' does not apply to a ' || n_kind",
@@ -250,7 +250,12 @@ def build_checked(
                    f.subject_kinds AS t_subject_kinds, f.entry_kinds AS t_entry_kinds,
                    f.attribute_names AS t_attribute_names, f.required_names AS t_required_names,
                    f.specs AS t_specs,
-                   CASE WHEN {known_scheme} THEN CASE n_scheme {id_cases} END END AS id_problem
+                   f.record_type IS NOT NULL AS k_type,
+                   coalesce(list_contains({lit(scheme_names)}, n_scheme), FALSE) AS k_scheme,
+                   coalesce(list_contains({lit(kinds)}, n_kind), FALSE) AS k_kind,
+                   list_contains({lit(entry_kinds)}, n_entry_kind) AS k_entry_kind,
+                   CASE WHEN list_contains({lit(scheme_names)}, n_scheme)
+                        THEN CASE n_scheme {id_cases} END END AS id_problem
             FROM norm n LEFT JOIN record_type_facts f ON f.record_type = n.n_record_type
         ), parsed AS (
             SELECT *, TRY_CAST(n_attributes AS MAP(VARCHAR, JSON)) AS m FROM typed
@@ -263,7 +268,7 @@ def build_checked(
             FROM attributed
         )
         SELECT * EXCLUDE (m, ents, t_specs, t_subject_kinds, t_entry_kinds, t_attribute_names,
-                          t_required_names, id_problem),
+                          t_required_names, id_problem, k_type, k_scheme, k_kind, k_entry_kind),
                CASE WHEN len(problems) = 0 THEN CASE n_scheme {key_cases} END END AS subject_key,
                CASE WHEN len(problems) = 0 THEN {birth_date} END AS subject_birth_date,
                CASE WHEN len(problems) = 0 THEN {canonical_sql("ents")} END
@@ -279,6 +284,6 @@ def _per_scheme_birth_date(schemes: SchemeRegistry) -> str:
     cases = [
         f"WHEN {lit(s.name)} THEN {s.sql_birth_date('n_subject_id')}"
         for s in schemes
-        if s.sql_birth_date('n_subject_id') is not None
+        if s.sql_birth_date("n_subject_id") is not None
     ]
     return f"CASE n_scheme {' '.join(cases)} END" if cases else "CAST(NULL AS DATE)"

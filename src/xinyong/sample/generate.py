@@ -89,7 +89,9 @@ def generate_subjects(n: int, rng: random.Random, *, today: date) -> list[Subjec
     for _ in range(n):
         kind = rng.choices(kinds, weights)[0]
         if kind is SubjectKind.individual:
-            born = date(1940, 1, 1) + timedelta(days=rng.randrange((date(2015, 12, 31) - date(1940, 1, 1)).days))
+            born = date(1940, 1, 1) + timedelta(
+                days=rng.randrange((date(2015, 12, 31) - date(1940, 1, 1)).days)
+            )
             born = min(born, today)
             subjects.append(Subject("resident_id", generate_resident_id(rng, born), kind, born))
         else:
@@ -111,9 +113,9 @@ def _attribute(spec: AttributeSpec, rng: random.Random, decided: date) -> object
         return rng.randint(low, high)
     if kind == "decimal":
         scale = int(spec.scale or 0)
-        low = Decimal(spec.minimum if spec.minimum is not None else 0)
-        high = Decimal(spec.maximum if spec.maximum is not None else 5_000_000)
-        units = rng.randint(int(low * 10**scale), int(high * 10**scale))
+        dlow = Decimal(spec.minimum if spec.minimum is not None else 0)
+        dhigh = Decimal(spec.maximum if spec.maximum is not None else 5_000_000)
+        units = rng.randint(int(dlow * 10**scale), int(dhigh * 10**scale))
         return str(Decimal(units).scaleb(-scale))
     if kind == "date":
         return (decided - timedelta(days=rng.randrange(0, 720))).isoformat()
@@ -181,14 +183,16 @@ def records(
         if made < n and acts and rng.random() < follow_up:
             later = min(decided + timedelta(days=rng.randrange(1, 400)), today)
             serial += 1
-            group.append({
-                **row,
-                "entry_kind": rng.choice(acts).value,
-                "decision_date": later.isoformat(),
-                "document_ref": f"({later.year}){rt.name.split('.')[0]}{serial}",
-                "attributes": _attributes(rt, rng, later),
-                "refers_to": ref,
-            })
+            group.append(
+                {
+                    **row,
+                    "entry_kind": rng.choice(acts).value,
+                    "decision_date": later.isoformat(),
+                    "document_ref": f"({later.year}){rt.name.split('.')[0]}{serial}",
+                    "attributes": _attributes(rt, rng, later),
+                    "refers_to": ref,
+                }
+            )
             made += 1
         yield group
 
@@ -197,7 +201,9 @@ def _break(row: dict[str, str], how: str, today: date) -> list[str]:
     bad = dict(row)
     if how == "bad_check_character":
         ident = bad["subject_id"]
-        alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY" if bad["subject_scheme"] == "uscc" else "0123456789X"
+        alphabet = (
+            "0123456789ABCDEFGHJKLMNPQRTUWXY" if bad["subject_scheme"] == "uscc" else "0123456789X"
+        )
         bad["subject_id"] = ident[:-1] + next(c for c in alphabet if c != ident[-1])
     elif how == "impossible_date":
         bad["decision_date"] = "2023-02-30"

@@ -34,8 +34,19 @@ def _ledger(ws: Workspace) -> list[tuple[object, ...]]:
     """Everything stored but the time of receipt, in sequence order."""
     with ws.ledger(read_only=True) as store:
         return [
-            (e.seq, e.entry_kind, e.refers_to, e.provider, e.record_type, e.subject_key,
-             e.subject_kind, e.subject_birth_date, e.decision_date, e.document_ref, e.attributes)
+            (
+                e.seq,
+                e.entry_kind,
+                e.refers_to,
+                e.provider,
+                e.record_type,
+                e.subject_key,
+                e.subject_kind,
+                e.subject_birth_date,
+                e.decision_date,
+                e.document_ref,
+                e.attributes,
+            )
             for e in store.entries()
         ]
 
@@ -116,9 +127,7 @@ def test_jsonl_and_parquet_give_the_same_ledger_as_csv(
                 row["attributes"] = json.loads(str(row["attributes"]))
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     parquet = tmp_path / "clean.parquet"
-    duckdb.execute(
-        f"COPY (SELECT * FROM read_csv('{clean}', all_varchar = true)) TO '{parquet}'"
-    )
+    duckdb.execute(f"COPY (SELECT * FROM read_csv('{clean}', all_varchar = true)) TO '{parquet}'")
     ledgers = []
     for i, source in enumerate((clean, jsonl, parquet)):
         ws = workspace if i == 0 else _twin(workspace, tmp_path / f"ws{i}")
@@ -150,7 +159,8 @@ def _one(workspace: Workspace, tmp_path: Path) -> dict[str, str]:
     )
     rows = [r for r in _rows(sample.path) if r["entry_kind"] == "record"]
     actable = [
-        r for r in rows
+        r
+        for r in rows
         if "correction" in workspace.pack.catalogue.get(r["record_type"]).entry_kinds
     ]
     return actable[0]
@@ -158,7 +168,10 @@ def _one(workspace: Workspace, tmp_path: Path) -> dict[str, str]:
 
 def test_same_key_other_content_is_a_conflict(workspace: Workspace, tmp_path: Path) -> None:
     row = _one(workspace, tmp_path)
-    changed = {**row, "decision_date": "2020-01-02" if row["decision_date"] != "2020-01-02" else "2020-01-03"}
+    changed = {
+        **row,
+        "decision_date": "2020-01-02" if row["decision_date"] != "2020-01-02" else "2020-01-03",
+    }
     report = workspace.ingest(_write(tmp_path / "a.csv", [row, row, changed]))
     assert (report.accepted, report.duplicates, report.rejected) == (1, 1, 1)
     assert report.rejects_path is not None
@@ -171,8 +184,12 @@ def test_same_key_other_content_is_a_conflict(workspace: Workspace, tmp_path: Pa
 
 def test_correction_acts_on_an_earlier_record(workspace: Workspace, tmp_path: Path) -> None:
     row = _one(workspace, tmp_path)
-    correction = {**row, "entry_kind": "correction", "document_ref": "CORR-1",
-                  "refers_to": row["document_ref"]}
+    correction = {
+        **row,
+        "entry_kind": "correction",
+        "document_ref": "CORR-1",
+        "refers_to": row["document_ref"],
+    }
     orphan = {**correction, "document_ref": "CORR-2", "refers_to": "NO-SUCH-DOC"}
     report = workspace.ingest(_write(tmp_path / "c.csv", [row, correction, orphan]))
     assert (report.accepted, report.rejected) == (2, 1)
@@ -190,8 +207,12 @@ def test_act_before_its_record_in_the_file_is_rejected(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     row = _one(workspace, tmp_path)
-    correction = {**row, "entry_kind": "correction", "document_ref": "CORR-1",
-                  "refers_to": row["document_ref"]}
+    correction = {
+        **row,
+        "entry_kind": "correction",
+        "document_ref": "CORR-1",
+        "refers_to": row["document_ref"],
+    }
     report = workspace.ingest(_write(tmp_path / "e.csv", [correction, row]))
     assert (report.accepted, report.rejected) == (1, 1)
     assert report.rejects_path is not None
@@ -221,7 +242,9 @@ def test_resident_ids_are_not_stored(workspace: Workspace, tmp_path: Path) -> No
     try:
         tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
         for table in tables:
-            text = con.execute(f'SELECT string_agg(CAST(t AS VARCHAR), \'|\') FROM "{table}" t').fetchone()
+            text = con.execute(
+                f"SELECT string_agg(CAST(t AS VARCHAR), '|') FROM \"{table}\" t"
+            ).fetchone()
             assert text is not None
             for number in people:
                 assert number not in str(text[0]), f"{number} stored in {table}"
