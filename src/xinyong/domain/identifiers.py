@@ -112,10 +112,10 @@ def _sql_illegal(c: str, longest_legal_prefix: str) -> str:
     )
 
 
-def _sql_length(c: str, expected: int) -> tuple[str, str]:
+def _sql_length(c: str, reason_c: str, expected: int) -> tuple[str, str]:
     return (
         f"length({c}) <> {expected}",
-        f"'must be {expected} characters, got ' || {_text(f'length({c})')}",
+        f"'must be {expected} characters, got ' || {_text(f'length({reason_c})')}",
     )
 
 
@@ -135,7 +135,7 @@ def _u64(value: int) -> str:
 
 def _sql_bytes(c: str, start: int) -> str:
     """UBIGINT of the 8 characters from `start`, first in the top byte (NULL if not 8 bytes)."""
-    return f"TRY_CAST(CAST(encode(substr({c}, {start}, 8)) AS BIT) AS UBIGINT)"
+    return f"TRY_CAST(TRY_CAST(encode(substr({c}, {start}, 8)) AS BIT) AS UBIGINT)"
 
 
 def _sql_nibbles(c: str, start: int) -> str:
@@ -190,18 +190,44 @@ def _sql_case(c: str, whens: Iterable[tuple[str, str]]) -> str:
     return f"CASE WHEN {c} IS NULL THEN {_lit(MISSING)} {arms} END"
 
 
-_LET = "xinyong_id"  # the lambda parameter of _sql_let; the column never appears inside it
+_LET = "xinyong_id"  # the lambda parameter of _sql_first; the column never appears inside it
 
 
-def _sql_let(bindings: dict[str, str], body: str) -> str:
-    """`body` evaluated with `xinyong_id.<name>` bound to each binding, once per row.
+def _let(name: str) -> str:
+    # `p['f']`, not `p.f`: DuckDB would read `p.f` as field f of a *column* named p, if any.
+    return f"{_LET}[{_lit(name)}]"
 
-    DuckDB eliminates common subexpressions, which the packed arithmetic repeats a lot, but
-    not inside CASE. The checksums are therefore computed here, outside the CASE that picks the
-    reason, and handed to it through a one-element list_transform (DuckDB's only let-binding).
+
+def _sql_expected(
+    col: str, expected: str, binding: str, position: int, what: str
+) -> tuple[str, str]:
+    """An arm of `_sql_first`: the character at `position` must be `expected` (bound as
+    `binding`), else "<what> should be <expected>, got <actual>"."""
+    actual = f"substr({_let('v')}, {position}, 1)"
+    return (
+        f"{expected} IS DISTINCT FROM substr({col}, {position}, 1)",
+        f"{_lit(what + ' should be ')} || {_let(binding)} || ', got ' || {actual}",
+    )
+
+
+def _sql_first(arms: list[tuple[str, str]], bindings: dict[str, str]) -> str:
+    """The reason of the first arm whose condition holds, else NULL: a CASE, made fast.
+
+    DuckDB shares common subexpressions, which the packed arithmetic repeats a lot, but never
+    inside CASE (nor inside a lambda). So every condition is evaluated outside any CASE, for
+    every row, and must be non-NULL and error-free for any non-NULL input; the number of the
+    first that holds is handed, with `bindings`, through a one-element list_transform (DuckDB's
+    only let-binding) to a CASE that builds only the reason needed. Reasons read `_let(name)`.
     """
-    fields = ", ".join(f"{_lit(name)}: {sql}" for name, sql in bindings.items())
-    return f"list_transform([{{{fields}}}], lambda {_LET}: {body})[1]"
+    past = len(arms) + 1
+    firsts = ", ".join(
+        f"{past} - {past - k} * CAST({cond} AS INTEGER)" for k, (cond, _) in enumerate(arms, 1)
+    )
+    fields = ", ".join(
+        f"{_lit(name)}: {sql}" for name, sql in {"arm": f"least({firsts})", **bindings}.items()
+    )
+    whens = " ".join(f"WHEN {k} THEN {reason}" for k, (_, reason) in enumerate(arms, 1))
+    return f"list_transform([{{{fields}}}], lambda {_LET}: CASE {_let('arm')} {whens} END)[1]"
 
 
 # --- schemes -----------------------------------------------------------------------------------
@@ -329,37 +355,29 @@ class UsccScheme(IdentifierScheme):
             f" + CAST(strpos({_lit(USCC_ALPHABET)}, substr({col}, 17, 1)) AS UBIGINT)"
             f" * {_USCC_WEIGHTS[16]} + {check_fix})"
         )
-        c, org, check = f"{_LET}.v", f"{_LET}.org", f"{_LET}.check"
-        whens = [
-            _sql_length(c, 18),
+        org = f"substr({_lit(_ORG_CHECKS)}, 12 - CAST({org_sum} % 11 AS INTEGER), 1)"
+        check = (
+            f"substr({_lit(USCC_ALPHABET)}, (31 - CAST({check_sum} % 31 AS INTEGER)) % 31 + 1, 1)"
+        )
+        v = _let("v")
+        arms = [
+            (f"{col} IS NULL", _lit(MISSING)),
+            _sql_length(col, v, 18),
             (
                 # One regex passes a well-formed code; only a failure pays for the second.
-                f"NOT regexp_full_match({c}, '{_USCC_CLASS}{{2}}[0-9]{{6}}{_USCC_CLASS}{{10}}')",
-                f"CASE WHEN NOT regexp_full_match({c}, '{_USCC_CLASS}{{18}}')"
-                f" THEN {_sql_illegal(c, f'^{_USCC_CLASS}*')}"
+                f"NOT regexp_full_match({col}, '{_USCC_CLASS}{{2}}[0-9]{{6}}{_USCC_CLASS}{{10}}')",
+                f"CASE WHEN NOT regexp_full_match({v}, '{_USCC_CLASS}{{18}}')"
+                f" THEN {_sql_illegal(v, f'^{_USCC_CLASS}*')}"
                 " ELSE 'division code (positions 3-8) must be 6 digits, got '"
-                f" || substr({c}, 3, 6) END",
+                f" || substr({v}, 3, 6) END",
             ),
-            (
-                f"{org} IS DISTINCT FROM substr({c}, 17, 1)",
-                "'organisation code check character (position 17) should be '"
-                f" || {org} || ', got ' || substr({c}, 17, 1)",
-            ),
-            (
-                f"{check} IS DISTINCT FROM substr({c}, 18, 1)",
-                f"'check character should be ' || {check} || ', got ' || substr({c}, 18, 1)",
-            ),
+            _sql_expected(col, org, "org", 17, "organisation code check character (position 17)"),
+            _sql_expected(col, check, "check", 18, "check character"),
         ]
         if self.accepted:
-            listed = ", ".join(_lit(v) for v in sorted(self.accepted))
-            whens.insert(0, (f"{c} IN ({listed})", "NULL"))
-        bindings = {
-            "v": col,
-            "org": f"substr({_lit(_ORG_CHECKS)}, 12 - CAST({org_sum} % 11 AS INTEGER), 1)",
-            "check": f"substr({_lit(USCC_ALPHABET)},"
-            f" (31 - CAST({check_sum} % 31 AS INTEGER)) % 31 + 1, 1)",
-        }
-        return _sql_let(bindings, _sql_case(c, whens))
+            listed = ", ".join(_lit(a) for a in sorted(self.accepted))
+            arms.insert(1, (f"coalesce({col} IN ({listed}), false)", "NULL"))
+        return _sql_first(arms, {"v": col, "org": org, "check": check})
 
 
 def resident_id_check(first17: str) -> str:
@@ -432,36 +450,35 @@ class ResidentIdScheme(IdentifierScheme):
             f"({_sql_dot(_sql_nibbles(col, 1), 4, _RID_WEIGHTS[:16])}"
             f" + CAST(ascii(substr({col}, 17, 1)) AS UBIGINT) * {_RID_WEIGHTS[16]} + {check_fix})"
         )
-        bindings = {
-            "v": col,
-            # A subquery may not appear inside a lambda, so the lookup is bound here.
-            "known": f"(substr({col}, 1, 6) IN (SELECT code FROM division_codes)) IS TRUE",
-            "check": f"substr({_lit(_RID_CHECKS)}, CAST({digits_sum} % 11 AS INTEGER) + 1, 1)",
-        }
-        c, check = f"{_LET}.v", f"{_LET}.check"
-        born = f"substr({c}, 7, 8)"
-        # strptime accepts year 0000 (1 BC), which Python's date does not.
-        calendar = f"try_strptime({born}, '%Y%m%d') IS NOT NULL AND substr({c}, 7, 4) <> '0000'"
+        check = f"substr({_lit(_RID_CHECKS)}, CAST({digits_sum} % 11 AS INTEGER) + 1, 1)"
+        v = _let("v")
+        born, year = f"substr({col}, 7, 8)", f"substr({col}, 7, 4)"
         today = _lit(self._today().isoformat().replace("-", ""))
-        whens = [
-            _sql_length(c, 18),
-            (f"NOT regexp_full_match({c}, '[0-9]{{17}}[0-9X]')", _sql_illegal(c, "^[0-9]{0,17}")),
+        reason_born = f"'birth date ' || substr({v}, 7, 8) || "
+        arms = [
+            (f"{col} IS NULL", _lit(MISSING)),
+            _sql_length(col, v, 18),
             (
-                f"NOT {_LET}.known",
-                f"'address code ' || substr({c}, 1, 6) || ' is not a known division code'",
+                f"NOT regexp_full_match({col}, '[0-9]{{17}}[0-9X]')",
+                _sql_illegal(v, "^[0-9]{0,17}"),
             ),
-            (f"NOT ({calendar})", f"'birth date ' || {born} || ' is not a calendar date'"),
             (
-                f"substr({c}, 7, 4) < '{EARLIEST_BIRTH.year}'",
-                f"'birth date ' || {born} || ' is before {EARLIEST_BIRTH.year}'",
+                f"(substr({col}, 1, 6) IN (SELECT code FROM division_codes)) IS NOT TRUE",
+                f"'address code ' || substr({v}, 1, 6) || ' is not a known division code'",
             ),
-            (f"{born} > {today}", f"'birth date ' || {born} || ' is in the future'"),
             (
-                f"{check} IS DISTINCT FROM substr({c}, 18, 1)",
-                f"'check character should be ' || {check} || ', got ' || substr({c}, 18, 1)",
+                # strptime accepts year 0000 (1 BC), which Python's date does not.
+                f"try_strptime({born}, '%Y%m%d') IS NULL OR {year} = '0000'",
+                reason_born + "' is not a calendar date'",
             ),
+            (
+                f"{year} < '{EARLIEST_BIRTH.year}'",
+                reason_born + f"' is before {EARLIEST_BIRTH.year}'",
+            ),
+            (f"{born} > {today}", reason_born + "' is in the future'"),
+            _sql_expected(col, check, "check", 18, "check character"),
         ]
-        return _sql_let(bindings, _sql_case(c, whens))
+        return _sql_first(arms, {"v": col, "check": check})
 
     def sql_birth_date(self, column: str) -> str:
         return f"CAST(try_strptime(substr({_col(column)}, 7, 8), '%Y%m%d') AS DATE)"

@@ -8,10 +8,11 @@ Tables (see README.md for the why):
   checkpoint file is noticed and a bad entry can be placed in its batch.
 - `ledger_meta(key, value)`: `format_version` and the log's `origin`.
 
-`append` is the hot path of ingest and runs in SQL inside one transaction: insert the rows, hash
-their canonical bytes into leaves, then one INSERT…SELECT per tree level for the new complete
-nodes (about log2 n statements for n rows), and finally sign the checkpoint of the new size by
-the pending protocol of `checkpoints.py`.
+`append` is the hot path of ingest and runs in SQL inside one transaction: insert the rows, then
+one statement hashes the batch's canonical bytes into leaves and builds every new complete node
+above them from the leaves and the stored frontier alone (`tree.py`), then the new nodes are
+inserted, and the checkpoint of the new size is signed by the pending protocol of
+`checkpoints.py`. Each step costs O(batch), never O(ledger).
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ from xinyong.domain.subject import SubjectKind
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
+from xinyong.storage.tree import (
+    fetch_nodes,
+    frontier_params,
+    new_nodes_sql,
+    top_level,
+    tree_sql,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -57,6 +65,7 @@ log = structlog.get_logger(__name__)
 FORMAT_VERSION = "1"
 BATCH_VIEW = "xinyong_append_batch"
 KEYS_VIEW = "xinyong_lookup_keys"
+TREE_TABLE = "xinyong_append_tree"  # temp table of one append's new nodes (and its frontier)
 ROW = "xinyong_batch_row"  # batch row number, added before the batch is handed to DuckDB
 
 ENTRY_COLUMNS: tuple[str, ...] = ("seq", *BATCH_COLUMN_NAMES, "received_at")
@@ -92,7 +101,12 @@ SCHEMA: tuple[str, ...] = (
     # A subject's report reads a handful of rows out of tens of millions: an ART index turns a
     # full scan (~1 s at 10M rows) into ~2 ms, for ~25% more append time (README.md).
     "CREATE INDEX entries_subject_key ON entries (subject_key)",
-    "CREATE TABLE nodes (level UTINYINT NOT NULL, idx BIGINT NOT NULL, hash BLOB NOT NULL)",
+    # Hashes do not compress, and DuckDB's attempts (dictionary, FSST) cost ~5x the insert.
+    """CREATE TABLE nodes (
+        level UTINYINT NOT NULL,
+        idx BIGINT NOT NULL,
+        hash BLOB USING COMPRESSION uncompressed NOT NULL
+    )""",
     """CREATE TABLE batches (
         first_seq BIGINT NOT NULL,
         size BIGINT NOT NULL,
@@ -143,30 +157,15 @@ CANONICAL_SQL = f"concat('{_PREFIX}', " + ", ".join(map(_netstring_parts, _FIELD
 # RFC 6962 leaf hash: SHA-256(0x00 || canonical bytes); sha256() of a BLOB gives hex text.
 LEAF_SQL = f"unhex(sha256('\\x00'::BLOB || encode({CANONICAL_SQL})))"
 
-INSERT_ENTRIES = (
-    f"INSERT INTO entries SELECT $first + {ROW}, "
-    + ", ".join(f"CAST({name} AS {sql_type})" for name, sql_type in BATCH_COLUMNS)
-    + f", make_timestamp($received_us) FROM {BATCH_VIEW}"
+# The batch as entry rows: seq assigned, columns cast to the table's types, received_at set. Both
+# the INSERT and the leaf hashes read this, so the leaves hash exactly the values stored.
+BATCH_ENTRIES = (
+    f"SELECT $first + {ROW} AS seq, "
+    + ", ".join(f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in BATCH_COLUMNS)
+    + f", make_timestamp($received_us) AS received_at FROM {BATCH_VIEW}"
 )
-INSERT_LEAVES = f"INSERT INTO nodes SELECT 0, seq, {LEAF_SQL} FROM entries WHERE seq >= $first"
-
-
-def level_sql(table: str) -> str:
-    """Insert the complete nodes of `$level` whose children lie in [$lo, $hi) of the level below.
-
-    `table` is one of our own table names, never input.
-    """
-    return f"""INSERT INTO {table}
-        SELECT $level, l.idx // 2, unhex(sha256('\\x01'::BLOB || l.hash || r.hash))
-        FROM {table} AS l JOIN {table} AS r ON r.idx = l.idx + 1
-        WHERE l.level = $level - 1 AND r.level = $level - 1 AND l.idx % 2 = 0
-          AND l.idx >= $lo AND l.idx < $hi AND r.idx > $lo AND r.idx < $hi"""
-
-
-def fetch_nodes_sql(table: str) -> str:
-    return f"""SELECT n.level, n.idx, n.hash FROM {table} AS n
-        JOIN (SELECT unnest($levels::UTINYINT[]) AS level, unnest($idxs::BIGINT[]) AS idx) AS w
-          ON n.level = w.level AND n.idx = w.idx"""
+INSERT_ENTRIES = f"INSERT INTO entries {BATCH_ENTRIES}"
+BATCH_LEAVES = f"SELECT seq AS idx, {LEAF_SQL} AS hash FROM ({BATCH_ENTRIES})"
 
 
 SELECT_ENTRIES = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
@@ -390,8 +389,8 @@ class DuckDBLedger:
     def root(self, size: int | None = None) -> bytes:
         return self._root(self._tree_size(size))
 
-    def _root(self, n: int) -> bytes:
-        nodes = self._nodes(merkle.root_nodes(n))
+    def _root(self, n: int, table: str = "nodes") -> bytes:
+        nodes = self._nodes(merkle.root_nodes(n), table)
         return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
@@ -481,10 +480,9 @@ class DuckDBLedger:
         first = 0
         try:
             first = self.size()  # inside the transaction that takes the seqs
-            con.execute(INSERT_ENTRIES, {"first": first, "received_us": received_us})
-            con.execute(INSERT_LEAVES, {"first": first})
-            add_levels(con, "nodes", first, first + n)
-            root = self._root(first + n)  # not self.root: batches has no new row yet
+            params = {"first": first, "received_us": received_us}
+            con.execute(INSERT_ENTRIES, params)
+            root = self._add_nodes(first, first + n, params)
             con.execute(
                 "INSERT INTO batches VALUES ($first, $size, make_timestamp($us), $root)",
                 {"first": first, "size": first + n, "us": received_us, "root": root},
@@ -513,6 +511,25 @@ class DuckDBLedger:
             self._abort(pending_written)
             raise
         return checkpoint
+
+    def _add_nodes(self, first: int, new: int, params: dict[str, object]) -> bytes:
+        """Hash the batch into leaves, add every node they complete, and return the new root.
+
+        The nodes are built in a temp table from the batch and the frontier of the old tree
+        (`tree.py`), so the cost is that of the batch; that table also holds every node of the
+        new root's compact range, which is read back from it rather than from `nodes`.
+        """
+        con = self._con
+        frontier = self._nodes(merkle.root_nodes(first))
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {TREE_TABLE} AS "
+            + tree_sql(BATCH_LEAVES, top_level(new)),
+            {**params, **frontier_params(frontier)},
+        )
+        con.execute(f"INSERT INTO nodes {new_nodes_sql(TREE_TABLE)}", {"first": first})
+        root = self._root(new, TREE_TABLE)
+        con.execute(f"DROP TABLE {TREE_TABLE}")
+        return root
 
     def _abort(self, pending_written: bool) -> None:
         import duckdb
@@ -551,35 +568,7 @@ class DuckDBLedger:
         self.close()
 
 
-# -- helpers shared with verify.py ----------------------------------------------------------------
-
-
-def add_levels(con: duckdb.DuckDBPyConnection, table: str, old_size: int, new_size: int) -> None:
-    """Add to `table` the interior nodes completed by growing the leaves from old to new size.
-
-    At level L the new complete nodes are those with old_size < (i+1)·2^L ≤ new_size, i.e.
-    i in [old_size >> L, new_size >> L); their children are read back from the level below,
-    including a left child that an earlier batch already stored.
-    """
-    sql = level_sql(table)
-    level = 1
-    while new_size >> level:
-        lo, hi = old_size >> level, new_size >> level
-        if lo < hi:
-            con.execute(sql, {"level": level, "lo": 2 * lo, "hi": 2 * hi})
-        level += 1
-
-
-def fetch_nodes(
-    con: duckdb.DuckDBPyConnection, wanted: list[merkle.NodeId], table: str = "nodes"
-) -> dict[merkle.NodeId, bytes]:
-    if not wanted:
-        return {}
-    rows = con.execute(
-        fetch_nodes_sql(table),
-        {"levels": [lv for lv, _ in wanted], "idxs": [i for _, i in wanted]},
-    ).fetchall()
-    return {(int(lv), int(i)): bytes(h) for lv, i, h in rows}
+# -- helpers --------------------------------------------------------------------------------------
 
 
 def _size(con: duckdb.DuckDBPyConnection) -> int:

@@ -3,8 +3,9 @@
 Two halves:
 
 - `gather_duckdb` asks the database, in SQL, for the facts: every leaf hash recomputed from the
-  stored columns, the whole tree rebuilt from those leaves (in a temp table), and which entries
-  are duplicated, missing, or differ from their stored leaf hash.
+  stored columns and the whole tree rebuilt from those leaves (one statement into a temp table,
+  `tree.py`), which entries are duplicated, missing, or differ from their stored leaf hash, and
+  which stored nodes differ from the rebuilt ones (one join over all levels).
 - `judge` is engine-neutral: it opens every checkpoint file (signature, origin, name), compares
   each signed root with the rebuilt tree at that size, and words every problem so that it names
   the seq, the batch and the checkpoint involved.
@@ -25,7 +26,8 @@ from xinyong.domain.checkpoint import Checkpoint
 from xinyong.errors import LedgerError
 from xinyong.storage.base import VerifyReport
 from xinyong.storage.checkpoints import PENDING, CheckpointStore, checkpoint_name
-from xinyong.storage.duckdb import LEAF_SQL, add_levels, fetch_nodes
+from xinyong.storage.duckdb import LEAF_SQL
+from xinyong.storage.tree import fetch_nodes, frontier_params, top_level, tree_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -96,26 +98,25 @@ def gather_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[LedgerFacts, RootAt]:
         if facts.duplicates
         else ""
     )
+    leaves = f"SELECT seq AS idx, {LEAF_SQL} AS hash FROM entries{dedupe}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS "
-        f"SELECT 0::UTINYINT AS level, seq AS idx, {LEAF_SQL} AS hash FROM entries{dedupe}"
+        f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {tree_sql(leaves, top_level(facts.end))}",
+        frontier_params({}),
     )
-    for idx, unstored, total in con.execute(
-        f"""SELECT v.idx, s.hash IS NULL, count(*) OVER () FROM {SCRATCH} AS v
-            LEFT JOIN (SELECT idx, hash FROM nodes WHERE level = 0) AS s ON s.idx = v.idx
-            WHERE s.hash IS DISTINCT FROM v.hash ORDER BY v.idx LIMIT {NAMED}"""
+    # Every rebuilt node against the stored one; the first NAMED of leaves and of interior nodes.
+    for level, idx, unstored, total in con.execute(
+        f"""SELECT v.level, v.idx, s.hash IS NULL, count(*) OVER (PARTITION BY v.level = 0)
+            FROM {SCRATCH} AS v LEFT JOIN nodes AS s ON s.level = v.level AND s.idx = v.idx
+            WHERE s.hash IS DISTINCT FROM v.hash
+            QUALIFY row_number() OVER (PARTITION BY v.level = 0 ORDER BY v.level, v.idx) <= {NAMED}
+            ORDER BY v.level, v.idx"""
     ).fetchall():
-        (facts.unhashed if unstored else facts.edited).append(int(idx))
-        facts.edited_count = int(total)
-    add_levels(con, SCRATCH, 0, facts.end)
-    for level, idx, total in con.execute(
-        f"""SELECT v.level, v.idx, count(*) OVER () FROM {SCRATCH} AS v
-            LEFT JOIN nodes AS s ON s.level = v.level AND s.idx = v.idx
-            WHERE v.level > 0 AND s.hash IS DISTINCT FROM v.hash
-            ORDER BY v.level, v.idx LIMIT {NAMED}"""
-    ).fetchall():
-        facts.node_mismatches.append((int(level), int(idx)))
-        facts.node_mismatch_count = int(total)
+        if level == 0:
+            (facts.unhashed if unstored else facts.edited).append(int(idx))
+            facts.edited_count = int(total)
+        else:
+            facts.node_mismatches.append((int(level), int(idx)))
+            facts.node_mismatch_count = int(total)
 
     named = sorted({*facts.edited, *facts.unhashed, *(s for s, _ in facts.duplicates)})
     if named:
@@ -127,9 +128,16 @@ def gather_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[LedgerFacts, RootAt]:
             ).fetchall()
         }
 
+    # Roots are asked for at every checkpoint's size: fetch the nodes of all batch sizes at once.
+    found: dict[merkle.NodeId, bytes] = {}
+    asked: set[merkle.NodeId] = set()
+
     def root_at(n: int) -> bytes | None:
         wanted = merkle.root_nodes(n)
-        found = fetch_nodes(con, wanted, SCRATCH)
+        if not asked.issuperset(wanted):
+            more = {w for size in (n, *(b for _, b in facts.batches)) for w in merkle.root_nodes(size)}
+            found.update(fetch_nodes(con, sorted(more - asked), SCRATCH))
+            asked.update(more)
         if any(w not in found for w in wanted):
             return None
         return merkle.fold_range([found[w] for w in wanted])

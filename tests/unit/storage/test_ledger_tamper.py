@@ -14,7 +14,8 @@ from xinyong.domain.checkpoint import Checkpoint, sign
 from xinyong.errors import TamperDetected
 from xinyong.storage.base import VerifyReport
 from xinyong.storage.checkpoints import PENDING, checkpoint_name
-from xinyong.storage.duckdb import LEAF_SQL, DuckDBLedger, add_levels
+from xinyong.storage.duckdb import LEAF_SQL, DuckDBLedger
+from xinyong.storage.tree import frontier_params, top_level, tree_sql
 
 BATCHES = (5, 5, 5)  # entries 0..4, 5..9, 10..14; checkpoints 0, 5, 10, 15
 
@@ -228,11 +229,10 @@ def test_rewritten_tree_is_caught_by_checkpoints_alone(
     # The forger rebuilds every stored hash from the edited entries; only signatures remain.
     con = duckdb.connect(str(built[0]))
     con.execute("UPDATE entries SET attributes = '{}' WHERE seq = 6")
+    leaves = f"SELECT seq AS idx, {LEAF_SQL} AS hash FROM entries"
     con.execute(
-        "CREATE OR REPLACE TABLE nodes AS "
-        f"SELECT 0::UTINYINT AS level, seq AS idx, {LEAF_SQL} AS hash FROM entries"
+        f"CREATE OR REPLACE TABLE nodes AS {tree_sql(leaves, top_level(15))}", frontier_params({})
     )
-    add_levels(con, "nodes", 0, 15)
     con.close()
     report = verify(built, signing_key)
     assert not any("stored" in p for p in report.problems)
