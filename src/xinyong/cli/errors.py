@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import structlog
 from rich.console import Console
 
 from xinyong.errors import XinyongError
@@ -23,3 +25,14 @@ def error_handler(argv: list[str] | None = None) -> Iterator[None]:
         console.print("[bold red]Error:[/] ", end="")
         console.print(str(exc), markup=False)
         sys.exit(1)
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """structlog key/value lines on stderr: warnings and errors, or everything with --verbose."""
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if verbose else logging.WARNING
+        ),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from xinyong.cli import render
-from xinyong.cli.errors import error_handler
+from xinyong.cli.errors import configure_logging, error_handler
 from xinyong.domain.identifiers import default_registry
 from xinyong.ingest.read import InputFormat
 from xinyong.policy import load_pack
@@ -42,9 +42,12 @@ WorkspaceOpt = Annotated[
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log progress to stderr.")] = False,
 ) -> None:
     """xinyong (信用): an accountable public credit information platform."""
-    # --debug is read by cli.errors.error_handler from argv; nothing to keep here.
+    # --debug is read by cli.errors.error_handler from argv; logs go to stderr, and only
+    # warnings unless asked, so stdout carries the command's output alone.
+    configure_logging(verbose=verbose or debug)
 
 
 @app.command()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from xinyong.service import SubjectView, Workspace
     from xinyong.storage.base import VerifyReport
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _say(text: str) -> None:

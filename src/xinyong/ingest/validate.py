@@ -225,9 +225,12 @@ def build_checked(
             " || coalesce(nullif(array_to_string(t_attribute_names, ', '), ''), 'none') || ')'",
         ),
     ]
-    # Required attributes that are absent (or null), one problem each.
+    # Required attributes that are absent (or null), one problem each. A record and a correction
+    # (which restates it) carry them; a revocation, fulfilment or restoration acts on a record
+    # that already has them, so its attributes are optional (and checked when given).
     missing = (
-        f"CASE WHEN {known_type} AND (n_attributes IS NULL OR m IS NOT NULL) THEN"
+        f"CASE WHEN {known_type} AND n_entry_kind IN ('record', 'correction')"
+        " AND (n_attributes IS NULL OR m IS NOT NULL) THEN"
         " list_transform(list_filter(t_required_names, lambda k: NOT list_contains("
         "coalesce(list_transform(list_filter(map_entries(m), lambda e: e.value IS NOT NULL),"
         " lambda e: e.key), []), k)), lambda k: {'field': 'attributes.' || k,"

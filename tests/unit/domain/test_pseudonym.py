@@ -80,7 +80,7 @@ def test_sql_hmac_matches_rfc4231(key: bytes, data: bytes, mac: str) -> None:
     assert duckdb.connect().execute(sql, {"k": key, "d": data}).fetchone() == (mac,)
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(
     key=st.binary(min_size=32, max_size=200),
     values=st.lists(st.text(max_size=40), min_size=1, max_size=20),
@@ -119,7 +119,7 @@ def test_subject_key_wants_normalised_values() -> None:
         subject_key(RID, "11010519491231002x", KEY)
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(resident_ids(), min_size=1, max_size=20))
 def test_subject_key_sql_equals_python(values: list[str]) -> None:
     for scheme in (RID, UsccScheme()):

@@ -123,7 +123,7 @@ def test_sql_canonical_text_equals_python_reference(
         for key in sorted(attrs, key=lambda k: hash((k, id(rng))) % 7):
             value = attrs[key]
             if isinstance(value, Decimal):
-                sent[key] = str(value.normalize()) if value else "0"
+                sent[key] = format(value.normalize(), "f") if value else "0"
             elif isinstance(value, date):
                 sent[key] = value.isoformat()
             else:

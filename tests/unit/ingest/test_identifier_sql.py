@@ -32,6 +32,7 @@ from xinyong.ingest.identifier_sql import (
     check_identifiers_sql,
     load_division_codes,
     normalise_sql,
+    scheme_checks_sql,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +45,9 @@ KEY = bytes(range(100, 132))
 # Characters that are no part of any scheme but that real files carry.
 ODD = "IOSVZaxé'\"-_.😀\x01ß"
 DIGITS = "0123456789"
-FAST = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +271,24 @@ def test_check_identifiers_sql(con: duckdb.DuckDBPyConnection) -> None:
         f"SELECT subject_key FROM ({check_identifiers_sql(USCC, 'raw_ids', 'raw')})"
     ).fetchall()
     assert uscc_rows == [(None,), (None,), (None,)]
+
+
+def test_scheme_checks_sql_dispatches_by_scheme(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE mixed AS SELECT * FROM (VALUES"
+        " (1, 'uscc', '91350100M000100Y43'), (2, 'resident_id', '11010519491231002X'),"
+        " (3, 'uscc', '11010519491231002X'), (4, 'resident_id', '91350100M000100Y43'),"
+        " (5, 'passport', 'E12345678')) t(line, scheme, id)"
+    )
+    query = scheme_checks_sql(
+        [USCC, RID], "mixed", row_column="line", scheme_column="scheme", value_column="id"
+    )
+    rows = con.execute(f"SELECT * FROM ({query}) ORDER BY line", {"pseudonym_key": KEY})
+    assert rows.fetchall() == [
+        (1, None, "uscc:91350100M000100Y43", None),
+        (2, None, subject_key(RID, "11010519491231002X", KEY), date(1949, 12, 31)),
+        (3, USCC.problem("11010519491231002X"), None, None),
+        (4, RID.problem("91350100M000100Y43"), None, None),
+    ]  # line 5: a scheme not given is left to the caller
+    with pytest.raises(ValueError, match="no schemes"):
+        scheme_checks_sql([], "mixed", row_column="l", scheme_column="s", value_column="v")
