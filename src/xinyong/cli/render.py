@@ -112,21 +112,18 @@ def subject(view: SubjectView, pack: Pack) -> None:
     if not view.entries:
         _say("  no entries in the ledger")
         return
-    table = Table("seq", "kind", "record type", "decision", "document", "provider", "received")
+    _say(f"  {len(view.entries)} entries (seq · decision date · kind · record type):")
     for e in view.entries:
         known = pack.catalogue.record_types.get(e.record_type)
-        title = f"{e.record_type}\n{known.title}" if known else e.record_type
-        kind = e.entry_kind.value + (f" of {e.refers_to}" if e.refers_to is not None else "")
-        table.add_row(
-            str(e.seq),
-            kind,
-            title,
-            e.decision_date.isoformat(),
-            e.document_ref + ("\n" + e.attributes if e.attributes != "{}" else ""),
-            e.provider,
-            e.received_at.strftime("%Y-%m-%d %H:%M:%SZ"),
+        kind = e.entry_kind.value + (f" of #{e.refers_to}" if e.refers_to is not None else "")
+        title = f" ({known.title})" if known else ""
+        _say(f"  #{e.seq:<7} {e.decision_date.isoformat()}  {kind:<10} {e.record_type}{title}")
+        _say(
+            f"           document {e.document_ref} from {e.provider}, "
+            f"received {e.received_at.strftime('%Y-%m-%d %H:%M:%SZ')}"
         )
-    console.print(table)
+        if e.attributes != "{}":
+            _say(f"           {e.attributes}")
 
 
 def demo(run: DemoRun) -> None:

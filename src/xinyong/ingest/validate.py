@@ -138,8 +138,7 @@ def build_checked(
             f"'must be one of {', '.join(entry_kinds)}, got ' || n_entry_kind",
         ),
         _problem(
-            f"{known_type} AND k_entry_kind"
-            " AND NOT list_contains(t_entry_kinds, n_entry_kind)",
+            f"{known_type} AND k_entry_kind AND NOT list_contains(t_entry_kinds, n_entry_kind)",
             "entry_kind",
             "'record type ' || n_record_type || ' does not take ' || n_entry_kind || ' entries'",
         ),
@@ -157,8 +156,7 @@ def build_checked(
             "'a ' || n_scheme || ' identifies no ' || n_kind",
         ),
         _problem(
-            f"k_kind AND {known_type}"
-            " AND NOT list_contains(t_subject_kinds, n_kind)",
+            f"k_kind AND {known_type} AND NOT list_contains(t_subject_kinds, n_kind)",
             "subject_kind",
             "'record type ' || n_record_type || ' does not apply to a ' || n_kind",
         ),

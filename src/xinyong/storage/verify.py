@@ -135,7 +135,9 @@ def gather_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[LedgerFacts, RootAt]:
     def root_at(n: int) -> bytes | None:
         wanted = merkle.root_nodes(n)
         if not asked.issuperset(wanted):
-            more = {w for size in (n, *(b for _, b in facts.batches)) for w in merkle.root_nodes(size)}
+            more = {
+                w for size in (n, *(b for _, b in facts.batches)) for w in merkle.root_nodes(size)
+            }
             found.update(fetch_nodes(con, sorted(more - asked), SCRATCH))
             asked.update(more)
         if any(w not in found for w in wanted):
