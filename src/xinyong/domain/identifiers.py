@@ -124,7 +124,7 @@ def _sql_length(c: str, reason_c: str, expected: int) -> tuple[str, str]:
 # bytes, or 16 hex nibbles for digits) and the per-character arithmetic runs on all lanes of a
 # word at once (SWAR); the weighted sum then takes one 128-bit multiplication per four lanes.
 # Every step is unsigned and cannot overflow or go negative whatever the input bytes, because
-# DuckDB may evaluate a shared subexpression for rows the CASE has already rejected.
+# `_sql_first` evaluates every condition for every row, however malformed.
 _ONES = 0x0101010101010101  # 1 in every byte lane
 _HIGHS = 0x8080808080808080  # the top bit of every byte lane
 
