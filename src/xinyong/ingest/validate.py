@@ -18,7 +18,7 @@ from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.ingest.attributes_sql import canonical_sql, entries_sql, load_specs, problems_sql
 from xinyong.ingest.checks import Check, problem_list
-from xinyong.ingest.identifier_sql import load_division_codes, normalise_sql, subject_key_sql
+from xinyong.ingest.identifier_sql import load_division_codes, normalise_sql, scheme_checks_sql
 from xinyong.ingest.sqlbuild import col, lit
 
 if TYPE_CHECKING:
@@ -107,7 +107,6 @@ def build_checked(
     known_type = "k_type"
     known_scheme = "k_scheme"
 
-    id_cases = " ".join(f"WHEN {lit(s.name)} THEN {s.sql_problem('n_subject_id')}" for s in schemes)
     scheme_kinds = " ".join(
         f"WHEN {lit(s.name)} THEN {lit(sorted(k.value for k in s.subject_kinds))}" for s in schemes
     )
@@ -234,10 +233,26 @@ def build_checked(
         " lambda e: e.key), []), k)), lambda k: {'field': 'attributes.' || k,"
         " 'reason': 'is required'}) ELSE [] END"
     )
-    birth_date = _per_scheme_birth_date(schemes)
-    key_cases = " ".join(
-        f"WHEN {lit(s.name)} THEN {subject_key_sql(s, 'n_subject_id', 'pseudonym_key')}"
-        for s in schemes
+    # Identifiers are checked and keyed per scheme, one SELECT each, into a table joined back by
+    # line: DuckDB shares the checks' common subexpressions only outside a CASE over schemes.
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW id_input AS SELECT _line,"
+        f" nullif(trim(subject_scheme), '') AS n_scheme,"
+        f" nullif({normalise_sql('subject_id')}, '') AS n_subject_id FROM staged"
+        f" WHERE nullif({normalise_sql('subject_id')}, '') IS NOT NULL"
+    )
+    personal = any(s.personal for s in schemes)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ids AS "
+        + scheme_checks_sql(
+            schemes,
+            "id_input",
+            row_column="_line",
+            scheme_column="n_scheme",
+            value_column="n_subject_id",
+            key_param="pseudonym_key",
+        ),
+        {"pseudonym_key": pseudonym_key} if personal else None,
     )
     entries = entries_sql("m", "t_specs")
     con.execute(
@@ -255,9 +270,10 @@ def build_checked(
                    coalesce(list_contains({lit(scheme_names)}, n_scheme), FALSE) AS k_scheme,
                    coalesce(list_contains({lit(kinds)}, n_kind), FALSE) AS k_kind,
                    list_contains({lit(entry_kinds)}, n_entry_kind) AS k_entry_kind,
-                   CASE WHEN list_contains({lit(scheme_names)}, n_scheme)
-                        THEN CASE n_scheme {id_cases} END END AS id_problem
+                   i.identifier_problem AS id_problem, i.subject_key AS id_key,
+                   i.subject_birth_date AS id_birth_date
             FROM norm n LEFT JOIN record_type_facts f ON f.record_type = n.n_record_type
+            LEFT JOIN ids i ON i._line = n._line
         ), parsed AS (
             SELECT *, TRY_CAST(n_attributes AS MAP(VARCHAR, JSON)) AS m FROM typed
         ), attributed AS (
@@ -269,22 +285,13 @@ def build_checked(
             FROM attributed
         )
         SELECT * EXCLUDE (m, ents, t_specs, t_subject_kinds, t_entry_kinds, t_attribute_names,
-                          t_required_names, id_problem, k_type, k_scheme, k_kind, k_entry_kind),
-               CASE WHEN len(problems) = 0 THEN CASE n_scheme {key_cases} END END AS subject_key,
-               CASE WHEN len(problems) = 0 THEN {birth_date} END AS subject_birth_date,
+                          t_required_names, id_problem, k_type, k_scheme, k_kind, k_entry_kind,
+                          id_key, id_birth_date),
+               CASE WHEN len(problems) = 0 THEN id_key END AS subject_key,
+               CASE WHEN len(problems) = 0 THEN id_birth_date END AS subject_birth_date,
                CASE WHEN len(problems) = 0 THEN {canonical_sql("ents")} END
                    AS canonical_attributes
         FROM judged
         """,
-        {"today": today, "pseudonym_key": pseudonym_key},
+        {"today": today},
     )
-
-
-def _per_scheme_birth_date(schemes: SchemeRegistry) -> str:
-    """Birth dates come only from schemes that encode one (resident_id); they decide minority."""
-    cases = [
-        f"WHEN {lit(s.name)} THEN {s.sql_birth_date('n_subject_id')}"
-        for s in schemes
-        if s.sql_birth_date("n_subject_id") is not None
-    ]
-    return f"CASE n_scheme {' '.join(cases)} END" if cases else "CAST(NULL AS DATE)"

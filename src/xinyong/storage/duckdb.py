@@ -39,13 +39,7 @@ from xinyong.domain.subject import SubjectKind
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
-from xinyong.storage.tree import (
-    fetch_nodes,
-    frontier_params,
-    new_nodes_sql,
-    top_level,
-    tree_sql,
-)
+from xinyong.storage.tree import BackgroundTree, fetch_nodes
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -65,7 +59,7 @@ log = structlog.get_logger(__name__)
 FORMAT_VERSION = "1"
 BATCH_VIEW = "xinyong_append_batch"
 KEYS_VIEW = "xinyong_lookup_keys"
-TREE_TABLE = "xinyong_append_tree"  # temp table of one append's new nodes (and its frontier)
+NODES_VIEW = "xinyong_append_nodes"
 ROW = "xinyong_batch_row"  # batch row number, added before the batch is handed to DuckDB
 
 ENTRY_COLUMNS: tuple[str, ...] = ("seq", *BATCH_COLUMN_NAMES, "received_at")
@@ -389,8 +383,8 @@ class DuckDBLedger:
     def root(self, size: int | None = None) -> bytes:
         return self._root(self._tree_size(size))
 
-    def _root(self, n: int, table: str = "nodes") -> bytes:
-        nodes = self._nodes(merkle.root_nodes(n), table)
+    def _root(self, n: int) -> bytes:
+        nodes = self._nodes(merkle.root_nodes(n))
         return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
@@ -450,7 +444,7 @@ class DuckDBLedger:
         con = self._con
         con.register(BATCH_VIEW, rows)
         try:
-            checkpoint = self._append_transaction(batch.num_rows, received_us)
+            checkpoint = self._append_transaction(rows, received_us)
         finally:
             con.unregister(BATCH_VIEW)
         first = checkpoint.size - batch.num_rows
@@ -471,9 +465,10 @@ class DuckDBLedger:
         )
         return checkpoint
 
-    def _append_transaction(self, n: int, received_us: int) -> Checkpoint:
+    def _append_transaction(self, rows: pa.Table, received_us: int) -> Checkpoint:
         import duckdb
 
+        n = rows.num_rows
         con = self._con
         con.execute("BEGIN TRANSACTION")
         pending_written = False
@@ -481,8 +476,26 @@ class DuckDBLedger:
         try:
             first = self.size()  # inside the transaction that takes the seqs
             params = {"first": first, "received_us": received_us}
-            con.execute(INSERT_ENTRIES, params)
-            root = self._add_nodes(first, first + n, params)
+            frontier = self._nodes(merkle.root_nodes(first))
+            # The leaves hash the batch view with the same casts as the INSERT, so exactly the
+            # values stored; they are hashed on a second connection while the rows go in.
+            with BackgroundTree(
+                con,
+                view=BATCH_VIEW,
+                batch=rows,
+                leaves=BATCH_LEAVES,
+                params=params,
+                frontier=frontier,
+                first=first,
+                new=first + n,
+            ) as tree:
+                con.execute(INSERT_ENTRIES, params)
+                nodes, root = tree.result()
+            con.register(NODES_VIEW, nodes)
+            try:
+                con.execute(f"INSERT INTO nodes SELECT level, idx, hash FROM {NODES_VIEW}")
+            finally:
+                con.unregister(NODES_VIEW)
             con.execute(
                 "INSERT INTO batches VALUES ($first, $size, make_timestamp($us), $root)",
                 {"first": first, "size": first + n, "us": received_us, "root": root},
@@ -511,25 +524,6 @@ class DuckDBLedger:
             self._abort(pending_written)
             raise
         return checkpoint
-
-    def _add_nodes(self, first: int, new: int, params: dict[str, object]) -> bytes:
-        """Hash the batch into leaves, add every node they complete, and return the new root.
-
-        The nodes are built in a temp table from the batch and the frontier of the old tree
-        (`tree.py`), so the cost is that of the batch; that table also holds every node of the
-        new root's compact range, which is read back from it rather than from `nodes`.
-        """
-        con = self._con
-        frontier = self._nodes(merkle.root_nodes(first))
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {TREE_TABLE} AS "
-            + tree_sql(BATCH_LEAVES, top_level(new)),
-            {**params, **frontier_params(frontier)},
-        )
-        con.execute(f"INSERT INTO nodes {new_nodes_sql(TREE_TABLE)}", {"first": first})
-        root = self._root(new, TREE_TABLE)
-        con.execute(f"DROP TABLE {TREE_TABLE}")
-        return root
 
     def _abort(self, pending_written: bool) -> None:
         import duckdb

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 NAMED = 50  # problems of one kind spelled out before "… and N more"
 SCRATCH = "verify_nodes"
+LEAVES = "verify_leaves"
 
 RootAt = Callable[[int], bytes | None]
 
@@ -64,6 +65,7 @@ def verify_duckdb(con: duckdb.DuckDBPyConnection, store: CheckpointStore) -> Ver
         facts, root_at = gather_duckdb(con)
         report = judge(facts, store, root_at)
     finally:
+        con.execute(f"DROP TABLE IF EXISTS {LEAVES}")
         con.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
     report.seconds = time.perf_counter() - started
     return report
@@ -98,11 +100,14 @@ def gather_duckdb(con: duckdb.DuckDBPyConnection) -> tuple[LedgerFacts, RootAt]:
         if facts.duplicates
         else ""
     )
-    leaves = f"SELECT seq AS idx, {LEAF_SQL} AS hash FROM entries{dedupe}"
+    # Leaves in a statement of their own, which DuckDB runs on every thread (see duckdb.py).
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {tree_sql(leaves, top_level(facts.end))}",
-        frontier_params({}),
+        f"CREATE OR REPLACE TEMP TABLE {LEAVES} AS "
+        f"SELECT seq AS idx, {LEAF_SQL} AS hash FROM entries{dedupe}"
     )
+    tree = tree_sql(f"SELECT idx, hash FROM {LEAVES}", top_level(facts.end))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {tree}", frontier_params({}))
+    con.execute(f"DROP TABLE {LEAVES}")
     # Every rebuilt node against the stored one; the first NAMED of leaves and of interior nodes.
     for level, idx, unstored, total in con.execute(
         f"""SELECT v.level, v.idx, s.hash IS NULL, count(*) OVER (PARTITION BY v.level = 0)
