@@ -97,8 +97,15 @@ def _tampered(workspace: Workspace, tmp: Path, *statements: str) -> VerifyReport
         (["UPDATE entries SET decision_date = DATE '2020-02-02' WHERE seq = 123"], "entry seq 123"),
         (["DELETE FROM entries WHERE seq = 4567"], "entry seq 4567 is missing"),
         (
-            ["UPDATE entries SET seq = CASE seq WHEN 10 THEN 20 ELSE 10 END WHERE seq IN (10, 20)"],
-            "entry seq 10",
+            # two records (acts must keep pointing backwards, which the table itself enforces)
+            [
+                "CREATE TEMP TABLE pair AS SELECT seq FROM entries"
+                " WHERE entry_kind = 'record' AND seq >= 10 ORDER BY seq LIMIT 2",
+                "UPDATE entries SET seq = CASE seq WHEN (SELECT min(seq) FROM pair)"
+                " THEN (SELECT max(seq) FROM pair) ELSE (SELECT min(seq) FROM pair) END"
+                " WHERE seq IN (SELECT seq FROM pair)",
+            ],
+            "does not match its stored leaf hash",
         ),
         (["DELETE FROM entries WHERE seq >= (SELECT max(seq) - 99 FROM entries)"], "truncated"),
     ],
