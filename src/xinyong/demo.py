@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ class DemoRun:
     reingest: IngestReport
     verify: VerifyReport
     subjects: list[SubjectView]
+    rejects: list[dict[str, str]]
 
 
 def run_demo(
@@ -49,7 +51,11 @@ def run_demo(
     again = workspace.ingest(sample.path)  # idempotent: adds nothing
     report = workspace.verify()
     views = [workspace.subject(s.identifier, s.scheme) for s in _pick(sample.subjects, show, seed)]
-    return DemoRun(workspace, sample, first, again, report, views)
+    rejects: list[dict[str, str]] = []
+    if first.rejects_path is not None:
+        with first.rejects_path.open(newline="", encoding="utf-8") as fh:
+            rejects = [row for _, row in zip(range(4), csv.DictReader(fh), strict=False)]
+    return DemoRun(workspace, sample, first, again, report, views, rejects)
 
 
 def _pick(subjects: list[Subject], n: int, seed: int) -> list[Subject]:

@@ -131,6 +131,10 @@ def demo(run: DemoRun) -> None:
     _say(f"Pack: {run.workspace.pack.name} {run.workspace.pack.version}")
     _say(f"Sample: {run.sample.rows:,} rows about {len(run.sample.subjects):,} subjects")
     ingest(run.ingest)
+    if run.rejects:
+        _say("First rejected rows (line · reason):")
+        for row in run.rejects:
+            _say(f"  line {row['line']}: {row['reason']}")
     _say(
         f"Re-ingesting the same file appended {run.reingest.accepted} rows "
         f"({run.reingest.already_in_ledger:,} already in the ledger)."
