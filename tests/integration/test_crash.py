@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.conftest import ledger_rows
 
 from xinyong.sample.generate import write_csv
 from xinyong.service import Workspace
@@ -20,22 +21,7 @@ from xinyong.service import Workspace
 KILLS = int(os.environ.get("XINYONG_TEST_KILLS", "12"))
 
 
-def _ledger(ws: Workspace) -> list[tuple[object, ...]]:
-    with ws.ledger(read_only=True) as store:
-        return [
-            (
-                e.seq,
-                e.entry_kind,
-                e.refers_to,
-                e.provider,
-                e.record_type,
-                e.subject_key,
-                e.decision_date,
-                e.document_ref,
-                e.attributes,
-            )
-            for e in store.entries()
-        ]
+_ledger = ledger_rows
 
 
 def _signed(ws: Workspace) -> int:

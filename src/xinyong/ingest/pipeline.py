@@ -29,6 +29,7 @@ from xinyong.ingest.read import INPUT_COLUMNS, InputFormat, stage
 from xinyong.ingest.resolve import resolve
 from xinyong.ingest.sqlbuild import col, lit, sql
 from xinyong.ingest.validate import build_checked
+from xinyong.storage.base import BATCH_COLUMN_NAMES
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,20 +39,6 @@ if TYPE_CHECKING:
     from xinyong.storage.base import LedgerStore
 
 log = structlog.get_logger(__name__)
-
-APPEND_COLUMNS = (
-    "entry_kind",
-    "refers_to",
-    "provider",
-    "record_type",
-    "subject_scheme",
-    "subject_key",
-    "subject_kind",
-    "subject_birth_date",
-    "decision_date",
-    "document_ref",
-    "attributes",
-)
 
 Progress = Callable[[str, int, int], None]
 """Called as (phase, done, total) while ingesting; phases: read, validate, append."""
@@ -118,7 +105,7 @@ def ingest_file(
         if not rejected and rejects_path.exists():
             rejects_path.unlink()  # a stale rejects file would describe another run
         accepted = con.sql(
-            f"SELECT {', '.join(APPEND_COLUMNS)} FROM accepted ORDER BY seq"
+            f"SELECT {', '.join(BATCH_COLUMN_NAMES)} FROM accepted ORDER BY seq"
         ).to_arrow_table()
         batches = 0
         total = accepted.num_rows

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.conftest import ledger_rows
 
 from xinyong.errors import IngestError
 from xinyong.sample.generate import COLUMNS, write_csv
@@ -30,25 +31,7 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def _ledger(ws: Workspace) -> list[tuple[object, ...]]:
-    """Everything stored but the time of receipt, in sequence order."""
-    with ws.ledger(read_only=True) as store:
-        return [
-            (
-                e.seq,
-                e.entry_kind,
-                e.refers_to,
-                e.provider,
-                e.record_type,
-                e.subject_key,
-                e.subject_kind,
-                e.subject_birth_date,
-                e.decision_date,
-                e.document_ref,
-                e.attributes,
-            )
-            for e in store.entries()
-        ]
+_ledger = ledger_rows
 
 
 @pytest.fixture
