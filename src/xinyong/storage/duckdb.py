@@ -8,11 +8,11 @@ Tables (see README.md for the why):
   checkpoint file is noticed and a bad entry can be placed in its batch.
 - `ledger_meta(key, value)`: `format_version` and the log's `origin`.
 
-`append` is the hot path of ingest and runs in SQL inside one transaction: insert the rows, then
-one statement hashes the batch's canonical bytes into leaves and builds every new complete node
-above them from the leaves and the stored frontier alone (`tree.py`), then the new nodes are
-inserted, and the checkpoint of the new size is signed by the pending protocol of
-`checkpoints.py`. Each step costs O(batch), never O(ledger).
+`append` is the hot path of ingest and runs in SQL inside one transaction: insert the rows, hash
+the batch's canonical bytes into leaves, build every new complete node above them from the
+leaves and the stored frontier alone in one statement (`tree.py`), insert the new nodes, and
+sign the checkpoint of the new size by the pending protocol of `checkpoints.py`. Each step costs
+O(batch), never O(ledger).
 """
 
 from __future__ import annotations
@@ -39,7 +39,13 @@ from xinyong.domain.subject import SubjectKind
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
-from xinyong.storage.tree import BackgroundTree, fetch_nodes
+from xinyong.storage.tree import (
+    fetch_nodes,
+    frontier_params,
+    new_nodes_sql,
+    top_level,
+    tree_sql,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -59,7 +65,8 @@ log = structlog.get_logger(__name__)
 FORMAT_VERSION = "1"
 BATCH_VIEW = "xinyong_append_batch"
 KEYS_VIEW = "xinyong_lookup_keys"
-NODES_VIEW = "xinyong_append_nodes"
+LEAVES_TABLE = "xinyong_append_leaves"  # temp table of one append's leaf hashes
+TREE_TABLE = "xinyong_append_tree"  # temp table of one append's new nodes (and its frontier)
 ROW = "xinyong_batch_row"  # batch row number, added before the batch is handed to DuckDB
 
 ENTRY_COLUMNS: tuple[str, ...] = ("seq", *BATCH_COLUMN_NAMES, "received_at")
@@ -383,8 +390,8 @@ class DuckDBLedger:
     def root(self, size: int | None = None) -> bytes:
         return self._root(self._tree_size(size))
 
-    def _root(self, n: int) -> bytes:
-        nodes = self._nodes(merkle.root_nodes(n))
+    def _root(self, n: int, table: str = "nodes") -> bytes:
+        nodes = self._nodes(merkle.root_nodes(n), table)
         return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
@@ -444,7 +451,7 @@ class DuckDBLedger:
         con = self._con
         con.register(BATCH_VIEW, rows)
         try:
-            checkpoint = self._append_transaction(rows, received_us)
+            checkpoint = self._append_transaction(batch.num_rows, received_us)
         finally:
             con.unregister(BATCH_VIEW)
         first = checkpoint.size - batch.num_rows
@@ -465,37 +472,18 @@ class DuckDBLedger:
         )
         return checkpoint
 
-    def _append_transaction(self, rows: pa.Table, received_us: int) -> Checkpoint:
+    def _append_transaction(self, n: int, received_us: int) -> Checkpoint:
         import duckdb
 
-        n = rows.num_rows
         con = self._con
         con.execute("BEGIN TRANSACTION")
         pending_written = False
         first = 0
         try:
             first = self.size()  # inside the transaction that takes the seqs
-            params = {"first": first, "received_us": received_us}
-            frontier = self._nodes(merkle.root_nodes(first))
-            # The leaves hash the batch view with the same casts as the INSERT, so exactly the
-            # values stored; they are hashed on a second connection while the rows go in.
-            with BackgroundTree(
-                con,
-                view=BATCH_VIEW,
-                batch=rows,
-                leaves=BATCH_LEAVES,
-                params=params,
-                frontier=frontier,
-                first=first,
-                new=first + n,
-            ) as tree:
-                con.execute(INSERT_ENTRIES, params)
-                nodes, root = tree.result()
-            con.register(NODES_VIEW, nodes)
-            try:
-                con.execute(f"INSERT INTO nodes SELECT level, idx, hash FROM {NODES_VIEW}")
-            finally:
-                con.unregister(NODES_VIEW)
+            params: dict[str, object] = {"first": first, "received_us": received_us}
+            con.execute(INSERT_ENTRIES, params)
+            root = self._add_nodes(first, first + n, params)
             con.execute(
                 "INSERT INTO batches VALUES ($first, $size, make_timestamp($us), $root)",
                 {"first": first, "size": first + n, "us": received_us, "root": root},
@@ -524,6 +512,29 @@ class DuckDBLedger:
             self._abort(pending_written)
             raise
         return checkpoint
+
+    def _add_nodes(self, first: int, new: int, params: dict[str, object]) -> bytes:
+        """Hash the batch into leaves, add every node they complete, and return the new root.
+
+        The nodes are built in a temp table from the batch and the frontier of the old tree
+        (`tree.py`), so the cost is that of the batch; that table also holds every node of the
+        new root's compact range, which is read back from it rather than from `nodes`.
+        """
+        con = self._con
+        frontier = self._nodes(merkle.root_nodes(first))
+        # Leaves first, in a statement of their own: DuckDB hashes them on every thread there,
+        # but only on one inside the materialised CTE of `tree_sql`.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {LEAVES_TABLE} AS {BATCH_LEAVES}", params)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {TREE_TABLE} AS "
+            + tree_sql(f"SELECT idx, hash FROM {LEAVES_TABLE}", top_level(new)),
+            frontier_params(frontier),
+        )
+        con.execute(f"INSERT INTO nodes {new_nodes_sql(TREE_TABLE)}", {"first": first})
+        root = self._root(new, TREE_TABLE)
+        con.execute(f"DROP TABLE {TREE_TABLE}")
+        con.execute(f"DROP TABLE {LEAVES_TABLE}")
+        return root
 
     def _abort(self, pending_written: bool) -> None:
         import duckdb

@@ -10,28 +10,16 @@ those rows alone: level L is a self-join of level L − 1 (batch-sized, in a mat
 so growing by n leaves costs about n interior hashes, whatever the size of the ledger.
 
 `verify` uses the same query with `first = 0` (no frontier) over every entry.
-
-`BackgroundTree` runs the hashing of one append on a second connection (a cursor) while the
-writing connection inserts the rows: inserting is mostly serial in DuckDB (compression, the
-subject index), hashing runs on every thread, so together they keep both cores busy.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from xinyong.domain import merkle
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from types import TracebackType
-
     import duckdb
-    import pyarrow as pa
-
-LEAVES_TABLE = "xinyong_new_leaves"  # temp tables of the background connection
-TREE_TABLE = "xinyong_new_tree"
 
 # RFC 6962 interior node: SHA-256(0x01 || left || right); sha256() gives hex text.
 NODE_SQL = "unhex(sha256('\\x01'::BLOB || l.hash || r.hash))"
@@ -86,9 +74,10 @@ def frontier_params(frontier: dict[merkle.NodeId, bytes]) -> dict[str, object]:
     }
 
 
-def new_nodes_sql(table: str) -> str:
-    """The nodes of a `tree_sql` result in `table` that growing from `$first` leaves added."""
-    return f"SELECT level, idx, hash FROM {table} WHERE idx >= ($first::BIGINT >> level)"
+def new_nodes_sql(source: str) -> str:
+    """The nodes of a `tree_sql` result (a table, or a query in parentheses) that growing from
+    `$first` leaves added: all but the frontier."""
+    return f"SELECT level, idx, hash FROM {source} WHERE idx >= ($first::BIGINT >> level)"
 
 
 def fetch_nodes_sql(table: str) -> str:
@@ -108,78 +97,3 @@ def fetch_nodes(
         {"levels": [lv for lv, _ in wanted], "idxs": [i for _, i in wanted]},
     ).fetchall()
     return {(int(lv), int(i)): bytes(h) for lv, i, h in rows}
-
-
-class BackgroundTree:
-    """The new nodes and the root of one append, computed on a cursor of `con` in a thread.
-
-    `leaves` is a query of `(idx, hash)` over the view `view` (our own SQL), which is `batch`
-    registered on the cursor; `params` are its parameters. The tree grows from `first` to `new`
-    leaves; its `frontier` is read by the caller beforehand, inside its write transaction.
-    Use as a context manager: leaving it early (the insert failed) interrupts the hashing and
-    waits for the thread.
-    """
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        *,
-        view: str,
-        batch: pa.Table,
-        leaves: str,
-        params: Mapping[str, object],
-        frontier: dict[merkle.NodeId, bytes],
-        first: int,
-        new: int,
-    ) -> None:
-        self._cursor = con.cursor()
-        self._cursor.register(view, batch)
-        self._leaves, self._params, self._frontier = leaves, dict(params), frontier
-        self._first, self._new = first, new
-        self._nodes: pa.Table | None = None
-        self._root = b""
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xinyong-merkle-tree")
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        first, new = self._first, self._new
-        cur = self._cursor
-        try:
-            # Leaves in a statement of their own: DuckDB hashes them on every thread there,
-            # but on one only inside the materialised CTE of `tree_sql`.
-            cur.execute(f"CREATE TEMP TABLE {LEAVES_TABLE} AS {self._leaves}", self._params)
-            cur.execute(
-                f"CREATE TEMP TABLE {TREE_TABLE} AS "
-                + tree_sql(f"SELECT idx, hash FROM {LEAVES_TABLE}", top_level(new)),
-                frontier_params(self._frontier),
-            )
-            relation = cur.sql(new_nodes_sql(TREE_TABLE), params={"first": first})
-            self._nodes = relation.to_arrow_table()
-            wanted = merkle.root_nodes(new)
-            found = fetch_nodes(cur, wanted, TREE_TABLE)
-            self._root = merkle.fold_range([found[w] for w in wanted])
-        except BaseException as exc:  # handed to the caller's thread by result()
-            self._error = exc
-
-    def result(self) -> tuple[pa.Table, bytes]:
-        """The new nodes `(level, idx, hash)` and the new root; raises what the thread raised."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._nodes is not None
-        return self._nodes, self._root
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._thread.is_alive():
-            self._cursor.interrupt()
-        self._thread.join()
-        self._cursor.close()  # and with it the temp tables

@@ -122,8 +122,8 @@ def test_append_and_verify_a_million_rows(tmp_path: Path, signing_key: Ed25519Pr
         f"subject lookup: {subject_ms:.1f} ms; inclusion proof + leaf fetch: {proof_ms:.1f} ms\n"
         f"database file: {db.stat().st_size / 1e6:.0f} MB"
     )
-    # Lenient floors (typically ~0.5 and ~0.8 on a quiet machine): per-ledger costs per batch,
-    # as the old level-by-level self-joins of `nodes` had, fall below them.
+    # Lenient floors (typically ~0.4 and ~0.8 on a quiet machine, ~0.2 and ~0.4 under heavy
+    # load): they catch gross regressions, not noise.
     assert append_ratio > 0.15
     assert verify_ratio > 0.25
     # Every batch costs about the same, whatever the ledger size before it.
