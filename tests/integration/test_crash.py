@@ -24,6 +24,20 @@ KILLS = int(os.environ.get("XINYONG_TEST_KILLS", "12"))
 _ledger = ledger_rows
 
 
+def _ingest(path: Path, ws: Workspace) -> list[str]:
+    """The CLI ingest of `path` into `ws`, as a separate process that can be killed."""
+    return [
+        sys.executable,
+        "-m",
+        "xinyong",
+        "records",
+        "ingest",
+        str(path),
+        "-w",
+        str(ws.settings.workspace),
+    ]
+
+
 def _signed(ws: Workspace) -> int:
     """Checkpoint files written so far (one per committed batch)."""
     return len(list(ws.settings.path(ws.settings.checkpoint_dir).glob("*.note")))
@@ -54,18 +68,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) 
     # kills can be spread over it (a fixed window misses on a slow or loaded machine).
     started = time.perf_counter()
     reference_run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "xinyong",
-            "records",
-            "ingest",
-            str(sample.path),
-            "-w",
-            str(reference.settings.workspace),
-            "--rejects",
-            str(tmp_path / "reference.rejects.csv"),
-        ],
+        [*_ingest(sample.path, reference), "--rejects", str(tmp_path / "reference.rejects.csv")],
         capture_output=True,
         text=True,
         check=False,
@@ -78,16 +81,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) 
 
     seed = int(os.environ.get("XINYONG_TEST_SEED", str(time.time_ns() % 10_000)))
     rng = random.Random(seed)
-    command = [
-        sys.executable,
-        "-m",
-        "xinyong",
-        "records",
-        "ingest",
-        str(sample.path),
-        "-w",
-        str(victim.settings.workspace),
-    ]
+    command = _ingest(sample.path, victim)
     sizes = []
     full = _ledger(reference)
     for _ in range(KILLS):

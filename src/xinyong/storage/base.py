@@ -98,54 +98,44 @@ class LedgerStore(Protocol):
 
     def size(self) -> int:
         """Number of entries (the tree size)."""
-        ...
 
     def append(self, batch: pa.Table, received_at: datetime) -> Checkpoint:
         """Append the rows of `batch` (`BATCH_COLUMNS`) as seq size()…size()+n−1, all or none.
 
         Returns the signed checkpoint of the new size, which is on disk when this returns.
         """
-        ...
 
     def lookup_keys(self, keys: pa.Table) -> pa.Table:
         """Stored entries matching rows of `keys` (columns `KEY_COLUMNS`), all their columns.
 
         Each matching entry once, in no particular order.
         """
-        ...
 
     def lookup_refs(self, refs: pa.Table) -> pa.Table:
         """`REF_COLUMNS`, `seq`, `record_type` of `record` entries matching rows of `refs`.
 
         Each matching entry once, in no particular order.
         """
-        ...
 
     def entries(
         self, *, subject_key: str | None = None, start: int = 0, stop: int | None = None
     ) -> list[Entry]:
         """Entries with start ≤ seq < stop, of one subject if given, in seq order."""
-        ...
 
     def root(self, size: int | None = None) -> bytes:
         """Merkle root of the first `size` entries (default: all)."""
-        ...
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
-        ...
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """RFC 9162 consistency proof between the trees of `old_size` and `new_size` entries."""
-        ...
 
     def latest_checkpoint(self) -> Checkpoint | None:
         """The newest signed checkpoint in the checkpoint folder, signature checked."""
-        ...
 
     def verify(self, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
         """Recompute every leaf and the tree, and check them against every signed checkpoint."""
-        ...
 
     def close(self) -> None: ...
 
