@@ -447,10 +447,12 @@ class TieredDisplay:
 @dataclass(frozen=True, slots=True)
 class UntilExitDisplay:
     """Displayed until an exit event: a later entry of one of `entry_kinds` referring to the record,
-    or a record of one of `record_types` about the same subject."""
+    or a later record of one of `record_types` about the same subject that shares the attributes
+    named in `same` (e.g. the deletion decision in the same enforcement case)."""
 
     entry_kinds: frozenset[EntryKind]
     record_types: tuple[str, ...]
+    same: tuple[str, ...] = ()
 
 
 Disclosure = NotDisplayed | FixedDisplay | TieredDisplay | UntilExitDisplay

@@ -9,7 +9,7 @@ in the compiler; this module only describes what must be evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -59,12 +59,31 @@ class AttributeCondition:
 @dataclass(frozen=True, slots=True)
 class RecordCondition:
     """At least `at_least` live records of `record_type` whose attributes pass every test in
-    `where`, decided within `within` before the evaluation date (no window when None)."""
+    `where`, decided within `within` before the evaluation date (no window when None).
+
+    `same` names attributes a matching record must share with the record that anchors a listing
+    (e.g. `case_number`: a performance ends the listing of *its* case, not of every case).
+    A condition without `same` is about the subject as a whole.
+    """
 
     record_type: str
     where: tuple[AttributeCondition, ...] = ()
     at_least: int = 1
     within: Period | None = None
+    same: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ListCondition:
+    """Membership of another list. Only the first (anchor) condition of an entry rule may be
+    one: each of the other list's listings then starts a listing of this one, for as long as it
+    lasts (SPC Fa Shi [2010] No. 8 Art 1: listed debtors *shall* be restricted from high
+    consumption)."""
+
+    list: str
+
+
+Condition = RecordCondition | ListCondition
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +110,13 @@ class Extension:
 class EntryRule:
     """Lists the subject when every `when` condition holds and no `unless` condition does.
 
+    The first `when` condition is the anchor: each matching record (or each listing of the named
+    list) starts one listing, dated from its decision, ended by the exit rules or by the term.
     `term` None means an open term: the listing lasts until an exit rule fires.
     """
 
     name: str
-    when: tuple[RecordCondition, ...]
+    when: tuple[Condition, ...]
     unless: tuple[RecordCondition, ...]
     term: Period | None
     extensions: tuple[Extension, ...]
@@ -104,6 +125,10 @@ class EntryRule:
     @property
     def open_term(self) -> bool:
         return self.term is None
+
+    @property
+    def anchor(self) -> Condition:
+        return self.when[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +151,7 @@ class ExitRule:
     when: tuple[RecordCondition, ...]
     legal_basis: tuple[Citation, ...]
     deadline_working_days: int | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +190,7 @@ class CreditList:
     def conditions(self) -> Iterator[RecordCondition]:
         """Every record condition the list uses, in entry, exclusion, exit and notice rules."""
         for rule in self.entry:
-            yield from rule.when
+            yield from (c for c in rule.when if isinstance(c, RecordCondition))
             yield from rule.unless
             for ext in rule.extensions:
                 yield from ext.when
@@ -178,12 +204,27 @@ class CreditList:
     def record_types(self) -> frozenset[str]:
         return frozenset(c.record_type for c in self.conditions())
 
-    def breach_domains(self, catalogue: Catalogue) -> frozenset[BreachDomain]:
-        """The domains of the records that *put* a subject on this list (entry `when` conditions);
-        the domain a measure triggered by the list answers (principle 6)."""
+    def upstream(self) -> frozenset[str]:
+        """The lists whose listings anchor listings of this one."""
         return frozenset(
-            catalogue[c.record_type].domain
-            for rule in self.entry
-            for c in rule.when
-            if c.record_type in catalogue
+            c.list for rule in self.entry for c in rule.when if isinstance(c, ListCondition)
         )
+
+    def breach_domains(
+        self, catalogue: Catalogue, lists: Mapping[str, CreditList] | None = None
+    ) -> frozenset[BreachDomain]:
+        """The domains of the records that *put* a subject on this list (entry `when` conditions,
+        through the lists that anchor it); the domain a measure triggered by the list answers
+        (principle 6)."""
+        return frozenset(self._domains(catalogue, lists or {}, frozenset()))
+
+    def _domains(
+        self, catalogue: Catalogue, lists: Mapping[str, CreditList], seen: frozenset[str]
+    ) -> Iterator[BreachDomain]:
+        for rule in self.entry:
+            for c in rule.when:
+                if isinstance(c, RecordCondition):
+                    if c.record_type in catalogue:
+                        yield catalogue[c.record_type].domain
+                elif c.list in lists and c.list not in seen | {self.name}:
+                    yield from lists[c.list]._domains(catalogue, lists, seen | {self.name})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from xinyong.domain.lists import RecordCondition
 from xinyong.domain.measures import ListTrigger
 from xinyong.domain.subject import SubjectKind
 from xinyong.policy.lint.base import Finding, Rule, Severity
@@ -26,6 +27,8 @@ class SubjectKindsMatch(Rule):
         for cl in pack.lists.values():
             for i, rule in enumerate(cl.entry):
                 for j, c in enumerate(rule.when):
+                    if not isinstance(c, RecordCondition):
+                        continue
                     rt = cat.record_types.get(c.record_type)
                     if rt is not None and not (rt.subject_kinds & cl.subject_kinds):
                         yield Finding(

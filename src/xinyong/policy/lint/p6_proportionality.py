@@ -27,7 +27,7 @@ def trigger_domains(pack: Pack, m: Measure) -> frozenset[BreachDomain] | None:
     """The breach domains behind a measure's trigger; None when the trigger is unresolved."""
     t = m.trigger
     if isinstance(t, ListTrigger) and t.list in pack.lists:
-        return pack.lists[t.list].breach_domains(pack.catalogue)
+        return pack.lists[t.list].breach_domains(pack.catalogue, pack.lists)
     if isinstance(t, GradeTrigger) and t.scheme in pack.schemes:
         return pack.schemes[t.scheme].breach_domains(pack.catalogue)
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xinyong.domain.lists import ExitEvent, ListKind
+from xinyong.domain.lists import ExitEvent, ListCondition, ListKind
 from xinyong.domain.record import EntryKind
 from xinyong.policy.lint.base import Finding, Rule, Severity, principle
 from xinyong.policy.pack import Pack
@@ -61,7 +61,8 @@ class DueProcess(Rule):
                 e.when or e.event not in (None, ExitEvent.term_elapsed) for e in cl.exit
             )
             for i, rule in enumerate(cl.entry):
-                if rule.open_term and not real_exit:
+                # a listing anchored on another list ends when that listing does
+                if rule.open_term and not real_exit and not isinstance(rule.anchor, ListCondition):
                     yield Finding(
                         LIST,
                         cl.name,

@@ -118,6 +118,7 @@ def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Re
         raw_list: RawListSpec = p.spec
         if _register(out, LIST, raw_list.name, p.doc, problems):
             out.lists[raw_list.name] = credit_list(ctx, p.doc, raw_list)
+    _check_list_cycles(out, problems)
     for p in _of(parsed, RawSanctionSpec, RawRewardSpec):
         assert isinstance(p.spec, RawSanctionSpec | RawRewardSpec)
         raw_measure: RawMeasureSpec = p.spec
@@ -139,6 +140,25 @@ def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Re
                 grades=grades,
             )
     return out
+
+
+def _check_list_cycles(out: Resolved, problems: Problems) -> None:
+    """Lists anchored on lists must form no cycle: each is evaluated after those it rests on."""
+    for name in out.lists:
+        path = [name]
+        frontier = sorted(out.lists[name].upstream())
+        while frontier:
+            nxt = frontier.pop()
+            if nxt == name:
+                problems.add(
+                    out.index[(LIST, name)],
+                    ("entry",),
+                    "lists anchored on each other form a cycle: " + " → ".join([*path, name]),
+                )
+                break
+            if nxt in out.lists and nxt not in path:
+                path.append(nxt)
+                frontier.extend(sorted(out.lists[nxt].upstream()))
 
 
 def _of(parsed: Sequence[Parsed], *kinds: type) -> list[Parsed]:

@@ -188,7 +188,17 @@ def _disclosure(
                     f"{k.value!r} entries are not allowed for this record type (see entry_kinds)",
                 )
         # record type names are checked once the whole catalogue is known (`check_exit_refs`)
-        return UntilExitDisplay(frozenset(spec.entry_kinds), tuple(spec.record_types))
+        for i, name in enumerate(spec.same):
+            if name not in attributes:
+                ctx.problems.add(
+                    doc,
+                    (*loc, "same", i),
+                    f"unknown attribute {name!r} of {raw.name}",
+                    hints=[did_you_mean(name, attributes)],
+                )
+        return UntilExitDisplay(
+            frozenset(spec.entry_kinds), tuple(spec.record_types), tuple(spec.same)
+        )
     return NotDisplayed()
 
 
@@ -251,4 +261,11 @@ def check_exit_refs(ctx: Context, doc: Document, rt: RecordType) -> None:
     """Record types named by an until_exit display must exist (needs the whole catalogue)."""
     if isinstance(rt.disclosure, UntilExitDisplay):
         for i, name in enumerate(rt.disclosure.record_types):
-            ctx.record_type(doc, ("disclosure", "record_types", i), name)
+            ender = ctx.record_type(doc, ("disclosure", "record_types", i), name)
+            for j, attr in enumerate(rt.disclosure.same):
+                if ender is not None and attr not in ender.attributes:
+                    ctx.problems.add(
+                        doc,
+                        ("disclosure", "same", j),
+                        f"{name} has no attribute {attr!r} to match on",
+                    )

@@ -104,6 +104,12 @@ class Context:
             self.unknown(doc, loc, RECORD_TYPE, name, self.catalogue)
         return found
 
+    def list_name(self, doc: Document, loc: Loc, name: str) -> None:
+        """Report a reference to a list no document declares."""
+        known = self.declared.get(LIST, set())
+        if name not in known:
+            self.unknown(doc, loc, LIST, name, known)
+
     def unknown(
         self,
         doc: Document,

@@ -14,10 +14,11 @@ from xinyong.domain.lists import (
     Notice,
     Publication,
     PublicationScope,
+    RecordCondition,
     SubjectCondition,
 )
 from xinyong.domain.subject import SubjectKind
-from xinyong.policy.resolve.conditions import conditions
+from xinyong.policy.resolve.conditions import conditions, entry_conditions
 from xinyong.policy.resolve.context import Context
 from xinyong.policy.source import Document, Loc
 from xinyong.policy.spec.lists import (
@@ -75,6 +76,7 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
                 when=conditions(ctx, doc, (*loc, "when"), rule.when),
                 legal_basis=ctx.citations(doc, (*loc, "legal_basis"), rule.legal_basis),
                 deadline_working_days=rule.deadline_working_days,
+                description=rule.description,
             )
         )
 
@@ -115,6 +117,12 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
 
 def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) -> EntryRule:
     term = None if raw.term == "open" else Period.parse(raw.term)
+    when = entry_conditions(ctx, doc, (*loc, "when"), raw.when)
+    anchor = (
+        ctx.catalogue.get(when[0].record_type)
+        if when and isinstance(when[0], RecordCondition)
+        else None
+    )
     if term is None and raw.extensions:
         ctx.problems.add(
             doc, (*loc, "extensions"), "an open term cannot be extended; give a fixed `term:`"
@@ -130,7 +138,7 @@ def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) ->
         extensions.append(
             Extension(
                 name=ext.name,
-                when=conditions(ctx, doc, (*eloc, "when"), ext.when),
+                when=conditions(ctx, doc, (*eloc, "when"), ext.when, anchor=anchor),
                 minimum=lo,
                 maximum=hi,
                 legal_basis=ctx.citations(doc, (*eloc, "legal_basis"), ext.legal_basis),
@@ -138,8 +146,8 @@ def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) ->
         )
     return EntryRule(
         name=raw.name,
-        when=conditions(ctx, doc, (*loc, "when"), raw.when),
-        unless=conditions(ctx, doc, (*loc, "unless"), raw.unless),
+        when=when,
+        unless=conditions(ctx, doc, (*loc, "unless"), raw.unless, anchor=anchor),
         term=term,
         extensions=tuple(extensions),
         legal_basis=ctx.citations(doc, (*loc, "legal_basis"), raw.legal_basis),

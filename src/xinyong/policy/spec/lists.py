@@ -31,12 +31,25 @@ WhereValue = Annotated[
 
 
 class RawRecordConditionSpec(SpecModel):
-    """At least `at_least` records of `record_type` matching `where`, decided `within` a window."""
+    """At least `at_least` records of `record_type` matching `where`, decided `within` a window.
 
-    record_type: Name
+    Or, as the first condition of an entry rule only, `list:`: membership of another list.
+    """
+
+    record_type: Name | None = None
+    list_name: Name | None = Field(
+        None,
+        alias="list",
+        description="Another list whose listings anchor this rule (first `when` only).",
+    )
     where: dict[str, WhereValue] = Field(default_factory=dict)
     at_least: StrictInt = Field(1, ge=1)
     within: PeriodText | None = None
+    same: tuple[Name, ...] = Field(
+        (),
+        description="Attributes a matching record shares with the record anchoring the "
+        "listing (e.g. case_number); without it the condition is about the subject as a whole.",
+    )
 
 
 Conditions = tuple[RawRecordConditionSpec, ...]
@@ -78,6 +91,7 @@ class RawExitRuleSpec(SpecModel):
     """Exactly one of `event` or `when`."""
 
     name: Name
+    description: Text = ""
     event: ExitEvent | None = None
     when: Conditions = ()
     deadline_working_days: StrictInt | None = Field(None, ge=0)

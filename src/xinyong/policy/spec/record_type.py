@@ -79,6 +79,10 @@ class RawUntilExitSpec(SpecModel):
     mode: Literal["until_exit"]
     entry_kinds: tuple[EntryKind, ...] = ()
     record_types: tuple[Name, ...] = ()
+    same: tuple[Name, ...] = Field(
+        (),
+        description="Attributes the ending record shares with this one (e.g. case_number).",
+    )
 
 
 RawDisclosureSpec = Annotated[
