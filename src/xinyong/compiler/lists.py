@@ -1,0 +1,323 @@
+"""Lists → listings (docs/concepts/evaluation.md, "Lists").
+
+Per entry rule: an anchor step `xy_a<n>` (one row per anchoring record or upstream listing, with
+the attributes other conditions match it on), then one query joining the anchor to each other
+condition's per-subject (or per-anchor) aggregate, computing `until` and the notice status and
+keeping the listings active on D. A list's step `xy_l<j>` is the union of its rules, evaluated
+after every list it is anchored on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlglot import exp
+
+from xinyong.compiler import sql as q
+from xinyong.compiler.plan import Plan
+from xinyong.compiler.records import Records, attr_col
+from xinyong.domain.catalogue import Period
+from xinyong.domain.lists import (
+    CreditList,
+    EntryRule,
+    ExitEvent,
+    ListCondition,
+    RecordCondition,
+)
+from xinyong.engines.results import LISTED, NOTICE_MISSING, RELATIONS
+
+# Columns of a list step: the listing columns plus what list-anchored lists downstream need.
+LIST_STEP_COLUMNS = (*RELATIONS["listings"], "subject_kind", "subject_birth_date")
+ANCHOR_KEY = ("subject_key", "anchor_seq", "since")
+
+
+def list_order(lists: Mapping[str, CreditList]) -> list[str]:
+    """Lists after the lists they are anchored on (the loader has refused cycles)."""
+    done: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in done or name in path or name not in lists:
+            return
+        for up in sorted(lists[name].upstream()):
+            visit(up, (*path, name))
+        done.append(name)
+
+    for name in sorted(lists):
+        visit(name, ())
+    return done
+
+
+def same_attrs(cl: CreditList) -> set[str]:
+    """Every attribute some condition of the list matches an anchor on."""
+    return {a for c in cl.conditions() for a in c.same}
+
+
+def build(plan: Plan, rec: Records, lists: Mapping[str, CreditList]) -> dict[str, str]:
+    """Add anchor and list steps; returns list name → its step."""
+    steps: dict[str, str] = {}
+    n = 0
+    for j, name in enumerate(list_order(lists)):
+        cl = lists[name]
+        matched = sorted(same_attrs(cl))
+        parts: list[exp.Query] = []
+        for rule in cl.entry:
+            anchor = plan.add(f"xy_a{n}", _anchor(rec, cl, rule, matched, steps))
+            n += 1
+            parts.append(_rule(rec, cl, rule, anchor))
+        union = parts[0]
+        for part in parts[1:]:
+            union = exp.union(union, part, distinct=False)
+        steps[name] = plan.add(f"xy_l{j}", union)
+    return steps
+
+
+def _kinds(cl: CreditList, column: exp.Expr) -> exp.Expr:
+    return exp.In(this=column, expressions=[q.lit(k.value) for k in sorted(cl.subject_kinds)])
+
+
+def _anchor(
+    rec: Records,
+    cl: CreditList,
+    rule: EntryRule,
+    matched: Sequence[str],
+    steps: Mapping[str, str],
+) -> exp.Query:
+    a = rule.anchor
+    if isinstance(a, ListCondition):
+        cols: list[exp.Expr] = [
+            q.col("subject_key"),
+            q.col("subject_kind"),
+            q.col("subject_birth_date"),
+            q.col("anchor_seq"),
+            q.lit(a.list).as_("via_list"),
+            q.col("since"),
+            q.col("until").as_("cap_until"),
+            q.null_date().as_("fulfilled_on"),
+            q.null_date().as_("restored_on"),
+            *(exp.null().as_(attr_col(m)) for m in matched),
+        ]
+        where = q.and_(
+            [
+                exp.EQ(this=q.col("status"), expression=q.lit(LISTED)),
+                _kinds(cl, q.col("subject_kind")),
+            ]
+        )
+        return exp.select(*cols).from_(steps[a.list]).where(where)
+    source = rec.condition(a)
+    cols = [
+        q.col("subject_key"),
+        q.col("subject_kind"),
+        q.col("subject_birth_date"),
+        q.col("seq").as_("anchor_seq"),
+        exp.cast(exp.null(), exp.DataType.Type.VARCHAR).as_("via_list"),
+        q.col("decision_date").as_("since"),
+        q.null_date().as_("cap_until"),
+        q.col("fulfilled_on"),
+        q.col("restored_on"),
+        *(
+            q.col(attr_col(m)) if rec.has_attr(a.record_type, m) else exp.null().as_(attr_col(m))
+            for m in matched
+        ),
+    ]
+    kinds = _kinds(cl, q.col("subject_kind"))
+    if a.at_least == 1:
+        return exp.select(*cols).from_(source).where(kinds)
+    ranked = exp.select(
+        exp.Star(),
+        q.row_number([q.col("subject_key")], [q.col("decision_date"), q.col("seq")]).as_("rk"),
+    ).from_(source)
+    return (
+        exp.select(*cols)
+        .from_(ranked.subquery("ranked"))
+        .where(
+            q.and_([kinds, exp.GTE(this=q.col("rk"), expression=exp.Literal.number(a.at_least))])
+        )
+    )
+
+
+class _Joins:
+    """The aggregates a rule joins to its anchor, each under a fresh alias."""
+
+    def __init__(self, rec: Records, anchor: str) -> None:
+        self.rec = rec
+        self.anchor = anchor
+        self.joins: list[tuple[exp.Expr, exp.Expr]] = []
+
+    def _alias(self) -> str:
+        return f"j{len(self.joins)}"
+
+    def holds(self, c: RecordCondition) -> exp.Expr:
+        """The condition holds on D: at least `at_least` matches, subject-wide or per anchor."""
+        alias = self._alias()
+        keys = [q.col("subject_key"), *(q.col(attr_col(s)) for s in c.same)]
+        agg = (
+            exp.select(*keys, q.count_star().as_("n")).from_(self.rec.condition(c)).group_by(*keys)
+        )
+        on = q.and_(
+            [
+                exp.EQ(this=q.col("subject_key", alias), expression=q.col("subject_key", "a")),
+                *(
+                    exp.EQ(this=q.col(attr_col(s), alias), expression=q.col(attr_col(s), "a"))
+                    for s in c.same
+                ),
+            ]
+        )
+        assert on is not None
+        self.joins.append((agg.subquery(alias), on))
+        return exp.GTE(
+            this=exp.Coalesce(this=q.col("n", alias), expressions=[exp.Literal.number(0)]),
+            expression=exp.Literal.number(c.at_least),
+        )
+
+    def first_on(self, c: RecordCondition, *, after: bool, wait: Period | None = None) -> exp.Expr:
+        """Per anchor: the date the condition is first met by records decided on or after the
+        listing's start (`after`), or — for notice — decided at least `wait` before it."""
+        alias = self._alias()
+        x_date = q.col("decision_date", "x")
+        since = q.col("since", "a2")
+        if after:
+            timing: exp.Expr = exp.GTE(this=x_date, expression=since)
+        else:
+            timing = exp.LTE(this=q.plus(x_date, wait) if wait else x_date, expression=since)
+        on = q.and_(
+            [
+                exp.EQ(this=q.col("subject_key", "x"), expression=q.col("subject_key", "a2")),
+                *(
+                    exp.EQ(this=q.col(attr_col(s), "x"), expression=q.col(attr_col(s), "a2"))
+                    for s in c.same
+                ),
+                timing,
+            ]
+        )
+        keys = [q.col(k, "a2") for k in ANCHOR_KEY]
+        joined = exp.select(*keys, x_date.copy()).from_(q.table(self.anchor, "a2"))
+        joined = joined.join(q.table(self.rec.condition(c), "x"), on=on)
+        if c.at_least == 1:
+            agg = (
+                exp.select(*keys, exp.Min(this=x_date.copy()).as_("first_on"))
+                .from_(q.table(self.anchor, "a2"))
+                .join(q.table(self.rec.condition(c), "x"), on=on)
+                .group_by(*keys)
+            )
+        else:
+            plain = [q.col(k) for k in ANCHOR_KEY]
+            ranked = exp.select(
+                *plain,
+                q.col("decision_date").as_("first_on"),
+                q.row_number(plain, [q.col("decision_date")]).as_("rk"),
+            ).from_(joined.subquery("m"))
+            agg = (
+                exp.select(*plain, q.col("first_on"))
+                .from_(ranked.subquery("r"))
+                .where(exp.EQ(this=q.col("rk"), expression=exp.Literal.number(c.at_least)))
+            )
+        key_on = q.and_(
+            [exp.EQ(this=q.col(k, alias), expression=q.col(k, "a")) for k in ANCHOR_KEY]
+        )
+        assert key_on is not None
+        self.joins.append((agg.subquery(alias), key_on))
+        return q.col("first_on", alias)
+
+
+def _all_met(dates: Sequence[exp.Expr]) -> exp.Expr:
+    """The date all conditions are met: the latest first date, or NULL if any is unmet."""
+    if len(dates) == 1:
+        return dates[0]
+    any_unmet = exp.or_(*[exp.Is(this=d, expression=exp.null()) for d in dates])
+    return q.case([(any_unmet, q.null_date())], q.greatest(list(dates)))
+
+
+def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Query:
+    j = _Joins(rec, anchor)
+    keep: list[exp.Expr] = []
+    for c in rule.when[1:]:
+        assert isinstance(c, RecordCondition)
+        keep.append(j.holds(c))
+    for c in rule.unless:
+        keep.append(exp.not_(j.holds(c)))
+    for ex in cl.exclusions:
+        parts: list[exp.Expr] = [j.holds(c) for c in ex.when]
+        if ex.subject is not None:
+            if ex.subject.kinds:
+                parts.append(
+                    exp.In(
+                        this=q.col("subject_kind", "a"),
+                        expressions=[q.lit(k.value) for k in sorted(ex.subject.kinds)],
+                    )
+                )
+            if ex.subject.age_under is not None:
+                born = q.col("subject_birth_date", "a")
+                parts.append(
+                    exp.and_(
+                        exp.not_(exp.Is(this=born, expression=exp.null())),
+                        exp.LT(
+                            this=q.col("since", "a"),
+                            expression=q.plus(born, Period(years=ex.subject.age_under)),
+                        ),
+                    )
+                )
+        excluded = q.and_(parts)
+        if excluded is not None:
+            keep.append(exp.not_(exp.paren(excluded)))
+
+    ends: list[exp.Expr] = [q.col("cap_until", "a")]
+    since = q.col("since", "a")
+    if rule.term is not None:
+        term_end: exp.Expr = q.plus(since, rule.term)
+        longest_first = sorted(rule.extensions, key=lambda e: -e.minimum.approx_days())
+        whens = []
+        for ext in longest_first:
+            ok = q.and_([j.holds(c) for c in ext.when])
+            assert ok is not None
+            whens.append((ok, q.plus(since, _add(rule.term, ext.minimum))))
+        if whens:
+            term_end = q.case(whens, term_end)
+        ends.append(term_end)
+    for ex_rule in cl.exit:
+        if ex_rule.event is ExitEvent.fulfilment:
+            ends.append(q.col("fulfilled_on", "a"))
+        elif ex_rule.event is ExitEvent.restoration:
+            ends.append(q.col("restored_on", "a"))
+        elif ex_rule.when:
+            ends.append(_all_met([j.first_on(c, after=True) for c in ex_rule.when]))
+        # term_elapsed is the term end above; revocation removes the anchor record itself
+    until = q.least(ends)
+
+    status: exp.Expr = q.lit(LISTED)
+    if cl.notice is not None and cl.notice.before_listing and cl.notice.when:
+        noticed = [j.first_on(c, after=False, wait=cl.notice.wait) for c in cl.notice.when]
+        missing = exp.or_(*[exp.Is(this=d, expression=exp.null()) for d in noticed])
+        status = q.case([(missing, q.lit(NOTICE_MISSING))], q.lit(LISTED))
+
+    inner = exp.select(
+        q.col("subject_key", "a"),
+        q.lit(cl.name).as_("list_name"),
+        q.lit(rule.name).as_("rule_name"),
+        q.col("anchor_seq", "a"),
+        q.col("via_list", "a"),
+        q.col("since", "a"),
+        exp.cast(until, exp.DataType.Type.DATE).as_("until"),
+        status.as_("status"),
+        q.col("subject_kind", "a"),
+        q.col("subject_birth_date", "a"),
+    ).from_(q.table(anchor, "a"))
+    for sub, on in j.joins:
+        inner = inner.join(sub, on=on, join_type="left")
+    cond = q.and_(keep)
+    if cond is not None:
+        inner = inner.where(cond)
+    active = q.and_(
+        [
+            exp.LTE(this=q.col("since"), expression=rec.d),
+            exp.or_(
+                exp.Is(this=q.col("until"), expression=exp.null()),
+                exp.LT(this=rec.d, expression=q.col("until")),
+            ),
+        ]
+    )
+    assert active is not None
+    return exp.select(*LIST_STEP_COLUMNS).from_(inner.subquery("listing")).where(active)
+
+
+def _add(a: Period, b: Period) -> Period:
+    return Period(a.years + b.years, a.months + b.months, a.days + b.days)

@@ -1,0 +1,61 @@
+"""A compiled pack: an ordered list of steps, each one SELECT over the input and earlier steps.
+
+Engines run the steps in order, materialising each (a temporary table on DuckDB and PostgreSQL, a
+cached view on Spark), and read the five output relations of `engines.results.RELATIONS`. The
+plan is built once per pack, date and scope; it holds SQLGlot trees, and `sql(dialect)` renders
+a step for one engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlglot import exp
+
+from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS
+
+INPUT = "xy_input"  # the ledger's entries, as each engine exposes them
+SCOPE = "xy_scope"  # optional: the subject keys to evaluate (one column, subject_key)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    query: exp.Query
+    output: bool = False
+
+    def sql(self, dialect: str, *, pretty: bool = False) -> str:
+        return self.query.sql(dialect=dialect, pretty=pretty)
+
+
+@dataclass
+class Plan:
+    """Steps in dependency order; the outputs are the steps named after `RELATIONS`."""
+
+    pack_version: str
+    as_of: date
+    scoped: bool
+    steps: list[Step] = field(default_factory=list)
+
+    def add(self, name: str, query: exp.Query, *, output: bool = False) -> str:
+        if any(s.name == name for s in self.steps):
+            raise ValueError(f"duplicate step {name}")
+        self.steps.append(Step(name, query, output))
+        return name
+
+    def outputs(self) -> list[Step]:
+        found = {s.name: s for s in self.steps if s.output}
+        return [found[name] for name in RELATIONS]
+
+    def script(self, dialect: str) -> str:
+        """Every step as `-- name` and its SQL: the golden file of a pack and a date."""
+        parts = []
+        for s in self.steps:
+            parts.append(
+                f"-- {s.name}{' (output)' if s.output else ''}\n{s.sql(dialect, pretty=True)};"
+            )
+        return "\n\n".join(parts) + "\n"
+
+
+INPUT_COLUMNS = ENTRY_COLUMNS

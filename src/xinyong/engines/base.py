@@ -1,0 +1,31 @@
+"""What every engine offers: evaluate a compiled plan over ledger entries, as of a date.
+
+Engines differ in where the entries live and how a step is materialised, never in semantics:
+the compiler emits one plan, each engine renders it in its SQL dialect (`dialect`) and runs it.
+Capabilities are class constants the service reads (sqlmesh's engine adapters do the same), so
+no caller branches on an engine's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import ClassVar, Protocol
+
+from xinyong.engines.results import Results
+from xinyong.policy.pack import Pack
+
+
+class Engine(Protocol):
+    name: ClassVar[str]
+    dialect: ClassVar[str]
+    # Can evaluate a subset of subjects (incremental re-evaluation after an append).
+    supports_scope: ClassVar[bool]
+    # Keeps its input in step with the ledger itself; otherwise `load` must copy entries in.
+    reads_ledger: ClassVar[bool]
+
+    def evaluate(
+        self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
+    ) -> Results: ...
+
+    def close(self) -> None: ...

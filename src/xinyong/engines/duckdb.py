@@ -1,0 +1,72 @@
+"""The embedded default: runs a compiled plan inside the workspace's DuckDB ledger file.
+
+Each step becomes a temporary table (in memory, so a read-only ledger connection can evaluate),
+dropped when the evaluation ends. The input is a view over the ledger's `entries` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from xinyong.compiler import INPUT, SCOPE, compile_pack
+from xinyong.compiler.plan import Plan
+from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results
+from xinyong.errors import EngineError
+from xinyong.policy.pack import Pack
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+class DuckDBEngine:
+    name: ClassVar[str] = "duckdb"
+    dialect: ClassVar[str] = "duckdb"
+    supports_scope: ClassVar[bool] = True
+    reads_ledger: ClassVar[bool] = True
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, source: str = "entries") -> None:
+        """`source` is the table or view holding ledger entries (the ledger's `entries`)."""
+        self.con = con
+        self.source = source
+
+    def evaluate(
+        self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
+    ) -> Results:
+        plan = compile_pack(pack, as_of, scoped=subjects is not None)
+        return self.run(plan, subjects)
+
+    def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:
+        import duckdb
+
+        con = self.con
+        created: list[str] = []
+        try:
+            cols = ", ".join(ENTRY_COLUMNS)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {INPUT} AS SELECT {cols} FROM {self.source}")
+            created.append(f"VIEW {INPUT}")
+            if plan.scoped:
+                keys = sorted(set(subjects or ()))
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {SCOPE} (subject_key VARCHAR)")
+                created.append(f"TABLE {SCOPE}")
+                if keys:
+                    con.executemany(f"INSERT INTO {SCOPE} VALUES (?)", [(k,) for k in keys])
+            for step in plan.steps:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {step.sql(self.dialect)}")
+                created.append(f"TABLE {step.name}")
+            results = Results(plan.as_of, plan.pack_version)
+            for name, columns in RELATIONS.items():
+                results.relations[name] = con.execute(
+                    f"SELECT {', '.join(columns)} FROM {name}"
+                ).fetchall()
+            return results
+        except duckdb.Error as e:
+            raise EngineError(f"DuckDB could not evaluate the pack: {e}") from e
+        finally:
+            for what in reversed(created):
+                kind, name = what.split()
+                con.execute(f"DROP {kind} IF EXISTS {name}")
+
+    def close(self) -> None:
+        self.con.close()
