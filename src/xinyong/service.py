@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -25,14 +26,20 @@ from xinyong.settings import SETTINGS_FILE, Settings
 from xinyong.storage import keys
 
 if TYPE_CHECKING:
+    from xinyong.domain.decision import Decision
     from xinyong.domain.record import Entry
+    from xinyong.engines.results import Results
     from xinyong.storage.base import LedgerStore, VerifyReport
 
 DEFAULT_PACK = "national"
+# The packs shipped with xinyong, by folder name (docs/concepts/packs.md describes each, and what
+# each leaves out).
+SHIPPED_PACKS: tuple[str, ...] = ("national", "rongcheng", "fuzhou-jasmine", "suining")
 
 
 def shipped_pack(name: str = DEFAULT_PACK) -> Path:
-    """The folder of a pack shipped with xinyong (in the wheel, or in a source checkout)."""
+    """The folder of a pack shipped with xinyong (in the wheel, or in a source checkout); `name`
+    is one of `SHIPPED_PACKS`."""
     candidates = [
         Path(str(resources.files("xinyong"))) / "packs" / name,
         Path(__file__).resolve().parents[2] / "packs" / name,
@@ -164,3 +171,83 @@ class Workspace:
         with self.ledger(read_only=True) as store:
             entries = store.entries(subject_key=key)
         return SubjectView(scheme=found.name, identifier=value, subject_key=key, entries=entries)
+
+    # -- evaluation and checks ----------------------------------------------------------------
+
+    def today(self) -> date:
+        return datetime.now(UTC).date()
+
+    def evaluate(self, *, as_of: date | None = None, keep: bool = True) -> Results:
+        """Evaluate the pack over the whole ledger as of a date (default today) on DuckDB; with
+        `keep`, the results become the decision index checks read."""
+        from xinyong.engines.duckdb import DuckDBEngine
+        from xinyong.storage import index
+
+        day = as_of or self.today()
+        with self.ledger(read_only=not keep) as store:
+            con = store.connection  # type: ignore[attr-defined]
+            results = DuckDBEngine(con).evaluate(self.pack, day)
+            if keep:
+                index.replace(con, results, ledger_size=store.size(), now=datetime.now(UTC))
+        return results
+
+    def subject_key(self, identifier: str, scheme: str | None = None) -> str:
+        found = self.find_scheme(identifier, scheme)
+        value = found.validate(identifier)
+        s = self.settings
+        return subject_key(found, value, keys.load_pseudonym_key(s.path(s.pseudonym_key_file)))
+
+    def check(
+        self,
+        identifier: str,
+        action: str,
+        *,
+        as_of: date | None = None,
+        scheme: str | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> Decision:
+        """May the subject do `action` on `as_of` (default: the index's date)? Read from the
+        decision index when it holds that date and the pack in force; otherwise the subject
+        alone is evaluated for that date. Every check is logged with who asked and why."""
+        from xinyong.decide import decide
+        from xinyong.domain.measures import ACTIONS
+        from xinyong.engines.duckdb import DuckDBEngine
+        from xinyong.storage import index
+
+        if action not in ACTIONS:
+            from xinyong.domain.catalogue import did_you_mean
+
+            hint = did_you_mean(action, ACTIONS)
+            raise NotFound(f"unknown action {action!r}" + (f". {hint}" if hint else ""))
+        key = self.subject_key(identifier, scheme)
+        pack = self.pack
+        with self.ledger() as store:
+            con = store.connection  # type: ignore[attr-defined]
+            found = index.meta(con)
+            fresh = (
+                found is not None
+                and found.pack_version == pack.version
+                and found.ledger_size == store.size()
+                and (as_of is None or as_of == found.as_of)
+            )
+            if fresh:
+                results = index.lookup(con, key)
+                assert results is not None
+            else:
+                day = as_of or self.today()
+                results = DuckDBEngine(con).evaluate(pack, day, subjects=[key])
+            entries = {e.seq: e for e in store.entries(subject_key=key)}
+            decision = decide(pack, results, key, action, entries)
+            index.log_decision(
+                con,
+                at=datetime.now(UTC),
+                subject_key=key,
+                action=action,
+                outcome=decision.outcome,
+                as_of=decision.as_of,
+                pack_version=pack.version,
+                asked_by=asked_by,
+                purpose=purpose,
+            )
+        return decision

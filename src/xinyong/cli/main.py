@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -142,6 +143,65 @@ def subject_show(
     """Show a subject's entries in the ledger with their provenance."""
     ws = Workspace.open(workspace)
     render.subject(ws.subject(identifier, scheme), ws.pack)
+
+
+@app.command()
+def evaluate(
+    workspace: WorkspaceOpt = Path("."),
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of", formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today)."
+        ),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="Engine: duckdb.")] = "duckdb",
+) -> None:
+    """Evaluate the pack over the ledger: list memberships, scores and decisions as of a date.
+
+    The result becomes the decision index that `xinyong check` reads.
+    """
+    if engine != "duckdb":
+        raise typer.BadParameter(f"engine {engine!r} is not available from the CLI yet")
+    ws = Workspace.open(workspace)
+    results = ws.evaluate(as_of=as_of.date() if as_of else None)
+    render.evaluation(results, ws.pack)
+
+
+@app.command()
+def check(  # noqa: PLR0917 - typer maps parameters to options
+    subject: Annotated[str, typer.Argument(help="USCC or resident identity number.")],
+    action: Annotated[str, typer.Argument(help="Action, e.g. air_travel.book.")],
+    workspace: WorkspaceOpt = Path("."),
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of", formats=["%Y-%m-%d"], help="Decide as of this date (default: the index's)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    purpose: Annotated[
+        str | None, typer.Option(help="Why you ask (logged with the check).")
+    ] = None,
+    asked_by: Annotated[str | None, typer.Option("--by", help="Who asks (logged).")] = None,
+    scheme: Annotated[
+        str | None, typer.Option(help="Identifier scheme (default: the one it fits).")
+    ] = None,
+) -> None:
+    """May SUBJECT do ACTION? allow / restrict / reward, with measures, rules, records, legal
+    basis and remedies. Exit code 0 whatever the outcome; the check is logged."""
+    ws = Workspace.open(workspace)
+    decision = ws.check(
+        subject,
+        action,
+        as_of=as_of.date() if as_of else None,
+        scheme=scheme,
+        asked_by=asked_by,
+        purpose=purpose,
+    )
+    if as_json:
+        render.decision_json(decision)
+    else:
+        render.decision(decision)
 
 
 def main() -> None:

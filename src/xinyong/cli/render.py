@@ -12,6 +12,8 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from xinyong.demo import DemoRun
+    from xinyong.domain.decision import Decision
+    from xinyong.engines.results import Results
     from xinyong.ingest.pipeline import IngestReport
     from xinyong.ingest.pipeline import Progress as ProgressFn
     from xinyong.policy import Pack
@@ -143,3 +145,65 @@ def demo(run: DemoRun) -> None:
     for view in run.subjects:
         _say("")
         subject(view, run.workspace.pack)
+
+
+def evaluation(results: Results, pack: Pack) -> None:
+    _say(f"Evaluated {pack.name} {pack.version} as of {results.as_of.isoformat()}")
+    counts = results.counts()
+    by_list: dict[str, int] = {}
+    for row in results["memberships"]:
+        by_list[row[1]] = by_list.get(row[1], 0) + 1
+    table = Table("relation", "rows")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    for name in sorted(pack.lists):
+        _say(f"  {name}: {by_list.get(name, 0):,} subjects listed")
+    _say(f"result hash {results.hash()}")
+
+
+def decision_json(decision: Decision) -> None:
+    import json
+
+    from pydantic import TypeAdapter
+
+    from xinyong.domain.decision import Decision as D
+
+    data = TypeAdapter(D).dump_python(decision, mode="json")
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def decision(decision: Decision) -> None:
+    colour = {"restrict": "red", "reward": "green", "allow": "default"}[decision.outcome]
+    console.print(
+        f"[bold {colour}]{decision.outcome.upper()}[/] {decision.action} "
+        f"as of {decision.as_of.isoformat()} ({decision.pack_name} {decision.pack_version[:19]})"
+    )
+    for m in decision.measures:
+        _say(f"  {m.kind} {m.name}: {m.title} — by {m.agency}")
+        _say(f"    basis: {'; '.join(b.text for b in m.legal_basis)}")
+        for lr in m.listings:
+            until = lr.until.isoformat() if lr.until else "open"
+            _say(f"    listed on {lr.list_name} ({lr.rule_name}) since {lr.since} until {until}")
+            _say(f"      rule basis: {'; '.join(b.text for b in lr.legal_basis)}")
+            if lr.record is not None:
+                r = lr.record
+                _say(
+                    f"      record #{r.seq} {r.title} {r.document_ref} of {r.decision_date} "
+                    f"by {r.provider}"
+                )
+        if m.grade is not None:
+            g = m.grade
+            _say(f"    grade {g.grade} ({g.points} points) on {g.scheme_name}")
+            for item in g.items:
+                _say(f"      {item.item_name}: {item.records} record(s), {item.points:+d}")
+        for remedy in m.remedies:
+            deadline = (
+                f" (taken down within {remedy.deadline_working_days} working days)"
+                if remedy.deadline_working_days is not None
+                else ""
+            )
+            text = remedy.description or remedy.name
+            _say(f"    remedy: {text}{deadline}")
+    for line in decision.objection:
+        _say(f"  to object: {line}")

@@ -135,10 +135,7 @@ def build(
 def _scope(plan: Plan) -> exp.Expr | None:
     if not plan.scoped:
         return None
-    return exp.In(
-        this=q.col("subject_key"),
-        query=exp.select("subject_key").from_(SCOPE),
-    )
+    return q.col("subject_key").isin(query=exp.select("subject_key").from_(SCOPE))
 
 
 def _entries(d: exp.Expr, used: list[str], scope: exp.Expr | None) -> exp.Query:
