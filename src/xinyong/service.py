@@ -130,7 +130,8 @@ class Workspace:
     ) -> IngestReport:
         s = self.settings
         with self.ledger() as store:
-            return ingest_file(
+            before = store.size()
+            report = ingest_file(
                 path,
                 store=store,
                 catalogue=self.pack.catalogue,
@@ -141,6 +142,28 @@ class Workspace:
                 fmt=fmt,
                 progress=progress,
             )
+            self._reevaluate(store, before)
+            return report
+
+    def _reevaluate(self, store: LedgerStore, before: int) -> None:
+        """Bring the decision index up to date for the subjects new entries are about: only
+        they can change (evaluation is per subject), so only they are evaluated again."""
+        from xinyong.engines.duckdb import DuckDBEngine
+        from xinyong.storage import index
+
+        con = store.connection  # type: ignore[attr-defined]
+        found = index.meta(con)
+        after = store.size()
+        if found is None or after == before or found.pack_version != self.pack.version:
+            return
+        touched = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ?", [before]
+            ).fetchall()
+        ]
+        results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
+        index.replace_subjects(con, results, touched, ledger_size=after)
 
     def verify(self) -> VerifyReport:
         s = self.settings
