@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from xinyong.domain.decision import Decision
+from xinyong.engines.results import LISTED, Results
 from xinyong.ingest.pipeline import IngestReport, Progress
 from xinyong.sample.generate import Sample, Subject, write_csv
 from xinyong.service import SubjectView, Workspace
@@ -23,6 +25,8 @@ class DemoRun:
     verify: VerifyReport
     subjects: list[SubjectView]
     rejects: list[dict[str, str]]
+    evaluation: Results
+    checks: list[tuple[Subject, Decision]]
 
 
 def run_demo(
@@ -55,7 +59,27 @@ def run_demo(
     if first.rejects_path is not None:
         with first.rejects_path.open(newline="", encoding="utf-8") as fh:
             rejects = [row for _, row in zip(range(4), csv.DictReader(fh), strict=False)]
-    return DemoRun(workspace, sample, first, again, report, views, rejects)
+    evaluation = workspace.evaluate(as_of=today)
+    checks = [
+        (subject, workspace.check(subject.identifier, action, purpose="demo", asked_by="demo"))
+        for subject, action in _checks(workspace, sample.subjects, evaluation)
+    ]
+    return DemoRun(workspace, sample, first, again, report, views, rejects, evaluation, checks)
+
+
+def _checks(
+    workspace: Workspace, subjects: list[Subject], results: Results
+) -> list[tuple[Subject, str]]:
+    """Checks worth showing: a listed subject's flight and bid, and one unlisted subject's."""
+    by_key = {workspace.subject_key(s.identifier, s.scheme): s for s in subjects}
+    listed = sorted({r[0] for r in results["listings"] if r[7] == LISTED and r[0] in by_key})
+    unlisted = sorted(set(by_key) - set(listed))
+    out: list[tuple[Subject, str]] = []
+    for key in listed[:2]:
+        out += [(by_key[key], "air_travel.book"), (by_key[key], "procurement.bid")]
+    if unlisted:
+        out.append((by_key[unlisted[0]], "air_travel.book"))
+    return out
 
 
 def _pick(subjects: list[Subject], n: int, seed: int) -> list[Subject]:

@@ -145,6 +145,12 @@ def demo(run: DemoRun) -> None:
     for view in run.subjects:
         _say("")
         subject(view, run.workspace.pack)
+    _say("")
+    evaluation(run.evaluation, run.workspace.pack)
+    for who, found in run.checks:
+        _say("")
+        _say(f"$ xinyong check {who.identifier} {found.action}")
+        decision(found)
 
 
 def evaluation(results: Results, pack: Pack) -> None:
@@ -157,8 +163,15 @@ def evaluation(results: Results, pack: Pack) -> None:
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
     console.print(table)
+    held: dict[str, int] = {}
+    for row in results["listings"]:
+        if row[7] != "listed":
+            held[row[1]] = held.get(row[1], 0) + 1
     for name in sorted(pack.lists):
-        _say(f"  {name}: {by_list.get(name, 0):,} subjects listed")
+        line = f"  {name}: {by_list.get(name, 0):,} subjects listed"
+        if held.get(name):
+            line += f" ({held[name]:,} listings held: no notice before listing)"
+        _say(line)
     _say(f"result hash {results.hash()}")
 
 
