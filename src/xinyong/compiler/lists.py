@@ -269,7 +269,8 @@ def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Que
         for ext in longest_first:
             ok = q.and_([j.holds(c) for c in ext.when])
             assert ok is not None
-            whens.append((ok, q.plus(since, _add(rule.term, ext.minimum))))
+            # (since + term) + extension, in two steps as the reference does
+            whens.append((ok, q.plus(q.plus(since, rule.term), ext.minimum)))
         if whens:
             term_end = q.case(whens, term_end)
         ends.append(term_end)
@@ -317,7 +318,3 @@ def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Que
     )
     assert active is not None
     return exp.select(*LIST_STEP_COLUMNS).from_(inner.subquery("listing")).where(active)
-
-
-def _add(a: Period, b: Period) -> Period:
-    return Period(a.years + b.years, a.months + b.months, a.days + b.days)

@@ -291,10 +291,14 @@ def display_end(rt: RecordType, r: str, ended: str | None) -> exp.Expr | None:
     if isinstance(d, TieredDisplay):
         tier = q.json_text(q.col("attributes", r), d.attribute)
         whens = [
-            (exp.EQ(this=tier, expression=q.lit(value)), q.plus(decided, t.maximum))
+            (
+                exp.EQ(this=tier, expression=q.lit(value)),
+                q.least([q.plus(decided, t.maximum), q.col("restored_on", r)]),
+            )
             for value, t in sorted(d.tiers.items())
         ]
-        return q.least([q.case(whens, None), q.col("restored_on", r)])
+        # a record whose tier is missing or unknown never counts: its end is its own date
+        return q.case(whens, decided.copy())
     if isinstance(d, UntilExitDisplay):
         ends: list[exp.Expr] = []
         if EntryKind.fulfilment in d.entry_kinds:

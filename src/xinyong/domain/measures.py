@@ -109,6 +109,12 @@ ACTIONS: Mapping[str, Action] = _actions(
     ("subsidy.apply", _P, "apply for government subsidies or preferential policies"),
     ("honour.award", _P, "receive government honours and awards"),
     ("rental.deposit_waiver", BreachDomain.commerce, "rent without a deposit"),
+    (
+        "rental.free_period",
+        BreachDomain.commerce,
+        "rent a shared item (power bank, umbrella) free of charge for a set time",
+    ),
+    ("utility.heating_discount", _P, "pay a reduced fee for public heating"),
     ("library.deposit_waiver", _P, "borrow from a public library without a deposit"),
     ("admin.green_channel", _P, "use the administrative-approval green channel"),
     ("admin.inspection_reduced", _P, "be inspected less often"),

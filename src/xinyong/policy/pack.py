@@ -49,6 +49,7 @@ class CaseExpectation:
     grades: Mapping[str, str] = field(default_factory=dict)
     measures: frozenset[str] = frozenset()
     actions: Mapping[str, str] = field(default_factory=dict)
+    scores: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,14 @@ from xinyong.domain.catalogue import (
 from xinyong.domain.lists import RecordCondition
 from xinyong.domain.measures import ACTIONS, PROHIBITED_ROLES, RESPONSIBLE_ROLES, Role
 from xinyong.domain.record import EntryKind
-from xinyong.domain.scoring import GradeBand, ScoreItem, ScoringMethod, ScoringScheme
+from xinyong.domain.scoring import (
+    Cap,
+    CapBucket,
+    GradeBand,
+    ScoreItem,
+    ScoringMethod,
+    ScoringScheme,
+)
 from xinyong.domain.subject import SubjectKind
 from xinyong.errors import NotFound
 
@@ -158,11 +165,46 @@ def test_grades_are_monotone_in_the_score(b: tuple[GradeBand, ...], x: int, y: i
     assert rank.index(scheme.grade_for(high)) <= rank.index(scheme.grade_for(low))
 
 
-def test_only_deductions_count_as_breach_domains() -> None:
+@given(bands(), st.integers(-1000, 2000), st.data())
+def test_a_grade_cap_only_lowers_the_grade(
+    b: tuple[GradeBand, ...], x: int, data: st.DataObject
+) -> None:
+    scheme = ScoringScheme("s", "S", ScoringMethod.points, (), frozenset(), 0, (), b)
+    rank = [band.grade for band in b]
+    caps = data.draw(st.lists(st.sampled_from(rank), max_size=3))
+    got = scheme.grade_for(x, at_most=caps)
+    assert rank.index(got) == max([rank.index(scheme.grade_for(x)), *map(rank.index, caps)])
+
+
+def test_grade_caps_name_known_grades() -> None:
+    bands = (GradeBand("A", 960), GradeBand("C", None))
+    scheme = ScoringScheme("s", "S", ScoringMethod.points, (), frozenset(), 0, (), bands)
+    assert scheme.grade_for(1000, at_most=["C"]) == "C"
+    with pytest.raises(ValueError, match=r"unknown grade 'B' \(bands: A, C\)"):
+        scheme.grade_for(1000, at_most=["B"])
+
+
+def test_cap_buckets_are_calendar_periods() -> None:
+    assert [Cap(1, Period.parse(p)).bucket for p in ("P1Y", "P1M", "P1W", "P1D")] == [
+        CapBucket.year,
+        CapBucket.month,
+        CapBucket.week,
+        CapBucket.day,
+    ]
+    assert Cap(1).bucket is None
+    with pytest.raises(ValueError, match="not a calendar bucket"):
+        _ = Cap(1, Period(days=30)).bucket
+
+
+def test_deductions_and_grade_caps_count_as_breach_domains() -> None:
     cat = Catalogue([_record_type("court.a")])
     item = ScoreItem("i", RecordCondition("court.a"), 10, None, ())
     scheme = ScoringScheme("s", "S", ScoringMethod.points, (), frozenset(), 0, (item,), ())
     assert scheme.breach_domains(cat) == frozenset()
     penalty = ScoreItem("p", RecordCondition("court.a"), -10, None, ())
     scheme = ScoringScheme("s", "S", ScoringMethod.points, (), frozenset(), 0, (penalty,), ())
+    assert scheme.breach_domains(cat) == {BreachDomain.judicial_enforcement}
+    cap = ScoreItem("c", RecordCondition("court.a"), 0, None, (), grade_at_most="C")
+    assert cap.adverse and not item.adverse
+    scheme = ScoringScheme("s", "S", ScoringMethod.points, (), frozenset(), 0, (cap,), ())
     assert scheme.breach_domains(cat) == {BreachDomain.judicial_enforcement}

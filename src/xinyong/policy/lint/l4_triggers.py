@@ -1,7 +1,8 @@
 """L4: a measure fits its trigger.
 
 Sanctions follow blacklists, watch lists or grades; rewards follow red lists or grades. A
-"rewards only" scheme deducts nothing and triggers no sanction: that is what the flag promises.
+"rewards only" scheme deducts nothing, caps no grade and triggers no sanction: that is what the
+flag promises.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class TriggerFitsMeasure(Rule):
     severity = Severity.error
     summary = (
         "Sanctions are not triggered by red lists or rewards-only schemes, nor rewards by "
-        "blacklists; rewards-only schemes never deduct."
+        "blacklists; rewards-only schemes never deduct or cap grades."
     )
 
     def check(self, pack: Pack) -> Iterator[Finding]:
@@ -33,6 +34,13 @@ class TriggerFitsMeasure(Rule):
                             s.name,
                             ("items", i, "points"),
                             f"a rewards-only scheme cannot deduct points (got {item.points})",
+                        )
+                    if item.grade_at_most is not None:
+                        yield Finding(
+                            SCHEME,
+                            s.name,
+                            ("items", i, "grade_at_most"),
+                            "a rewards-only scheme cannot cap grades",
                         )
         for m in pack.measures.values():
             t = m.trigger

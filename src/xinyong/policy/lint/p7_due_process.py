@@ -2,7 +2,8 @@
 
 Structurally that means: every record type accepts corrections and revocations (the outcome of an
 objection); an adverse list notifies before listing and has a way out; an open-term entry rule
-has an exit other than the term; a deducting score item stops counting after a window.
+has an exit other than the term; a deducting or grade-capping score item stops counting after a
+window.
 """
 
 from __future__ import annotations
@@ -72,10 +73,20 @@ class DueProcess(Rule):
                     )
         for s in pack.schemes.values():
             for i, item in enumerate(s.items):
-                if item.points < 0 and item.condition.within is None:
+                if item.condition.within is not None:
+                    continue
+                if item.points < 0:
                     yield Finding(
                         SCHEME,
                         s.name,
                         ("items", i, "points"),
                         f"a deducting item needs `within:` so that a breach stops counting {_WHY}",
+                    )
+                elif item.grade_at_most is not None:
+                    yield Finding(
+                        SCHEME,
+                        s.name,
+                        ("items", i, "grade_at_most"),
+                        "an item that caps the grade needs `within:` so that a breach stops "
+                        f"counting {_WHY}",
                     )

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from xinyong.domain.catalogue import Scalar
 from xinyong.domain.measures import ACTIONS
 from xinyong.domain.record import EntryKind
+from xinyong.domain.scoring import ScoringScheme
 from xinyong.domain.subject import SubjectKind
 from xinyong.policy.pack import Case, CaseExpectation, CaseRecord
 from xinyong.policy.resolve.context import LIST, MEASURE, SCHEME, Context
@@ -21,7 +22,7 @@ def case(
     raw: RawCaseSpec,
     *,
     lists: Mapping[str, object],
-    schemes: Mapping[str, object],
+    schemes: Mapping[str, ScoringScheme],
     measures: Mapping[str, object],
     grades: Mapping[str, tuple[str, ...]],
 ) -> Case:
@@ -108,6 +109,12 @@ def case(
             ctx.unknown(doc, ("expect", "grades", name), SCHEME, name, schemes)
         elif grade not in grades.get(name, ()):
             ctx.unknown(doc, ("expect", "grades", name), "grade", grade, grades[name], of=name)
+    for name, points in e.scores.items():
+        found = schemes.get(name)
+        if found is None:
+            ctx.unknown(doc, ("expect", "scores", name), SCHEME, name, schemes)
+        else:
+            _check_score(ctx, doc, found, points, e.grades.get(name))
     for action in e.actions:
         if action not in ACTIONS:
             ctx.unknown(doc, ("expect", "actions", action), "action", action, ACTIONS)
@@ -123,6 +130,38 @@ def case(
             grades=MappingProxyType(dict(e.grades)),
             measures=frozenset(e.measures),
             actions=MappingProxyType(dict(e.actions)),
+            scores=MappingProxyType(dict(e.scores)),
         ),
         description=raw.description,
     )
+
+
+def _check_score(
+    ctx: Context, doc: Document, scheme: ScoringScheme, points: int, grade: str | None
+) -> None:
+    """An expected score lies in the scheme's range and agrees with the expected grade: the
+    grade of those points, or a lower one where the scheme has items that cap the grade. Cases
+    are computed by hand, so this catches slips in the arithmetic before any engine runs."""
+    name = scheme.name
+    if scheme.clamp(points) != points:
+        low = "" if scheme.minimum is None else str(scheme.minimum)
+        high = "" if scheme.maximum is None else str(scheme.maximum)
+        ctx.problems.add(
+            doc,
+            ("expect", "scores", name),
+            f"{points} is outside the range of {name} ({low}..{high})",
+        )
+        return
+    names = scheme.grade_names()
+    if grade is None or grade not in names:
+        return  # no grade expected, or an unknown one, reported already
+    by_points = scheme.grade_for(points)
+    capped = any(i.grade_at_most is not None for i in scheme.items)
+    if names.index(grade) < names.index(by_points) or (not capped and grade != by_points):
+        ctx.problems.add(
+            doc,
+            ("expect", "grades", name),
+            f"{points} points are grade {by_points} in {name}"
+            + ("; a grade cap can only lower it" if capped else "")
+            + f" (got {grade!r})",
+        )

@@ -7,7 +7,7 @@ from xinyong.domain.subject import SubjectKind
 from xinyong.policy.resolve.conditions import record_condition
 from xinyong.policy.resolve.context import Context
 from xinyong.policy.source import Document, Loc
-from xinyong.policy.spec.scheme import RawScoringSchemeSpec
+from xinyong.policy.spec.scheme import CAP_BUCKETS, RawScoringSchemeSpec
 
 
 def scheme(ctx: Context, doc: Document, raw: RawScoringSchemeSpec) -> ScoringScheme | None:
@@ -20,17 +20,49 @@ def scheme(ctx: Context, doc: Document, raw: RawScoringSchemeSpec) -> ScoringSch
         )
         return None
     ctx.unique(doc, ("items",), [i.name for i in raw.items], "item name")
+    grade_names = [band.grade for band in raw.grades]
     items = []
     for i, item in enumerate(raw.items):
         loc: Loc = ("items", i)
         condition = record_condition(
             ctx, doc, loc, item.record_type, item.where, within=item.within
         )
-        if item.points == 0:
-            problems.add(doc, (*loc, "points"), "must not be 0: an item adds or deducts points")
+        if item.grade_at_most is not None:
+            if item.grade_at_most not in grade_names:
+                ctx.unknown(
+                    doc,
+                    (*loc, "grade_at_most"),
+                    "grade",
+                    item.grade_at_most,
+                    grade_names,
+                    of=raw.name,
+                )
+            if item.points > 0:
+                # a record that raises the score yet caps the grade would make the scheme
+                # non-monotone: more of it could both help and harm the subject
+                problems.add(
+                    doc,
+                    (*loc, "points"),
+                    f"an item with `grade_at_most:` cannot add points (got {item.points})",
+                )
+        elif item.points == 0:
+            problems.add(
+                doc,
+                (*loc, "points"),
+                "must not be 0: an item adds or deducts points",
+                hints=["An item that only lowers the grade names it with `grade_at_most:`."],
+            )
         cap = None
         if item.cap is not None:
-            cap = Cap(item.cap.points, ctx.period(item.cap.per))
+            if item.cap.per is not None and item.cap.per not in CAP_BUCKETS:
+                problems.add(
+                    doc,
+                    (*loc, "cap", "per"),
+                    f"cap periods are calendar buckets: P1Y, P1M, P1W or P1D (got {item.cap.per})",
+                )
+                cap = Cap(item.cap.points)
+            else:
+                cap = Cap(item.cap.points, ctx.period(item.cap.per))
             if item.cap.points < abs(item.points):
                 problems.add(
                     doc,
@@ -39,7 +71,9 @@ def scheme(ctx: Context, doc: Document, raw: RawScoringSchemeSpec) -> ScoringSch
                 )
         basis = ctx.citations(doc, (*loc, "legal_basis"), item.legal_basis)
         if condition is not None:
-            items.append(ScoreItem(item.name, condition, item.points, cap, basis))
+            items.append(
+                ScoreItem(item.name, condition, item.points, cap, basis, item.grade_at_most)
+            )
 
     grades = []
     seen: set[str] = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
@@ -35,6 +35,9 @@ class RawCaseExpectSpec(SpecModel):
     lists: tuple[Name, ...] = Field((), description="Lists the subject is on at `as_of`.")
     not_lists: tuple[Name, ...] = Field((), description="Lists the subject is not on at `as_of`.")
     grades: dict[str, Text] = Field(default_factory=dict, description="Scheme name → grade.")
+    scores: dict[str, StrictInt] = Field(
+        default_factory=dict, description="Scheme name → points at `as_of`."
+    )
     measures: tuple[Name, ...] = ()
     actions: dict[str, Literal["allow", "restrict", "reward"]] = Field(default_factory=dict)
 

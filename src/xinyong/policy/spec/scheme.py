@@ -14,10 +14,21 @@ from xinyong.domain.subject import SubjectKind
 from xinyong.policy.spec.common import Basis, Name, PeriodText, SpecModel, Text
 from xinyong.policy.spec.lists import WhereValue
 
+# Cap periods are calendar buckets of the record's decision date, not sliding windows: "at most
+# 10 points per month" then means the same thing to every engine and to a person checking by hand.
+CAP_BUCKETS: tuple[str, ...] = ("P1Y", "P1M", "P1W", "P1D")
+
 
 class RawCapSpec(SpecModel):
     points: StrictInt = Field(ge=0, description="Most points (absolute) the item adds or deducts.")
-    per: PeriodText | None = Field(None, description="Cap period; the whole window when absent.")
+    per: PeriodText | None = Field(
+        None,
+        description=(
+            "Calendar bucket the cap applies to, by the record's decision date: P1Y (calendar "
+            "year), P1M (calendar month), P1W (ISO week) or P1D (day); the whole window when "
+            "absent."
+        ),
+    )
 
 
 class RawScoreItemSpec(SpecModel):
@@ -26,8 +37,17 @@ class RawScoreItemSpec(SpecModel):
     record_type: Name
     where: dict[str, WhereValue] = Field(default_factory=dict)
     within: PeriodText | None = None
-    points: StrictInt = Field(description="Added per matching record; negative deducts.")
+    points: StrictInt = Field(
+        description="Added per matching record; negative deducts. May be 0 with `grade_at_most`."
+    )
     cap: RawCapSpec | None = None
+    grade_at_most: Text | None = Field(
+        None,
+        description=(
+            "A grade of this scheme: a subject with a matching record gets at most this grade, "
+            "whatever its points."
+        ),
+    )
     legal_basis: Basis = ()
 
 

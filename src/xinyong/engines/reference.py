@@ -1,0 +1,495 @@
+"""The pure-Python reference evaluator: `docs/concepts/evaluation.md` read literally, one subject
+at a time.
+
+It is the yardstick the SQL engines are held to (conformance and property tests) and what a
+single-subject check can run without a database. It does no IO and knows no SQL: rows in
+`results.ENTRY_COLUMNS` order in, the five `results.RELATIONS` out.
+
+A pack is compiled once into a `Plan` (lists in dependency order, attribute specs and
+disclosure rules by record type, cap buckets) so that evaluating many subjects does not re-read
+the pack for each. Within a subject, the records matching each condition on *D* are computed
+once and shared by every rule that names the condition.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from xinyong.domain.catalogue import FixedDisplay, Period, Scalar, TieredDisplay, UntilExitDisplay
+from xinyong.domain.lists import (
+    Condition,
+    CreditList,
+    EntryRule,
+    ExitEvent,
+    ListCondition,
+    RecordCondition,
+    SubjectCondition,
+)
+from xinyong.domain.measures import GradeTrigger, ListTrigger, MeasureKind
+from xinyong.domain.record import EntryKind
+from xinyong.engines.reference_plan import Plan, compile_plan, plan_of
+from xinyong.engines.reference_values import (
+    add_period,
+    as_date,
+    capped_points,
+    earliest,
+    parse_attributes,
+    passes,
+    shares,
+    typed_attributes,
+)
+from xinyong.engines.results import (
+    ENTRY_COLUMNS,
+    LISTED,
+    NOTICE_MISSING,
+    RESTRICT,
+    REWARD,
+    Results,
+    Row,
+)
+from xinyong.policy.pack import Pack
+
+__all__ = ["Plan", "add_period", "compile_plan", "evaluate", "evaluate_subject"]
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+
+def evaluate(pack: Pack | Plan, entries: Iterable[Row], as_of: date) -> Results:
+    """Evaluate every subject of `entries` (rows in `ENTRY_COLUMNS` order) as of `as_of`.
+
+    Subjects are independent: this is the concatenation of `evaluate_subject` over the rows of
+    each `subject_key`, in key order.
+    """
+    plan = plan_of(pack)
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in entries:
+        groups[row[_KEY]].append(row)
+    out = Results(as_of=as_of, pack_version=plan.pack_version)
+    for key in sorted(groups):
+        _Subject(plan, key, groups[key], as_of).run(out.relations)
+    return out
+
+
+def evaluate_subject(pack: Pack | Plan, entries: Sequence[Row], as_of: date) -> Results:
+    """Evaluate one subject's entries as of `as_of`; ValueError if they are about several."""
+    plan = plan_of(pack)
+    out = Results(as_of=as_of, pack_version=plan.pack_version)
+    keys = {row[_KEY] for row in entries}
+    if len(keys) > 1:
+        raise ValueError(f"entries of {len(keys)} subjects given; use evaluate()")
+    if keys:
+        _Subject(plan, keys.pop(), entries, as_of).run(out.relations)
+    return out
+
+
+# --- one subject --------------------------------------------------------------------------------
+
+_SEQ, _KIND, _REFERS, _TYPE, _KEY, _SUBJECT_KIND, _BIRTH, _DECIDED, _ATTRS = (
+    ENTRY_COLUMNS.index(c)
+    for c in (
+        "seq",
+        "entry_kind",
+        "refers_to",
+        "record_type",
+        "subject_key",
+        "subject_kind",
+        "subject_birth_date",
+        "decision_date",
+        "attributes",
+    )
+)
+
+
+@dataclass(slots=True)
+class _Record:
+    """A record as of D: its attributes after corrections, in their types, and the dates of the
+    acts noted on it."""
+
+    seq: int
+    record_type: str
+    decided: date
+    attrs: dict[str, Scalar]
+    fulfilled_on: date | None = None
+    restored_on: date | None = None
+
+    def key(self) -> tuple[date, int]:
+        return (self.decided, self.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    list_name: str
+    rule_name: str
+    anchor_seq: int
+    via_list: str | None
+    since: date
+    until: date | None
+    status: str
+
+
+@dataclass(slots=True)
+class _Anchor:
+    """What a listing rests on: a record (with attributes `same` compares), or a listing of
+    another list (no attributes; `root` is the record that listing rests on)."""
+
+    since: date
+    anchor_seq: int
+    record: _Record | None
+    root: _Record | None
+    via_list: str | None = None
+    until_cap: date | None = None
+
+
+@dataclass
+class _Subject:
+    plan: Plan
+    key: str
+    rows: Sequence[Row]
+    as_of: date
+    kind: str = ""
+    birth: date | None = None
+    records: dict[int, _Record] = field(default_factory=dict)
+    live: dict[str, list[_Record]] = field(default_factory=dict)
+    _matches: dict[int, list[_Record]] = field(default_factory=dict)
+
+    def run(self, out: dict[str, list[Row]]) -> None:
+        rows = sorted((r for r in self.rows if as_date(r[_DECIDED]) <= self.as_of), key=_seq)
+        if not rows:
+            return
+        self.kind = str(rows[0][_SUBJECT_KIND])
+        births = [as_date(r[_BIRTH]) for r in rows if r[_BIRTH] is not None]
+        # the latest birth date on file makes the subject youngest: the least burdensome reading
+        # when providers disagree
+        self.birth = max(births) if births else None
+        self._load(rows)
+
+        listings = self._listings()
+        memberships = self._memberships(listings)
+        grades = self._scores(out)
+        key = self.key
+        out["listings"].extend(
+            (key, x.list_name, x.rule_name, x.anchor_seq, x.via_list, x.since, x.until, x.status)
+            for x in listings
+        )
+        out["memberships"].extend((key, *m) for m in memberships)
+        self._decisions(out, {m[0] for m in memberships}, grades)
+
+    # --- records as of D --------------------------------------------------------------------
+
+    def _load(self, rows: list[Row]) -> None:
+        acts: dict[int, list[Row]] = defaultdict(list)
+        raw: dict[int, Row] = {}
+        for r in rows:
+            if r[_KIND] == EntryKind.record:
+                raw[r[_SEQ]] = r
+            elif r[_REFERS] is not None:
+                acts[r[_REFERS]].append(r)
+        for seq, r in raw.items():
+            own = sorted(acts.get(seq, ()), key=_decided_then_seq)
+            if any(a[_KIND] == EntryKind.revocation for a in own):
+                continue
+            attrs = r[_ATTRS]
+            for a in own:
+                if a[_KIND] == EntryKind.correction:
+                    attrs = a[_ATTRS]  # sorted: the last one is the latest
+            rec = _Record(
+                seq,
+                r[_TYPE],
+                as_date(r[_DECIDED]),
+                typed_attributes(self.plan.specs.get(r[_TYPE], {}), parse_attributes(attrs)),
+            )
+            for a in own:
+                if a[_KIND] == EntryKind.fulfilment and rec.fulfilled_on is None:
+                    rec.fulfilled_on = as_date(a[_DECIDED])
+                elif a[_KIND] == EntryKind.restoration and rec.restored_on is None:
+                    rec.restored_on = as_date(a[_DECIDED])
+            self.records[seq] = rec
+
+        by_type: dict[str, list[_Record]] = defaultdict(list)
+        for rec in self.records.values():
+            by_type[rec.record_type].append(rec)
+        for recs in by_type.values():
+            recs.sort(key=_Record.key)
+        for rtype, recs in by_type.items():
+            live = [r for r in recs if self._live(r, by_type)]
+            if live:
+                self.live[rtype] = live
+
+    def _live(self, rec: _Record, by_type: Mapping[str, list[_Record]]) -> bool:
+        end = self._display_end(rec, by_type)
+        return rec.decided <= self.as_of and (end is None or self.as_of < end)
+
+    def _display_end(self, rec: _Record, by_type: Mapping[str, list[_Record]]) -> date | None:
+        disclosure = self.plan.disclosures.get(rec.record_type)
+        if isinstance(disclosure, FixedDisplay):
+            return add_period(rec.decided, disclosure.period)
+        if isinstance(disclosure, TieredDisplay):
+            tier = disclosure.tiers.get(str(rec.attrs.get(disclosure.attribute)))
+            if tier is None:
+                return rec.decided  # no tier, no display period: it never counts
+            return earliest(add_period(rec.decided, tier.maximum), rec.restored_on)
+        if isinstance(disclosure, UntilExitDisplay):
+            ends: list[date | None] = []
+            if EntryKind.fulfilment in disclosure.entry_kinds:
+                ends.append(rec.fulfilled_on)
+            if EntryKind.restoration in disclosure.entry_kinds:
+                ends.append(rec.restored_on)
+            for rtype in disclosure.record_types:
+                ends.append(
+                    next(
+                        (
+                            other.decided
+                            for other in by_type.get(rtype, ())
+                            if other.seq != rec.seq
+                            and other.decided >= rec.decided
+                            and shares(other.attrs, rec.attrs, disclosure.same)
+                        ),
+                        None,
+                    )
+                )
+            return earliest(*ends)
+        return None  # not displayed: it counts for as long as it stands
+
+    # --- conditions ---------------------------------------------------------------------------
+
+    def _matching(self, cond: RecordCondition) -> list[_Record]:
+        """Live records of the condition's type passing its `where` and `within`, in order of
+        decision date then ledger order."""
+        found = self._matches.get(id(cond))
+        if found is None:
+            found = [
+                r
+                for r in self.live.get(cond.record_type, ())
+                if passes(r.attrs, cond.where)
+                and (cond.within is None or self.as_of < add_period(r.decided, cond.within))
+            ]
+            self._matches[id(cond)] = found
+        return found
+
+    def _candidates(self, cond: RecordCondition, anchor: _Anchor | None) -> list[_Record] | None:
+        """The records a condition counts for a listing; None when it cannot hold at all (a
+        `same` condition of a listing without an anchor record)."""
+        found = self._matching(cond)
+        if not cond.same:
+            return found
+        if anchor is None or anchor.record is None:
+            return None
+        attrs = anchor.record.attrs
+        return [r for r in found if shares(r.attrs, attrs, cond.same)]
+
+    def _holds(self, cond: Condition, anchor: _Anchor | None, listed: _Listed) -> bool:
+        if isinstance(cond, ListCondition):
+            return any(x.status == LISTED for x in listed.get(cond.list, ()))
+        found = self._candidates(cond, anchor)
+        return found is not None and len(found) >= cond.at_least
+
+    def _first_met(self, conds: Sequence[RecordCondition], anchor: _Anchor) -> date | None:
+        """The earliest date on which every condition is met by records decided on or after the
+        listing's start: for each, the decision date of its `at_least`-th such record."""
+        if not conds:
+            return None
+        met: list[date] = []
+        for cond in conds:
+            found = self._candidates(cond, anchor)
+            if found is None:
+                return None
+            after = [r for r in found if r.decided >= anchor.since]
+            if len(after) < cond.at_least:
+                return None
+            met.append(after[max(cond.at_least, 1) - 1].decided)
+        return max(met)
+
+    # --- lists --------------------------------------------------------------------------------
+
+    def _listings(self) -> list[_Listing]:
+        listed: _Listed = {}
+        out: list[_Listing] = []
+        for lst in self.plan.lists:
+            if self.kind not in lst.subject_kinds:
+                continue
+            found: list[_Listing] = []
+            for rule in lst.entry:
+                for anchor in self._anchors(rule, listed):
+                    listing = self._listing(lst, rule, anchor, listed)
+                    if listing is not None:
+                        found.append(listing)
+            listed[lst.name] = found
+            out.extend(found)
+        return out
+
+    def _anchors(self, rule: EntryRule, listed: _Listed) -> list[_Anchor]:
+        head = rule.anchor
+        if isinstance(head, ListCondition):
+            return [
+                _Anchor(
+                    since=x.since,
+                    anchor_seq=x.anchor_seq,
+                    record=None,
+                    root=self.records.get(x.anchor_seq),
+                    via_list=head.list,
+                    until_cap=x.until,
+                )
+                for x in listed.get(head.list, ())
+                if x.status == LISTED
+            ]
+        found = self._matching(head)
+        return [
+            _Anchor(since=r.decided, anchor_seq=r.seq, record=r, root=r)
+            for r in found[max(head.at_least, 1) - 1 :]
+        ]
+
+    def _listing(
+        self, lst: CreditList, rule: EntryRule, anchor: _Anchor, listed: _Listed
+    ) -> _Listing | None:
+        if not all(self._holds(c, anchor, listed) for c in rule.when[1:]):
+            return None
+        if any(self._holds(c, anchor, listed) for c in rule.unless):
+            return None
+        for exc in lst.exclusions:
+            tests: list[bool] = []
+            if exc.when:
+                tests.append(all(self._holds(c, anchor, listed) for c in exc.when))
+            if exc.subject is not None:
+                tests.append(self._subject_matches(exc.subject, anchor.since))
+            if tests and all(tests):
+                return None
+        until = self._until(lst, rule, anchor, listed)
+        if not (anchor.since <= self.as_of and (until is None or self.as_of < until)):
+            return None
+        status = LISTED if self._notified(lst, anchor) else NOTICE_MISSING
+        return _Listing(
+            lst.name, rule.name, anchor.anchor_seq, anchor.via_list, anchor.since, until, status
+        )
+
+    def _subject_matches(self, cond: SubjectCondition, on: date) -> bool:
+        if cond.kinds and self.kind not in cond.kinds:
+            return False
+        if cond.age_under is not None:
+            # an unknown age excludes nobody: enterprises have none, and guessing one for a
+            # person would list or spare them on no evidence
+            if self.birth is None:
+                return False
+            return on < add_period(self.birth, Period(years=cond.age_under))
+        return bool(cond.kinds)
+
+    def _until(
+        self, lst: CreditList, rule: EntryRule, anchor: _Anchor, listed: _Listed
+    ) -> date | None:
+        term_end: date | None = None
+        if rule.term is not None:
+            term_end = add_period(anchor.since, rule.term)
+            # until a record fixes the length, the least burdensome one applies: the minimum
+            # of each extension that holds, the longest of those
+            longest = term_end
+            for ext in rule.extensions:
+                if all(self._holds(c, anchor, listed) for c in ext.when):
+                    longest = max(longest, add_period(term_end, ext.minimum))
+            term_end = longest
+        ends: list[date | None] = [term_end, anchor.until_cap]
+        for rule_exit in lst.exit:
+            event = rule_exit.event
+            if event is ExitEvent.term_elapsed:
+                ends.append(term_end)
+            elif event is ExitEvent.fulfilment:
+                ends.append(None if anchor.root is None else anchor.root.fulfilled_on)
+            elif event is ExitEvent.restoration:
+                ends.append(None if anchor.root is None else anchor.root.restored_on)
+            elif event is None:
+                ends.append(self._first_met(rule_exit.when, anchor))
+            # a revocation removes the anchor record, and with it the listing
+        return earliest(*ends)
+
+    def _notified(self, lst: CreditList, anchor: _Anchor) -> bool:
+        notice = lst.notice
+        if notice is None or not notice.before_listing:
+            return True
+        for cond in notice.when:
+            found = self._candidates(cond, anchor)
+            if found is None:
+                return False
+            wait = notice.wait
+            before = [
+                r
+                for r in found
+                if (r.decided if wait is None else add_period(r.decided, wait)) <= anchor.since
+            ]
+            if len(before) < cond.at_least:
+                return False
+        return True
+
+    @staticmethod
+    def _memberships(listings: list[_Listing]) -> list[tuple[str, date, date | None, int]]:
+        by_list: dict[str, list[_Listing]] = {}
+        for x in listings:
+            if x.status == LISTED:
+                by_list.setdefault(x.list_name, []).append(x)
+        out = []
+        for name, xs in by_list.items():
+            untils = [x.until for x in xs]
+            open_ = any(u is None for u in untils)
+            until = None if open_ else max(u for u in untils if u is not None)
+            out.append((name, min(x.since for x in xs), until, len(xs)))
+        return out
+
+    # --- schemes and measures -----------------------------------------------------------------
+
+    def _scores(self, out: dict[str, list[Row]]) -> dict[str, str]:
+        grades: dict[str, str] = {}
+        for plan in self.plan.schemes:
+            scheme = plan.scheme
+            if self.kind not in scheme.subject_kinds:
+                continue
+            total = scheme.base
+            caps: list[str] = []
+            for it in plan.items:
+                found = self._matching(it.item.condition)
+                if not found:
+                    continue
+                points = capped_points(
+                    it.item.points, it.item.cap, it.bucket, (r.decided for r in found)
+                )
+                total += points
+                if it.grade_at_most is not None:
+                    caps.append(it.grade_at_most)
+                out["score_items"].append((self.key, scheme.name, it.item.name, len(found), points))
+            score = scheme.clamp(total)
+            grade = scheme.grade_for(score, caps)
+            grades[scheme.name] = grade
+            out["scores"].append((self.key, scheme.name, score, grade))
+        return grades
+
+    def _decisions(
+        self, out: dict[str, list[Row]], members: set[str], grades: Mapping[str, str]
+    ) -> None:
+        for m in self.plan.measures:
+            trigger = m.trigger
+            if isinstance(trigger, ListTrigger):
+                applies = trigger.list in members
+            elif isinstance(trigger, GradeTrigger):
+                applies = grades.get(trigger.scheme) in trigger.grades
+            else:  # pragma: no cover - the trigger union is closed
+                applies = False
+            if not applies:
+                continue
+            outcome = RESTRICT if m.kind is MeasureKind.sanction else REWARD
+            out["decisions"].extend(
+                (self.key, action, m.name, outcome) for action in dict.fromkeys(m.actions)
+            )
+
+
+_Listed = dict[str, list[_Listing]]
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _seq(row: Row) -> int:
+    return int(row[_SEQ])
+
+
+def _decided_then_seq(row: Row) -> tuple[date, int]:
+    return (as_date(row[_DECIDED]), int(row[_SEQ]))
