@@ -27,12 +27,23 @@ def error_handler(argv: list[str] | None = None) -> Iterator[None]:
         sys.exit(1)
 
 
+class _CurrentStderr:
+    """Writes to whatever `sys.stderr` is when a line is logged, not when logging was set up:
+    a test runner (or an embedding program) may swap stderr and close the old one."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(*, verbose: bool) -> None:
     """structlog key/value lines on stderr: warnings and errors, or everything with --verbose."""
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.INFO if verbose else logging.WARNING
         ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
