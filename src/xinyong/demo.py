@@ -50,6 +50,8 @@ def run_demo(
         seed=seed,
         today=today,
         malformed=malformed,
+        cases=list(workspace.pack.cases.values()),
+        story_share=0.2,
     )
     first = workspace.ingest(sample.path, progress=progress)
     again = workspace.ingest(sample.path)  # idempotent: adds nothing

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +26,7 @@ from xinyong.domain.subject import SubjectKind
 
 if TYPE_CHECKING:
     from xinyong.domain.catalogue import AttributeSpec, Catalogue, RecordType
+    from xinyong.policy.pack import Case
 
 COLUMNS = (
     "provider",
@@ -133,7 +134,7 @@ def _attributes(rt: RecordType, rng: random.Random, decided: date) -> str:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")) if values else ""
 
 
-def _provider(rt: RecordType, subject: Subject) -> str:
+def provider_for(rt: RecordType, subject: Subject) -> str:
     # One authority per sector and province: enough variety to exercise provider keys.
     province = subject.identifier[2:4] if subject.scheme == "uscc" else subject.identifier[0:2]
     return f"{rt.name.split('.')[0]}:{province}0000"
@@ -166,7 +167,7 @@ def records(
         serial += 1
         ref = f"({decided.year}){rt.name.split('.')[0]}{serial}"
         row = {
-            "provider": _provider(rt, subject),
+            "provider": provider_for(rt, subject),
             "record_type": rt.name,
             "entry_kind": EntryKind.record.value,
             "subject_scheme": subject.scheme,
@@ -225,6 +226,31 @@ def _break(row: dict[str, str], how: str, today: date) -> list[str]:
     return [*values, "surplus"] if how == "extra_column" else values
 
 
+def _groups(
+    catalogue: Catalogue,
+    people: list[Subject],
+    rows: int,
+    rng: random.Random,
+    *,
+    today: date,
+    cases: Sequence[Case],
+    share: float,
+) -> Iterator[list[dict[str, str]]]:
+    """Groups of rows adding up to exactly `rows`: random records, mixed with case replays."""
+    from xinyong.sample.stories import stories
+
+    plain = records(catalogue, people, rows, rng, today=today)
+    told = stories(cases, catalogue, people, rng, today=today) if cases and share > 0 else None
+    made = 0
+    while made < rows:
+        group = next(told) if told is not None and rng.random() < share else next(plain, None)
+        if group is None:
+            return
+        group = group[: rows - made]  # a prefix keeps every act after its original
+        made += len(group)
+        yield group
+
+
 def write_csv(
     path: Path,
     catalogue: Catalogue,
@@ -234,8 +260,14 @@ def write_csv(
     seed: int,
     today: date,
     malformed: float = 0.0,
+    cases: Sequence[Case] = (),
+    story_share: float = 0.0,
 ) -> Sample:
-    """Write a CSV of `rows` data lines; a `malformed` share of them broken, one way each."""
+    """Write a CSV of `rows` data lines; a `malformed` share of them broken, one way each.
+
+    With `cases` and `story_share`, about that share of the rows are replays of the cases
+    (`sample.stories`): coherent life cycles, so that lists and schemes have something to find.
+    """
     rng = random.Random(seed)
     people = generate_subjects(subjects, rng, today=today)
     sample = Sample(path=path, rows=rows, subjects=people)
@@ -246,7 +278,9 @@ def write_csv(
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(COLUMNS)
         i = 0
-        for group in records(catalogue, people, rows, rng, today=today):
+        for group in _groups(
+            catalogue, people, rows, rng, today=today, cases=cases, share=story_share
+        ):
             marks = [i + k in broken for k in range(len(group))]
             # An act on a broken original would be rejected too, so the break moves to the act.
             if marks[0] and len(group) > 1 and not marks[1]:
