@@ -62,16 +62,17 @@ def decide(
         for r in sorted(rows, key=lambda r: (r[3] != RESTRICT, r[2]))
         if r[2] in pack.measures
     )
-    objection = tuple(
-        sorted(
-            {
-                f"object to {lr.record.provider} about {lr.record.document_ref} ({lr.record.title})"
-                for m in measures
-                for lr in m.listings
-                if lr.record is not None
-            }
-        )
-    )
+    routes: dict[str, None] = {}  # ordered and without repeats
+    for m in measures:
+        for lr in m.listings:
+            cl = pack.lists.get(lr.list_name)
+            if cl is not None and cl.objection is not None:
+                cites = "; ".join(b.text for b in basis(pack, cl.objection.legal_basis))
+                routes[f"{cl.title}: {cl.objection.description.strip()} ({cites})"] = None
+            if lr.record is not None:
+                r = lr.record
+                routes[f"the record: {r.title} {r.document_ref} by {r.provider}"] = None
+    objection = tuple(routes)
     return Decision(
         subject_key=subject_key,
         action=action,
@@ -150,12 +151,14 @@ def _applied(
                         upstream = _listing(pack, up, entries)
                         if upstream is not None:
                             listings.append(upstream)
-        cl = pack.lists.get(t.list)
-        if cl is not None:
-            remedies = tuple(
-                Remedy(e.name, e.description, basis(pack, e.legal_basis), e.deadline_working_days)
-                for e in cl.exit
-            )
+        # a listing resting on another list ends when that one does: its exits are remedies too
+        names = [t.list, *sorted({str(r[4]) for r in mine if r[4] is not None})]
+        remedies = tuple(
+            Remedy(e.name, e.description, basis(pack, e.legal_basis), e.deadline_working_days)
+            for name in names
+            if (cl := pack.lists.get(name)) is not None
+            for e in cl.exit
+        )
     elif isinstance(t, GradeTrigger):
         score = next(
             (r for r in results["scores"] if r[0] == subject_key and r[1] == t.scheme), None

@@ -166,6 +166,14 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class Objection:
+    """The route a listed subject takes to object (e.g. SPC Fa Shi [2017] No. 7 Arts 11-12)."""
+
+    description: str
+    legal_basis: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Publication:
     scope: PublicationScope
     legal_basis: tuple[Citation, ...] = ()
@@ -186,6 +194,7 @@ class CreditList:
     notice: Notice | None
     publication: Publication
     description: str = ""
+    objection: Objection | None = None
 
     def conditions(self) -> Iterator[RecordCondition]:
         """Every record condition the list uses, in entry, exclusion, exit and notice rules."""

@@ -80,6 +80,9 @@ BASE: dict[str, str] = {
           before_listing: true
           when: [{record_type: court.notice, where: {warned: true}}]
           legal_basis: [{source: law, article: Art 5}]
+        objection:
+          description: Apply in writing to the court that listed you.
+          legal_basis: [{source: law, article: Art 11}]
         publication:
           scope: public
           legal_basis: [{source: law, article: Art 6}]

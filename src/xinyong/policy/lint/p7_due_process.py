@@ -50,6 +50,14 @@ class DueProcess(Rule):
                     "an adverse list must notify the subject before listing "
                     f"(`notice: {{before_listing: true, …}}`; 国办发〔2020〕49号 para 8) {_WHY}",
                 )
+            if cl.objection is None:
+                yield Finding(
+                    LIST,
+                    cl.name,
+                    ("objection",),
+                    "an adverse list must say how a listed subject objects "
+                    f"(`objection: {{description, legal_basis}}`) {_WHY}",
+                )
             if not cl.exit:
                 yield Finding(
                     LIST,

@@ -12,6 +12,7 @@ from xinyong.domain.lists import (
     Extension,
     ListKind,
     Notice,
+    Objection,
     Publication,
     PublicationScope,
     RecordCondition,
@@ -96,6 +97,12 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
             legal_basis=ctx.citations(doc, ("notice", "legal_basis"), n.legal_basis),
         )
 
+    objection = None
+    if raw.objection is not None:
+        objection = Objection(
+            raw.objection.description,
+            ctx.citations(doc, ("objection", "legal_basis"), raw.objection.legal_basis),
+        )
     publication = Publication(
         scope=PublicationScope(raw.publication.scope),
         legal_basis=ctx.citations(doc, ("publication", "legal_basis"), raw.publication.legal_basis),
@@ -112,6 +119,7 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
         notice=notice,
         publication=publication,
         description=raw.description,
+        objection=objection,
     )
 
 

@@ -105,6 +105,13 @@ class RawNoticeSpec(SpecModel):
     legal_basis: Basis = ()
 
 
+class RawObjectionSpec(SpecModel):
+    """How a listed subject objects: to whom, how the objection is handled, on what basis."""
+
+    description: Text = Field(description="The route, in the words a subject needs.")
+    legal_basis: Basis = ()
+
+
 class RawPublicationSpec(SpecModel):
     scope: PublicationScope
     legal_basis: Basis = ()
@@ -120,6 +127,7 @@ class _RawListSpec(SpecModel):
     exclusions: tuple[RawExclusionSpec, ...] = ()
     exit: tuple[RawExitRuleSpec, ...] = ()
     notice: RawNoticeSpec | None = None
+    objection: RawObjectionSpec | None = None
     publication: RawPublicationSpec = RawPublicationSpec(scope=PublicationScope.subject_only)
 
 
