@@ -220,6 +220,13 @@ class Workspace:
         s = self.settings
         return subject_key(found, value, keys.load_pseudonym_key(s.path(s.pseudonym_key_file)))
 
+    @contextmanager
+    def checker(self) -> Iterator[Checker]:
+        """A checker holding the ledger and the pseudonym key open, for many checks in a row
+        (a relying party's service); `check` opens one for a single question."""
+        with self.ledger() as store:
+            yield Checker(self, store)
+
     def check(
         self,
         identifier: str,
@@ -230,12 +237,50 @@ class Workspace:
         asked_by: str | None = None,
         purpose: str | None = None,
     ) -> Decision:
-        """May the subject do `action` on `as_of` (default: the index's date)? Read from the
-        decision index when it holds that date and the pack in force; otherwise the subject
-        alone is evaluated for that date. Every check is logged with who asked and why."""
+        """May the subject do `action` on `as_of` (default: the index's date)? See `Checker`."""
+        with self.checker() as checker:
+            return checker.check(
+                identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+            )
+
+
+class Checker:
+    """Answers checks from the decision index: a point lookup of the subject's rows, the
+    decision and its reasons built from them, the question logged with who asked and why.
+
+    When the index does not hold the date asked about, or is stale (another pack in force, or
+    entries appended since), the subject alone is evaluated by the reference evaluator, which
+    the engines are held to row for row.
+    """
+
+    def __init__(self, workspace: Workspace, store: LedgerStore) -> None:
+        from xinyong.storage import index
+
+        self.workspace = workspace
+        self.store = store
+        self.pack = workspace.pack
+        s = workspace.settings
+        self._key = keys.load_pseudonym_key(s.path(s.pseudonym_key_file))
+        self._con = store.connection  # type: ignore[attr-defined]
+        index.ensure(self._con)
+
+    def subject_key(self, identifier: str, scheme: str | None = None) -> str:
+        found = self.workspace.find_scheme(identifier, scheme)
+        return subject_key(found, found.validate(identifier), self._key)
+
+    def check(
+        self,
+        identifier: str,
+        action: str,
+        *,
+        as_of: date | None = None,
+        scheme: str | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> Decision:
         from xinyong.decide import decide
         from xinyong.domain.measures import ACTIONS
-        from xinyong.engines.duckdb import DuckDBEngine
+        from xinyong.engines import reference
         from xinyong.storage import index
 
         if action not in ACTIONS:
@@ -245,32 +290,45 @@ class Workspace:
             raise NotFound(f"unknown action {action!r}" + (f". {hint}" if hint else ""))
         key = self.subject_key(identifier, scheme)
         pack = self.pack
-        with self.ledger() as store:
-            con = store.connection  # type: ignore[attr-defined]
-            found = index.meta(con)
-            fresh = (
-                found is not None
-                and found.pack_version == pack.version
-                and found.ledger_size == store.size()
-                and (as_of is None or as_of == found.as_of)
-            )
-            if fresh:
-                results = index.lookup(con, key)
-                assert results is not None
-            else:
-                day = as_of or self.today()
-                results = DuckDBEngine(con).evaluate(pack, day, subjects=[key])
-            entries = {e.seq: e for e in store.entries(subject_key=key)}
-            decision = decide(pack, results, key, action, entries)
-            index.log_decision(
-                con,
-                at=datetime.now(UTC),
-                subject_key=key,
-                action=action,
-                outcome=decision.outcome,
-                as_of=decision.as_of,
-                pack_version=pack.version,
-                asked_by=asked_by,
-                purpose=purpose,
-            )
+        found = index.meta(self._con)
+        fresh = (
+            found is not None
+            and found.pack_version == pack.version
+            and found.ledger_size == self.store.size()
+            and (as_of is None or as_of == found.as_of)
+        )
+        entries = self.store.entries(subject_key=key)
+        if fresh:
+            results = index.lookup(self._con, key)
+            assert results is not None
+        else:
+            day = as_of or (found.as_of if found is not None else self.workspace.today())
+            results = reference.evaluate_subject(pack, [_row(e) for e in entries], day)
+        decision = decide(pack, results, key, action, {e.seq: e for e in entries})
+        index.log_decision(
+            self._con,
+            at=datetime.now(UTC),
+            subject_key=key,
+            action=action,
+            outcome=decision.outcome,
+            as_of=decision.as_of,
+            pack_version=pack.version,
+            asked_by=asked_by,
+            purpose=purpose,
+        )
         return decision
+
+
+def _row(e: Entry) -> tuple[object, ...]:
+    """An entry as the evaluators read it (`engines.results.ENTRY_COLUMNS`)."""
+    return (
+        e.seq,
+        e.entry_kind.value,
+        e.refers_to,
+        e.record_type,
+        e.subject_key,
+        e.subject_kind.value,
+        e.subject_birth_date,
+        e.decision_date,
+        e.attributes,
+    )

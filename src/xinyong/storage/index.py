@@ -178,7 +178,6 @@ def log_decision(
     asked_by: str | None,
     purpose: str | None,
 ) -> None:
-    ensure(con)
     con.execute(
         "INSERT INTO decision_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [at, subject_key, action, outcome, as_of, pack_version, asked_by, purpose],
