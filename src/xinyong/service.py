@@ -225,7 +225,11 @@ class Workspace:
         """A checker holding the ledger and the pseudonym key open, for many checks in a row
         (a relying party's service); `check` opens one for a single question."""
         with self.ledger() as store:
-            yield Checker(self, store)
+            checker = Checker(self, store)
+            try:
+                yield checker
+            finally:
+                checker.close()
 
     def check(
         self,
@@ -262,7 +266,18 @@ class Checker:
         s = workspace.settings
         self._key = keys.load_pseudonym_key(s.path(s.pseudonym_key_file))
         self._con = store.connection  # type: ignore[attr-defined]
-        index.ensure(self._con)
+        # Nothing else can write the ledger while this connection holds it (DuckDB allows one
+        # writer), so the index's state is read once.
+        self._meta = index.meta(self._con)
+        self._fresh = (
+            self._meta is not None
+            and self._meta.pack_version == self.pack.version
+            and self._meta.ledger_size == store.size()
+        )
+        self.log = index.DecisionLog(s.path(s.decision_log))
+
+    def close(self) -> None:
+        self.log.close()
 
     def subject_key(self, identifier: str, scheme: str | None = None) -> str:
         found = self.workspace.find_scheme(identifier, scheme)
@@ -290,23 +305,16 @@ class Checker:
             raise NotFound(f"unknown action {action!r}" + (f". {hint}" if hint else ""))
         key = self.subject_key(identifier, scheme)
         pack = self.pack
-        found = index.meta(self._con)
-        fresh = (
-            found is not None
-            and found.pack_version == pack.version
-            and found.ledger_size == self.store.size()
-            and (as_of is None or as_of == found.as_of)
-        )
-        entries = self.store.entries(subject_key=key)
-        if fresh:
-            results = index.lookup(self._con, key)
-            assert results is not None
+        found = self._meta
+        if found is not None and self._fresh and (as_of is None or as_of == found.as_of):
+            results = index.lookup(self._con, found, key, action)
+            entries = self.store.entries(subject_key=key) if results["decisions"] else []
         else:
             day = as_of or (found.as_of if found is not None else self.workspace.today())
+            entries = self.store.entries(subject_key=key)
             results = reference.evaluate_subject(pack, [_row(e) for e in entries], day)
         decision = decide(pack, results, key, action, {e.seq: e for e in entries})
-        index.log_decision(
-            self._con,
+        self.log.write(
             at=datetime.now(UTC),
             subject_key=key,
             action=action,
@@ -315,6 +323,7 @@ class Checker:
             pack_version=pack.version,
             asked_by=asked_by,
             purpose=purpose,
+            measures=[m.name for m in decision.measures],
         )
         return decision
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         description="Secret key of the keyed hash that pseudonymises identifiers of individuals.",
     )
     pack: Path = Field(Path("pack"), description="The policy pack folder in force.")
+    decision_log: Path = Field(
+        Path("logs/decisions.jsonl"),
+        description="Every check, one JSON line: who asked, why, about whom, and the answer.",
+    )
     ledger_origin: str = Field(
         "xinyong.local/ledger", description="Origin line of signed checkpoints (names this log)."
     )

@@ -166,3 +166,16 @@ def test_unknown_action_is_a_clear_error(ws: Path) -> None:
     assert str(result.exception) == (
         "unknown action 'air_travel.bok'. Did you mean 'air_travel.book'?"
     )
+
+
+def test_every_check_is_logged_with_who_asked_and_why(ws: Path) -> None:
+    _check(ws, ADULT, "hotel.star.book", "--purpose", "room booking", "--by", "hotel 88")
+    lines = (ws / "logs" / "decisions.jsonl").read_text(encoding="utf-8").splitlines()
+    last = json.loads(lines[-1])
+    assert last["asked_by"] == "hotel 88"
+    assert last["purpose"] == "room booking"
+    assert last["action"] == "hotel.star.book"
+    assert last["outcome"] == "restrict"
+    assert last["measures"] == ["restrict_luxury_consumption"]
+    assert last["subject_key"].startswith("resident_id:#")  # pseudonymous, never the number
+    assert ADULT not in "\n".join(lines)

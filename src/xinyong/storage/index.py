@@ -9,8 +9,11 @@ of what the checkpoints sign.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xinyong.engines.results import RELATIONS, Results
@@ -55,11 +58,6 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"CREATE INDEX IF NOT EXISTS {_table(name)}_subject ON {_table(name)} (subject_key)"
         )
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS decision_log (asked_at TIMESTAMP NOT NULL, subject_key VARCHAR "
-        "NOT NULL, action VARCHAR NOT NULL, outcome VARCHAR NOT NULL, as_of DATE NOT NULL, "
-        "pack_version VARCHAR NOT NULL, asked_by VARCHAR, purpose VARCHAR)"
-    )
 
 
 class IndexMeta:
@@ -153,32 +151,82 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[object, 
         con.unregister("index_rows")
 
 
-def lookup(con: duckdb.DuckDBPyConnection, subject_key: str) -> Results | None:
-    """One subject's rows of the index, or None when there is no index."""
-    found = meta(con)
-    if found is None:
-        return None
+def lookup(
+    con: duckdb.DuckDBPyConnection, found: IndexMeta, subject_key: str, action: str | None = None
+) -> Results:
+    """One subject's rows of the index. With `action`, the reasons (listings, scores) are read
+    only when some measure touches that action: most checks are allowed, and need nothing more."""
     results = Results(found.as_of, found.pack_version)
-    for name, cols in RELATIONS.items():
-        results.relations[name] = con.execute(
-            f"SELECT {', '.join(cols)} FROM {_table(name)} WHERE subject_key = ?", [subject_key]
+    decisions = "SELECT subject_key, action, measure_name, outcome FROM index_decisions"
+    if action is None:
+        rows = con.execute(decisions + " WHERE subject_key = ?", [subject_key]).fetchall()
+    else:
+        rows = con.execute(
+            decisions + " WHERE subject_key = ? AND action = ?", [subject_key, action]
         ).fetchall()
+    results.relations["decisions"] = rows
+    if not rows:
+        return results
+    for name, cols in RELATIONS.items():
+        if name != "decisions":
+            results.relations[name] = con.execute(
+                f"SELECT {', '.join(cols)} FROM {_table(name)} WHERE subject_key = ?",
+                [subject_key],
+            ).fetchall()
     return results
 
 
-def log_decision(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    at: datetime,
-    subject_key: str,
-    action: str,
-    outcome: str,
-    as_of: date,
-    pack_version: str,
-    asked_by: str | None,
-    purpose: str | None,
-) -> None:
-    con.execute(
-        "INSERT INTO decision_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [at, subject_key, action, outcome, as_of, pack_version, asked_by, purpose],
-    )
+class DecisionLog:
+    """Every check, one JSON line each, appended to a file beside the ledger: who asked, why, about
+    whom (the pseudonymous key), for which action and date, and the answer.
+
+    A line is flushed to the operating system as it is written, so a crashed process loses
+    none; `sync_every` lines are also forced to disk (a database commit per check would cost
+    more than the check itself).
+    """
+
+    def __init__(self, path: Path, *, sync_every: int = 64) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._fh = path.open("a", encoding="utf-8")
+        self._sync_every = sync_every
+        self._pending = 0
+
+    def write(
+        self,
+        *,
+        at: datetime,
+        subject_key: str,
+        action: str,
+        outcome: str,
+        as_of: date,
+        pack_version: str,
+        asked_by: str | None,
+        purpose: str | None,
+        measures: list[str],
+    ) -> None:
+        line = {
+            "asked_at": at.isoformat(),
+            "asked_by": asked_by,
+            "purpose": purpose,
+            "subject_key": subject_key,
+            "action": action,
+            "as_of": as_of.isoformat(),
+            "outcome": outcome,
+            "measures": measures,
+            "pack_version": pack_version,
+        }
+        self._fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.flush()
+        self._pending += 1
+        if self._pending >= self._sync_every:
+            self.sync()
+
+    def sync(self) -> None:
+        os.fsync(self._fh.fileno())
+        self._pending = 0
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self.sync()
+            self._fh.close()
