@@ -48,17 +48,17 @@ def run(records: int, subjects: int, checks: int, seed: int = 1) -> dict[str, fl
         ws.evaluate(as_of=TODAY)
         rng = random.Random(seed)
         actions = sorted(ACTIONS)
-        asks = [
-            (rng.choice(sample.subjects).identifier, rng.choice(actions)) for _ in range(checks)
-        ]
+        asks = [(rng.choice(sample.subjects), rng.choice(actions)) for _ in range(checks)]
         with ws.checker() as checker:
-            keys = [checker.subject_key(who) for who, _ in asks]
+            keys = [checker.subject_key(who.identifier, who.scheme) for who, _ in asks]
             con = checker.store.connection  # type: ignore[attr-defined]
             outcomes: dict[str, int] = {}
             timings: list[float] = []
             for who, action in asks:
                 started = time.perf_counter()
-                decision = checker.check(who, action, purpose="benchmark")
+                decision = checker.check(
+                    who.identifier, action, scheme=who.scheme, purpose="benchmark"
+                )
                 timings.append(time.perf_counter() - started)
                 outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
             base: list[float] = []
