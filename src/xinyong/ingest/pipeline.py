@@ -105,7 +105,7 @@ def ingest_file(
         if not rejected and rejects_path.exists():
             rejects_path.unlink()  # a stale rejects file would describe another run
         accepted = con.sql(
-            f"SELECT {', '.join(BATCH_COLUMN_NAMES)} FROM accepted ORDER BY seq"
+            f"SELECT {', '.join(BATCH_COLUMN_NAMES)} FROM accepted ORDER BY _line"
         ).to_arrow_table()
         batches = 0
         total = accepted.num_rows
@@ -154,19 +154,18 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     """Every rejected row with its line, fields and reasons, and its input values untouched."""
     inputs = ", ".join(sql(col(c)) for c in INPUT_COLUMNS)
     nulls = ", ".join(f"NULL AS {sql(col(c))}" for c in INPUT_COLUMNS)
+    staged = ", ".join(f"s.{sql(col(c))}" for c in INPUT_COLUMNS)
     query = f"""
         SELECT _line AS line, field, reason, {inputs}, raw FROM (
-            SELECT _line,
-                   array_to_string(list_transform(problems, lambda p: p.field), '; ') AS field,
+            SELECT c._line,
+                   array_to_string(list_transform(c.problems, lambda p: p.field), '; ') AS field,
                    array_to_string(
-                       list_transform(problems, lambda p: p.field || ': ' || p.reason), '; '
+                       list_transform(c.problems, lambda p: p.field || ': ' || p.reason), '; '
                    ) AS reason,
-                   {inputs}, NULL AS raw
-            FROM checked WHERE len(problems) > 0
+                   {staged}, NULL AS raw
+            FROM checked c JOIN staged s USING (_line) WHERE len(c.problems) > 0
             UNION ALL
-            SELECT o._line, o.field, o.field || ': ' || o.reason, {
-        ", ".join(f"s.{sql(col(c))}" for c in INPUT_COLUMNS)
-    }, NULL
+            SELECT o._line, o.field, o.field || ': ' || o.reason, {staged}, NULL
             FROM outcome o JOIN staged s USING (_line) WHERE o.status = 'rejected'
             UNION ALL
             SELECT _line, '(row)', '(row): ' || reason, {nulls}, raw FROM unreadable

@@ -169,16 +169,20 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, ...]:
             ) GROUP BY before_it
             """
         )
-        source = """(
-            SELECT r.*, r.ordinality + 1 + coalesce(s.skipped, 0) AS _line
-            FROM csv_rows r ASOF LEFT JOIN csv_shift s ON r.ordinality > s.before_it
-        )"""
-    # Without unreadable rows a view will do (validation reads the rows once more, and a copy
-    # costs as much as reading them). With them, the ASOF join that renumbers lines is done once
-    # into a table: beneath the validation query it made DuckDB run that query ~3× slower.
-    kind = "TABLE" if has_unreadable else "VIEW"
+        # The ASOF join that renumbers lines sorts what it carries, so it carries the ordinal
+        # alone; the rows get their line by an equi-join on it.
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE csv_lines AS
+            SELECT r.ordinality, r.ordinality + 1 + coalesce(s.skipped, 0) AS _line
+            FROM (SELECT ordinality FROM csv_rows) r
+            ASOF LEFT JOIN csv_shift s ON r.ordinality > s.before_it
+            """
+        )
+        source = "(SELECT r.*, l._line FROM csv_rows r JOIN csv_lines l USING (ordinality))"
+    # A view, not a copy: validation reads it once (into `norm`), the rejects file once more.
     select = _select_staged(tuple(header), source)
-    con.execute(f"CREATE OR REPLACE TEMP {kind} staged AS {select}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {select}")
     return tuple(header)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
@@ -60,14 +61,21 @@ CATALOGUE = Catalogue([RECORD_TYPE])
 USCC = "91350100M000100Y43"
 
 
-def _check(documents: list[str | None]) -> list[tuple[list[dict[str, str]], str | None]]:
+def _check(
+    documents: list[str | None],
+    catalogue: Catalogue = CATALOGUE,
+    record_type: str = RECORD_TYPE.name,
+    entry_kind: str | None = None,
+) -> list[tuple[list[dict[str, str]], str | None]]:
     """Run the real validation over rows that differ only in their attributes text."""
     con = duckdb.connect()
     rows = []
     for i, doc in enumerate(documents):
         values = {
             "provider": "court:1",
-            "record_type": RECORD_TYPE.name,
+            "record_type": record_type,
+            "entry_kind": entry_kind,
+            "refers_to": None if entry_kind in (None, "record") else "doc-0",
             "subject_scheme": "uscc",
             "subject_id": USCC,
             "subject_kind": "enterprise",
@@ -83,7 +91,7 @@ def _check(documents: list[str | None]) -> list[tuple[list[dict[str, str]], str 
         "CREATE TEMP VIEW staged AS SELECT *, CAST([] AS VARCHAR[]) AS _unknown_fields FROM raw"
     )
     build_checked(
-        con, CATALOGUE, default_registry(), today=date(2026, 11, 1), pseudonym_key=b"k" * 32
+        con, catalogue, default_registry(), today=date(2026, 11, 1), pseudonym_key=b"k" * 32
     )
     out = con.execute(
         "SELECT problems, canonical_attributes FROM checked ORDER BY _line"
@@ -175,3 +183,89 @@ def test_decimals_are_rendered_at_their_scale() -> None:
     docs = ['{"amount": 12.5}', '{"amount": "007.10"}', '{"amount": "0"}', '{"amount": -0.0}']
     texts = [text for _, text in _check(docs)]
     assert texts[:3] == ['{"amount":"12.50"}', '{"amount":"7.10"}', '{"amount":"0.00"}']
+
+
+@pytest.mark.parametrize(
+    ("document", "problems"),
+    [
+        # a repeated key is the object's one problem: its values are not looked at
+        ('{"amount": 1, "amount": 2, "zz": 1}', [("attributes", "has a key more than once")]),
+        ('{"zz": 1, "zz": 2}', [("attributes", "has a key more than once")]),
+        # a repeat inside a value is the value's business
+        (
+            '{"amount": 1, "serious": {"a": 1, "a": 2}}',
+            [("attributes.serious", "must be true or false")],
+        ),
+        # unknown names (null or not, in the object's order), then required ones, then values
+        (
+            '{"zz": null, "count": 5000, "aa": 1}',
+            [
+                (
+                    "attributes",
+                    "unknown attribute(s) zz, aa for test.record (allowed: amount, "
+                    "count, court, decided, ground, serious)",
+                ),
+                ("attributes.amount", "is required"),
+                ("attributes.count", "must be ≤ 1000.0"),
+            ],
+        ),
+        ('{"amount": null}', [("attributes.amount", "is required")]),
+        (None, [("attributes.amount", "is required")]),
+        (
+            "{not json",
+            [
+                ("attributes", "must be a JSON object, got text that is not JSON"),
+                ("attributes.amount", "is required"),
+            ],
+        ),
+        ('"text"', [("attributes", "must be a JSON object, got varchar")]),
+        # control characters reach a string by an escape, or as DEL written as it is
+        (
+            '{"amount": 1, "court": "a\\u007f"}',
+            [("attributes.court", "must not contain control characters")],
+        ),
+        (
+            '{"amount": 1, "court": "a\x7f"}',
+            [("attributes.court", "must not contain control characters")],
+        ),
+        (
+            '{"amount": 1, "court": "a\\nb"}',
+            [("attributes.court", "must not contain control characters")],
+        ),
+        ('{"amount": 1, "court": "a\\\\nb"}', []),
+        (
+            '{"amount": 1, "ground": "a\\u0001"}',
+            [("attributes.ground", "must be one of a, b, got a\x01")],
+        ),
+    ],
+)
+def test_problems_are_listed_in_order(
+    document: str | None, problems: list[tuple[str, str]]
+) -> None:
+    ((found, text),) = _check([document])
+    assert [(p["field"], p["reason"]) for p in found] == problems
+    assert (text is None) == bool(problems)
+
+
+def test_acts_other_than_corrections_need_no_attributes() -> None:
+    (revocation,) = _check([None], entry_kind="revocation")
+    (correction,) = _check([None], entry_kind="correction")
+    assert revocation == ([], "{}")
+    assert [p["reason"] for p in correction[0]] == ["is required"]
+
+
+ODD = {
+    name: AttributeSpec(name, AttributeType.string, CAT)
+    for name in ("a.b", "c/d", "e~f", "g h", "[0]", "$.x", "é")
+}
+ODD_TYPE = dataclasses.replace(RECORD_TYPE, name="test.odd", attributes=ODD)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(ODD)), st.text(max_size=5).filter(str.isprintable)))
+def test_attribute_names_are_matched_exactly(attrs: dict[str, str]) -> None:
+    """Names are looked up as JSON pointers: dots, slashes and brackets are part of the name."""
+    catalogue = Catalogue([ODD_TYPE])
+    ((problems, text),) = _check([json.dumps(attrs)], catalogue, ODD_TYPE.name)
+    assert problems == []
+    assert text == canonical_attributes(dict(attrs))

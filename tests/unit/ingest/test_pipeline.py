@@ -235,3 +235,38 @@ def test_resident_ids_are_not_stored(workspace: Workspace, tmp_path: Path) -> No
         con.close()
     shown = workspace.subject(people[0])
     assert shown.subject_key.startswith("resident_id:#")
+
+
+def test_act_without_attributes_is_appended(workspace: Workspace, tmp_path: Path) -> None:
+    """A revocation names its record and needs no attributes; its canonical attributes are {}."""
+    row = _one(workspace, tmp_path)
+    revocation = {
+        **row,
+        "entry_kind": "revocation",
+        "document_ref": "REV-1",
+        "refers_to": row["document_ref"],
+        "attributes": "",
+    }
+    report = workspace.ingest(_write(tmp_path / "r.csv", [row, revocation]))
+    assert (report.accepted, report.rejected) == (2, 0)
+    entries = _ledger(workspace)
+    assert entries[1][1] == "revocation" and entries[1][2] == 0 and entries[1][11] == "{}"
+    assert workspace.verify().ok
+
+
+def test_keys_repeated_in_the_file_are_told_apart(workspace: Workspace, tmp_path: Path) -> None:
+    """Rows are grouped by key for duplicates and conflicts: same key, same content is a
+    duplicate; same key, other content a conflict; other keys (however alike) stand alone."""
+    row = _one(workspace, tmp_path)
+    other_doc = {**row, "document_ref": row["document_ref"] + "x"}
+    other_kind = {**row, "entry_kind": "correction", "refers_to": row["document_ref"]}
+    changed = {
+        **row,
+        "decision_date": "2020-01-02" if row["decision_date"] != "2020-01-02" else "2020-01-03",
+    }
+    rows = [row, other_doc, row, other_kind, changed, other_doc]
+    report = workspace.ingest(_write(tmp_path / "k.csv", rows))
+    assert (report.accepted, report.duplicates, report.rejected) == (3, 2, 1)
+    assert report.rejects_path is not None
+    (reject,) = _rows(report.rejects_path)
+    assert reject["line"] == "6" and "conflicts with line 2" in reject["reason"]
