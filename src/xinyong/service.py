@@ -7,7 +7,7 @@ database on purpose), the keys, and the policy pack in force.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,6 +26,9 @@ from xinyong.settings import SETTINGS_FILE, Settings
 from xinyong.storage import keys
 
 if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
     from xinyong.domain.decision import Decision
     from xinyong.domain.record import Entry
     from xinyong.engines.results import Results
@@ -200,16 +203,25 @@ class Workspace:
     def today(self) -> date:
         return datetime.now(UTC).date()
 
-    def evaluate(self, *, as_of: date | None = None, keep: bool = True) -> Results:
-        """Evaluate the pack over the whole ledger as of a date (default today) on DuckDB; with
-        `keep`, the results become the decision index checks read."""
-        from xinyong.engines.duckdb import DuckDBEngine
+    def evaluate(
+        self, *, as_of: date | None = None, keep: bool = True, engine: str = "duckdb"
+    ) -> Results:
+        """Evaluate the pack over the whole ledger as of a date (default today) on an engine
+        (`ENGINES`); with `keep`, the results become the decision index checks read."""
         from xinyong.storage import index
 
+        if engine not in ENGINES:
+            from xinyong.domain.catalogue import did_you_mean
+
+            hint = did_you_mean(engine, ENGINES)
+            raise NotFound(
+                f"unknown engine {engine!r}; one of {', '.join(ENGINES)}"
+                + (f". {hint}" if hint else "")
+            )
         day = as_of or self.today()
         with self.ledger(read_only=not keep) as store:
             con = store.connection  # type: ignore[attr-defined]
-            results = DuckDBEngine(con).evaluate(self.pack, day)
+            results = ENGINES[engine](self, con, day)
             if keep:
                 index.replace(con, results, ledger_size=store.size(), now=datetime.now(UTC))
         return results
@@ -246,6 +258,55 @@ class Workspace:
             return checker.check(
                 identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
             )
+
+
+def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:
+    from xinyong.engines.duckdb import DuckDBEngine
+
+    return DuckDBEngine(con).evaluate(ws.pack, day)
+
+
+def _entries_arrow(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    from xinyong.engines.results import ENTRY_COLUMNS
+
+    return con.sql(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").to_arrow_table()
+
+
+def _on_postgres(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:
+    from xinyong.engines.postgres import PostgresEngine
+
+    s = ws.settings
+    if not s.postgres_url:
+        raise SettingsError(
+            "no PostgreSQL server configured",
+            details=["set postgres_url in xinyong.toml or XINYONG_POSTGRES_URL"],
+        )
+    engine = PostgresEngine(s.postgres_url, schema=s.postgres_schema)
+    try:
+        engine.load_arrow(_entries_arrow(con))
+        return engine.evaluate(ws.pack, day)
+    finally:
+        engine.drop()
+        engine.close()
+
+
+def _on_spark(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:
+    from xinyong.engines.spark import SparkEngine
+
+    engine = SparkEngine()
+    try:
+        engine.load_arrow(_entries_arrow(con))
+        return engine.evaluate(ws.pack, day)
+    finally:
+        engine.close()
+
+
+# The engines `evaluate` can run on; each reads the ledger's entries its own way.
+ENGINES: dict[str, Callable[[Workspace, duckdb.DuckDBPyConnection, date], Results]] = {
+    "duckdb": _on_duckdb,
+    "postgres": _on_postgres,
+    "spark": _on_spark,
+}
 
 
 class Checker:

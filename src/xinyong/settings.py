@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     ledger_origin: str = Field(
         "xinyong.local/ledger", description="Origin line of signed checkpoints (names this log)."
     )
+    postgres_url: str | None = Field(
+        None,
+        description="PostgreSQL server for `evaluate --engine postgres` (libpq URL), e.g. "
+        "postgresql://postgres@127.0.0.1:5432/test.",
+    )
+    postgres_schema: str = Field(
+        "xinyong_eval", description="Schema the PostgreSQL engine creates and uses for evaluation."
+    )
     ingest_batch_rows: int = Field(
         250_000, gt=0, description="Rows committed per ledger batch (and per checkpoint) on ingest."
     )

@@ -154,16 +154,16 @@ def evaluate(
             "--as-of", formats=["%Y-%m-%d"], help="Evaluate as of this date (default: today)."
         ),
     ] = None,
-    engine: Annotated[str, typer.Option(help="Engine: duckdb.")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="Engine: duckdb (embedded), postgres or spark.")
+    ] = "duckdb",
 ) -> None:
     """Evaluate the pack over the ledger: list memberships, scores and decisions as of a date.
 
     The result becomes the decision index that `xinyong check` reads.
     """
-    if engine != "duckdb":
-        raise typer.BadParameter(f"engine {engine!r} is not available from the CLI yet")
     ws = Workspace.open(workspace)
-    results = ws.evaluate(as_of=as_of.date() if as_of else None)
+    results = ws.evaluate(as_of=as_of.date() if as_of else None, engine=engine)
     render.evaluation(results, ws.pack)
 
 

@@ -16,7 +16,7 @@ from xinyong.compiler import measures as measure_steps
 from xinyong.compiler import records
 from xinyong.compiler import schemes as scheme_steps
 from xinyong.compiler import sql as q
-from xinyong.compiler.plan import INPUT, SCOPE, Plan, Step
+from xinyong.compiler.plan import INPUT, OUTPUT_TYPES, SCOPE, Plan, Step
 from xinyong.domain.lists import RecordCondition
 from xinyong.engines.results import LISTED, RELATIONS
 from xinyong.policy.pack import Pack
@@ -53,7 +53,7 @@ def _listings(plan: Plan, list_steps_in_order: list[str]) -> None:
         for step in list_steps_in_order[1:]:
             union = exp.union(union, exp.select(*cols).from_(step), distinct=False)
     else:
-        union = exp.select(*[exp.null().as_(c) for c in cols]).where(exp.false())
+        union = q.empty(OUTPUT_TYPES["listings"])
     plan.add("listings", union, output=True)
     until = q.col("until")
     open_count = exp.Count(this=until)

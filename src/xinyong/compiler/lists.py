@@ -28,7 +28,9 @@ from xinyong.engines.results import LISTED, NOTICE_MISSING, RELATIONS
 
 # Columns of a list step: the listing columns plus what list-anchored lists downstream need.
 LIST_STEP_COLUMNS = (*RELATIONS["listings"], "subject_kind", "subject_birth_date")
-ANCHOR_KEY = ("subject_key", "anchor_seq", "since")
+# What identifies an anchor within its rule: the record a listing rests on fixes the subject, so
+# the subject key (a long string to hash) need not be part of it.
+ANCHOR_KEY = ("anchor_seq", "since")
 
 
 def list_order(lists: Mapping[str, CreditList]) -> list[str]:
@@ -75,6 +77,16 @@ def _kinds(cl: CreditList, column: exp.Expr) -> exp.Expr:
     return exp.In(this=column, expressions=[q.lit(k.value) for k in sorted(cl.subject_kinds)])
 
 
+def _no_attr(rec: Records, cl: CreditList, name: str) -> exp.Expr:
+    """A NULL standing for an attribute the anchor lacks, typed as the conditions that match on
+    it type it (so `a_<name> = …` compares like types on every engine)."""
+    for c in cl.conditions():
+        spec = rec.catalogue[c.record_type].attributes.get(name)
+        if name in c.same and spec is not None:
+            return q.null_of(q.sql_type(spec))
+    return exp.null()
+
+
 def _anchor(
     rec: Records,
     cl: CreditList,
@@ -94,7 +106,7 @@ def _anchor(
             q.col("until").as_("cap_until"),
             q.null_date().as_("fulfilled_on"),
             q.null_date().as_("restored_on"),
-            *(exp.null().as_(attr_col(m)) for m in matched),
+            *(_no_attr(rec, cl, m).as_(attr_col(m)) for m in matched),
         ]
         where = q.and_(
             [
@@ -103,7 +115,6 @@ def _anchor(
             ]
         )
         return exp.select(*cols).from_(steps[a.list]).where(where)
-    source = rec.condition(a)
     cols = [
         q.col("subject_key"),
         q.col("subject_kind"),
@@ -115,17 +126,19 @@ def _anchor(
         q.col("fulfilled_on"),
         q.col("restored_on"),
         *(
-            q.col(attr_col(m)) if rec.has_attr(a.record_type, m) else exp.null().as_(attr_col(m))
+            q.col(attr_col(m))
+            if rec.has_attr(a.record_type, m)
+            else _no_attr(rec, cl, m).as_(attr_col(m))
             for m in matched
         ),
     ]
     kinds = _kinds(cl, q.col("subject_kind"))
     if a.at_least == 1:
-        return exp.select(*cols).from_(source).where(kinds)
+        return exp.select(*cols).from_(rec.source(a)).where(kinds)
     ranked = exp.select(
         exp.Star(),
         q.row_number([q.col("subject_key")], [q.col("decision_date"), q.col("seq")]).as_("rk"),
-    ).from_(source)
+    ).from_(rec.source(a))
     return (
         exp.select(*cols)
         .from_(ranked.subquery("ranked"))
@@ -150,9 +163,7 @@ class _Joins:
         """The condition holds on D: at least `at_least` matches, subject-wide or per anchor."""
         alias = self._alias()
         keys = [q.col("subject_key"), *(q.col(attr_col(s)) for s in c.same)]
-        agg = (
-            exp.select(*keys, q.count_star().as_("n")).from_(self.rec.condition(c)).group_by(*keys)
-        )
+        agg = exp.select(*keys, q.count_star().as_("n")).from_(self.rec.source(c)).group_by(*keys)
         on = q.and_(
             [
                 exp.EQ(this=q.col("subject_key", alias), expression=q.col("subject_key", "a")),
@@ -191,12 +202,12 @@ class _Joins:
         )
         keys = [q.col(k, "a2") for k in ANCHOR_KEY]
         joined = exp.select(*keys, x_date.copy()).from_(q.table(self.anchor, "a2"))
-        joined = joined.join(q.table(self.rec.condition(c), "x"), on=on)
+        joined = joined.join(self.rec.source(c, "x"), on=on)
         if c.at_least == 1:
             agg = (
                 exp.select(*keys, exp.Min(this=x_date.copy()).as_("first_on"))
                 .from_(q.table(self.anchor, "a2"))
-                .join(q.table(self.rec.condition(c), "x"), on=on)
+                .join(self.rec.source(c, "x"), on=on)
                 .group_by(*keys)
             )
         else:

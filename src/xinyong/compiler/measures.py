@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from sqlglot import exp
 
 from xinyong.compiler import sql as q
-from xinyong.compiler.plan import Plan
+from xinyong.compiler.plan import OUTPUT_TYPES, Plan
 from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind
-from xinyong.engines.results import LISTED, RELATIONS, RESTRICT, REWARD
+from xinyong.engines.results import LISTED, RESTRICT, REWARD
 
 
 def _triggered(m: Measure) -> exp.Query:
@@ -53,8 +53,7 @@ def build(plan: Plan, measures: Mapping[str, Measure]) -> None:
                 ).from_(_triggered(m).subquery("t"))
             )
     if not parts:
-        cols = [exp.null().as_(c) for c in RELATIONS["decisions"]]
-        plan.add("decisions", exp.select(*cols).where(exp.false()), output=True)
+        plan.add("decisions", q.empty(OUTPUT_TYPES["decisions"]), output=True)
         return
     union = parts[0]
     for part in parts[1:]:

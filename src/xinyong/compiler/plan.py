@@ -8,6 +8,7 @@ a step for one engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,6 +18,47 @@ from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS
 
 INPUT = "xy_input"  # the ledger's entries, as each engine exposes them
 SCOPE = "xy_scope"  # optional: the subject keys to evaluate (one column, subject_key)
+
+# The SQL type of every output column (`RELATIONS` order), for outputs built from NULLs.
+OUTPUT_TYPES: Mapping[str, Mapping[str, str]] = {
+    "listings": {
+        "subject_key": "VARCHAR",
+        "list_name": "VARCHAR",
+        "rule_name": "VARCHAR",
+        "anchor_seq": "BIGINT",
+        "via_list": "VARCHAR",
+        "since": "DATE",
+        "until": "DATE",
+        "status": "VARCHAR",
+    },
+    "memberships": {
+        "subject_key": "VARCHAR",
+        "list_name": "VARCHAR",
+        "since": "DATE",
+        "until": "DATE",
+        "listings": "BIGINT",
+    },
+    "score_items": {
+        "subject_key": "VARCHAR",
+        "scheme_name": "VARCHAR",
+        "item_name": "VARCHAR",
+        "records": "BIGINT",
+        "points": "BIGINT",
+    },
+    "scores": {
+        "subject_key": "VARCHAR",
+        "scheme_name": "VARCHAR",
+        "points": "BIGINT",
+        "grade": "VARCHAR",
+    },
+    "decisions": {
+        "subject_key": "VARCHAR",
+        "action": "VARCHAR",
+        "measure_name": "VARCHAR",
+        "outcome": "VARCHAR",
+    },
+}
+assert {k: tuple(v) for k, v in OUTPUT_TYPES.items()} == dict(RELATIONS)
 
 
 @dataclass(frozen=True)
@@ -43,6 +85,17 @@ class Plan:
             raise ValueError(f"duplicate step {name}")
         self.steps.append(Step(name, query, output))
         return name
+
+    def readers(self) -> dict[str, int]:
+        """How many times the plan's steps read each step (an engine may leave a step read once
+        unmaterialised, as a view its one reader inlines)."""
+        names = {s.name for s in self.steps}
+        counts = dict.fromkeys(names, 0)
+        for s in self.steps:
+            for t in s.query.find_all(exp.Table):
+                if not t.db and t.name in names:
+                    counts[t.name] += 1
+        return counts
 
     def outputs(self) -> list[Step]:
         found = {s.name: s for s in self.steps if s.output}

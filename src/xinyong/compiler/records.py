@@ -1,10 +1,12 @@
 """Records as of the evaluation date, typed per record type, and the records each condition
 matches (docs/concepts/evaluation.md, "Records as of D" and "Conditions").
 
-Steps: `xy_entries` (entries decided by D, of the record types the pack uses) → `xy_records`
-(records with their latest correction applied, revoked ones dropped, fulfilment and restoration
-dates) → `xy_t<i>` (one per record type: live records, attributes extracted once into typed
-columns `a_<name>`) → `xy_c<k>` (one per distinct condition: the live records it matches).
+Steps: `xy_records` (records decided by D, of the record types the pack uses, with their latest
+correction applied, revoked ones dropped, fulfilment and restoration dates) → `xy_t<i>` (one per
+record type: live records, attributes extracted once into typed columns `a_<name>`). The records
+each distinct condition matches are a filter of its type's step, which its readers inline
+(`Records.source`) rather than a step of their own: materialising such subsets copied most
+records a second time, for nothing a filtered scan does not give as fast.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from xinyong.domain.record import EntryKind
 from xinyong.engines.results import ENTRY_COLUMNS
 from xinyong.errors import CompileError
 
-ENTRIES = "xy_entries"
 RECORDS = "xy_records"
 SUBJECTS = "xy_subjects"
 # columns every typed and condition step carries, before the typed attributes
@@ -59,21 +60,38 @@ def condition_key(c: RecordCondition) -> ConditionKey:
 
 @dataclass
 class Records:
-    """What the rest of the compiler needs from this stage: step names by record type and by
-    condition, and the attributes each record type exposes."""
+    """What the rest of the compiler needs from this stage: step names by record type, the
+    records each condition matches, and the attributes each record type exposes."""
 
     catalogue: Catalogue
     as_of: date
     types: dict[str, str] = field(default_factory=dict)  # record type → xy_t<i>
+    # record types whose live records are a plain filter of xy_records (no attribute to read,
+    # no ending record to join): their query, which readers inline instead of a step
+    inline: dict[str, exp.Query] = field(default_factory=dict)
     attrs: dict[str, list[str]] = field(default_factory=dict)  # record type → a_ columns
-    conditions: dict[ConditionKey, str] = field(default_factory=dict)  # → xy_c<k>
+    # the query of the records a condition matches (a filter of its type's step), or None when
+    # it matches every record of the step
+    conditions: dict[ConditionKey, exp.Query | None] = field(default_factory=dict)
 
     @property
     def d(self) -> exp.Expr:
         return q.date_lit(self.as_of)
 
-    def condition(self, c: RecordCondition) -> str:
-        return self.conditions[condition_key(c)]
+    def source(self, c: RecordCondition, alias: str = "m") -> exp.Expr:
+        """What a query reads the records matching `c` from, under `alias`: the type's step
+        itself, or the filter of it as a subquery."""
+        query = self.conditions[condition_key(c)]
+        if query is None:
+            return self.typed(c.record_type, alias)
+        return query.subquery(alias, copy=True)
+
+    def typed(self, record_type: str, alias: str) -> exp.Expr:
+        """The live records of a type, under `alias`: its step, or its inlined filter."""
+        query = self.inline.get(record_type)
+        if query is None:
+            return q.table(self.types[record_type], alias)
+        return query.subquery(alias, copy=True)
 
     def has_attr(self, record_type: str, name: str) -> bool:
         return name in self.attrs.get(record_type, [])
@@ -109,10 +127,10 @@ def build(
     used = sorted(set(needs) | enders)
 
     scope = _scope(plan)
-    plan.add(ENTRIES, _entries(rec.d, used, scope))
     if with_subjects:
         plan.add(SUBJECTS, _subjects(rec.d, scope))
-    plan.add(RECORDS, _records())
+    # attributes travel with the records only if some record type reads one
+    plan.add(RECORDS, _records(_entries(rec.d, used, scope), attributes=any(needs.values())))
     for i, rt_name in enumerate(sorted(needs)):
         rt = catalogue[rt_name]
         step = f"xy_t{i}"
@@ -120,15 +138,16 @@ def build(
         ended = None
         if isinstance(rt.disclosure, UntilExitDisplay) and rt.disclosure.record_types:
             ended = plan.add(f"{step}_end", _enders(rt, rt.disclosure))
-        plan.add(step, _typed(rec, rt, names, ended))
-        rec.types[rt_name] = step
+        if names or ended is not None:
+            plan.add(step, _typed(rec, rt, names, ended))
+            rec.types[rt_name] = step
+        else:
+            rec.inline[rt_name] = _typed(rec, rt, names, ended)
         rec.attrs[rt_name] = names
     for c in conds:
         key = condition_key(c)
         if key not in rec.conditions:
-            step = f"xy_c{len(rec.conditions)}"
-            plan.add(step, _matching(rec, c))
-            rec.conditions[key] = step
+            rec.conditions[key] = _matching(rec, c)
     return rec
 
 
@@ -165,7 +184,11 @@ def _subjects(d: exp.Expr, scope: exp.Expr | None) -> exp.Query:
     )
 
 
-def _records() -> exp.Query:
+def _records(entries: exp.Query, *, attributes: bool) -> exp.Query:
+    """Records with their latest correction's attributes (without `attributes`, no column of
+    them and no corrections: nothing reads them). `entries` are read inline, not materialised
+    first: each use filters the input on its own entry kinds, which a columnar scan does for
+    less than copying every entry with its attributes."""
     kind = q.col("entry_kind")
     latest = (
         exp.select(
@@ -175,7 +198,7 @@ def _records() -> exp.Query:
                 [q.col("refers_to")], [q.desc(q.col("decision_date")), q.desc(q.col("seq"))]
             ).as_("rn"),
         )
-        .from_(ENTRIES)
+        .from_(entries.subquery("e", copy=True))
         .where(exp.EQ(this=kind, expression=q.lit(EntryKind.correction.value)))
     )
     corrections = (
@@ -198,7 +221,7 @@ def _records() -> exp.Query:
             first(EntryKind.fulfilment, "fulfilled_on"),
             first(EntryKind.restoration, "restored_on"),
         )
-        .from_(ENTRIES)
+        .from_(entries.subquery("e", copy=True))
         .where(
             exp.In(
                 this=kind,
@@ -210,38 +233,39 @@ def _records() -> exp.Query:
         )
         .group_by("refers_to")
     )
-    return (
-        exp.select(
-            q.col("seq", "r"),
-            q.col("record_type", "r"),
-            q.col("subject_key", "r"),
-            q.col("subject_kind", "r"),
-            q.col("subject_birth_date", "r"),
-            q.col("decision_date", "r"),
+    cols: list[exp.Expr] = [
+        q.col("seq", "r"),
+        q.col("record_type", "r"),
+        q.col("subject_key", "r"),
+        q.col("subject_kind", "r"),
+        q.col("subject_birth_date", "r"),
+        q.col("decision_date", "r"),
+    ]
+    if attributes:
+        cols.append(
             exp.Coalesce(this=q.col("attributes", "c"), expressions=[q.col("attributes", "r")]).as_(
                 "attributes"
-            ),
-            q.col("fulfilled_on", "a"),
-            q.col("restored_on", "a"),
+            )
         )
-        .from_(q.table(ENTRIES, "r"))
-        .join(
+    query = exp.select(*cols, q.col("fulfilled_on", "a"), q.col("restored_on", "a")).from_(
+        entries.subquery("r", copy=True)
+    )
+    if attributes:
+        query = query.join(
             corrections.subquery("c"),
             on=exp.EQ(this=q.col("refers_to", "c"), expression=q.col("seq", "r")),
             join_type="left",
         )
-        .join(
-            acts.subquery("a"),
-            on=exp.EQ(this=q.col("refers_to", "a"), expression=q.col("seq", "r")),
-            join_type="left",
-        )
-        .where(
-            q.and_(
-                [
-                    exp.EQ(this=q.col("entry_kind", "r"), expression=q.lit(EntryKind.record.value)),
-                    exp.Is(this=q.col("revoked_on", "a"), expression=exp.null()),
-                ]
-            )
+    return query.join(
+        acts.subquery("a"),
+        on=exp.EQ(this=q.col("refers_to", "a"), expression=q.col("seq", "r")),
+        join_type="left",
+    ).where(
+        q.and_(
+            [
+                exp.EQ(this=q.col("entry_kind", "r"), expression=q.lit(EntryKind.record.value)),
+                exp.Is(this=q.col("revoked_on", "a"), expression=exp.null()),
+            ]
         )
     )
 
@@ -354,12 +378,14 @@ def _test(rt: RecordType, t: AttributeCondition) -> exp.Expr:
     return found
 
 
-def _matching(rec: Records, c: RecordCondition) -> exp.Query:
+def _matching(rec: Records, c: RecordCondition) -> exp.Query | None:
+    """The live records `c` matches, as a filter of its type's step (None: all of them)."""
     rt = rec.catalogue[c.record_type]
     tests: list[exp.Expr | None] = [_test(rt, t) for t in c.where]
     if c.within is not None:
         tests.append(exp.LT(this=rec.d, expression=q.plus(q.col("decision_date"), c.within)))
-    cols = [*RECORD_COLUMNS, *(attr_col(n) for n in rec.attrs[c.record_type])]
-    query = exp.select(*cols).from_(rec.types[c.record_type])
     where = q.and_(tests)
-    return query.where(where) if where is not None else query
+    if where is None:
+        return None
+    cols = [*RECORD_COLUMNS, *(attr_col(n) for n in rec.attrs[c.record_type])]
+    return exp.select(*cols).from_(rec.typed(c.record_type, "t")).where(where)

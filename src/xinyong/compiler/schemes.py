@@ -7,36 +7,28 @@ rank of the grade ceiling it imposes; `score_items` and `scores` are read from i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 
 from sqlglot import exp
 
 from xinyong.compiler import sql as q
-from xinyong.compiler.plan import Plan
+from xinyong.compiler.plan import OUTPUT_TYPES, Plan
 from xinyong.compiler.records import SUBJECTS, Records
 from xinyong.domain.scoring import CapBucket, ScoreItem, ScoringScheme
 from xinyong.engines.results import RELATIONS
 
 ITEMS = "xy_items"
-WEEK_EPOCH = date(1970, 1, 5)  # a Monday: ISO weeks are whole 7-day steps from it
 
 
 def _bucket(kind: CapBucket) -> exp.Expr:
+    """The calendar bucket of a record's decision date, as the bucket's first day: 1 January,
+    the 1st of the month, the ISO week's Monday, or the day itself. A date on every engine (no
+    numeric EXTRACT, no day counts divided by 7, which PostgreSQL divides as integers)."""
     decided = q.col("decision_date")
-    year = exp.Extract(this=exp.var("YEAR"), expression=decided.copy())
-    if kind is CapBucket.year:
-        return year
-    if kind is CapBucket.month:
-        month = exp.Extract(this=exp.var("MONTH"), expression=decided.copy())
-        return exp.Add(
-            this=exp.Mul(this=year, expression=exp.Literal.number(100)), expression=month
-        )
-    if kind is CapBucket.week:
-        days = exp.DateDiff(
-            this=decided.copy(), expression=q.date_lit(WEEK_EPOCH), unit=exp.var("DAY")
-        )
-        return exp.Floor(this=exp.Div(this=days, expression=exp.Literal.number(7)))
-    return decided
+    if kind is CapBucket.day:
+        return decided
+    unit = {CapBucket.year: "YEAR", CapBucket.month: "MONTH", CapBucket.week: "WEEK"}[kind]
+    trunc = exp.DateTrunc(this=decided, unit=exp.var(unit))  # type: ignore[no-untyped-call]
+    return exp.cast(trunc, exp.DataType.Type.DATE)
 
 
 def _item(rec: Records, s: ScoringScheme, item: ScoreItem, rank: Mapping[str, int]) -> exp.Query:
@@ -56,7 +48,7 @@ def _item(rec: Records, s: ScoringScheme, item: ScoreItem, rank: Mapping[str, in
     )
     per_bucket = (
         exp.select(*keys, n.copy().as_("n"), contribution.as_("points"))
-        .from_(rec.condition(item.condition))
+        .from_(rec.source(item.condition))
         .where(kinds)
         .group_by(*[k.this if isinstance(k, exp.Alias) else k for k in keys])
     )
@@ -172,5 +164,4 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
 
 
 def _empty(relation: str) -> exp.Query:
-    cols = [exp.null().as_(c) for c in RELATIONS[relation]]
-    return exp.select(*cols).where(exp.false())
+    return q.empty(OUTPUT_TYPES[relation])

@@ -6,7 +6,7 @@ are the compiler's own. Nothing is formatted into SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -35,8 +35,14 @@ def date_lit(d: date) -> exp.Expr:
     return exp.cast(exp.Literal.string(d.isoformat()), exp.DataType.Type.DATE)
 
 
+def null_of(type_: exp.DataType | str) -> exp.Expr:
+    """A NULL of a stated type. A bare NULL has no type of its own: PostgreSQL makes a column of
+    it `text` and then refuses to compare or CASE it with a date or a number."""
+    return exp.cast(exp.null(), type_)
+
+
 def null_date() -> exp.Expr:
-    return exp.cast(exp.null(), exp.DataType.Type.DATE)
+    return null_of("DATE")
 
 
 def plus(expr: exp.Expr, period: Period) -> exp.Expr:
@@ -62,15 +68,22 @@ def json_text(column: exp.Expr, key: str) -> exp.Expr:
 
 def typed(spec: AttributeSpec, text: exp.Expr) -> exp.Expr:
     """An attribute's JSON text in the attribute's own type, so comparisons follow the type."""
-    t = spec.type
-    if t is AttributeType.integer:
-        return exp.cast(text, exp.DataType.Type.BIGINT)
-    if t is AttributeType.decimal:
-        return exp.cast(text, exp.DataType.build(f"DECIMAL(38, {decimal_scale(spec)})"))
-    if t is AttributeType.date:
-        return exp.cast(text, exp.DataType.Type.DATE)
+    if spec.type in (AttributeType.integer, AttributeType.decimal, AttributeType.date):
+        return exp.cast(text, sql_type(spec))
     # strings, enums, and booleans (JSON `true`/`false` extract as that text everywhere)
     return text
+
+
+def sql_type(spec: AttributeSpec) -> exp.DataType:
+    """The SQL type `typed` gives an attribute (text for strings, enums and booleans)."""
+    t = spec.type
+    if t is AttributeType.integer:
+        return exp.DataType.build("BIGINT")
+    if t is AttributeType.decimal:
+        return exp.DataType.build(f"DECIMAL(38, {decimal_scale(spec)})")
+    if t is AttributeType.date:
+        return exp.DataType.build("DATE")
+    return exp.DataType.build("VARCHAR")
 
 
 def decimal_scale(spec: AttributeSpec) -> int:
@@ -152,3 +165,8 @@ def table(name: str, alias: str | None = None) -> exp.Table:
 
 def subquery(query: exp.Query, alias: str) -> exp.Subquery:
     return query.subquery(alias)
+
+
+def empty(columns: Mapping[str, str]) -> exp.Query:
+    """A query of no rows with these columns, each NULL of its type."""
+    return exp.select(*[null_of(t).as_(c) for c, t in columns.items()]).where(exp.false())
