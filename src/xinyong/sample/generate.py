@@ -251,6 +251,44 @@ def _groups(
         yield group
 
 
+def _place_breaks(group: list[dict[str, str]], marks: list[bool]) -> list[bool]:
+    """Where to break rows of a group so that only the broken rows are rejected.
+
+    A row that others refer to would take its referrers down with it, so its break moves to a
+    row nothing refers to; when there is none, it stays only if every row depending on it is
+    broken anyway (then nothing more is rejected), and is dropped otherwise.
+    """
+    marks = list(marks)
+    index = {row["document_ref"]: k for k, row in enumerate(group)}
+    referrers: dict[int, list[int]] = {}
+    for k, row in enumerate(group):
+        target = index.get(row["refers_to"]) if row["refers_to"] else None
+        if target is not None:
+            referrers.setdefault(target, []).append(k)
+
+    def dependants(k: int) -> set[int]:
+        out: set[int] = set()
+        todo = list(referrers.get(k, []))
+        while todo:
+            j = todo.pop()
+            if j not in out:
+                out.add(j)
+                todo.extend(referrers.get(j, []))
+        return out
+
+    for k in range(len(group)):
+        if not marks[k] or k not in referrers:
+            continue
+        free = [j for j in range(len(group)) if not marks[j] and j not in referrers]
+        marks[k] = False
+        if free:
+            later = [j for j in free if j > k]
+            marks[(later or free)[0]] = True
+        elif all(marks[j] for j in dependants(k)):
+            marks[k] = True
+    return marks
+
+
 def write_csv(
     path: Path,
     catalogue: Catalogue,
@@ -281,10 +319,7 @@ def write_csv(
         for group in _groups(
             catalogue, people, rows, rng, today=today, cases=cases, share=story_share
         ):
-            marks = [i + k in broken for k in range(len(group))]
-            # An act on a broken original would be rejected too, so the break moves to the act.
-            if marks[0] and len(group) > 1 and not marks[1]:
-                marks = [False, True]
+            marks = _place_breaks(group, [i + k in broken for k in range(len(group))])
             for k, row in enumerate(group):
                 if marks[k]:
                     how = MALFORMATIONS[(i + k) % len(MALFORMATIONS)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from datetime import date
 from pathlib import Path
@@ -55,3 +56,26 @@ def test_stories_ingest_cleanly_and_list_subjects(workspace: Workspace, tmp_path
     results = workspace.evaluate(as_of=TODAY, keep=False)
     listed = {r[1] for r in results["listings"] if r[7] == "listed"}
     assert {"dishonest_judgment_debtors", "high_consumption_restricted"} <= listed
+
+
+def test_malformed_rows_among_stories_are_exactly_the_rejected_ones(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    # a broken record that later rows refer to would take them down too: breaks move
+    sample = write_csv(
+        tmp_path / "r.csv",
+        workspace.pack.catalogue,
+        rows=4_000,
+        subjects=300,
+        seed=7,
+        today=TODAY,
+        malformed=0.05,
+        cases=list(workspace.pack.cases.values()),
+        story_share=0.6,
+    )
+    report = workspace.ingest(sample.path)
+    assert report.rejected == len(sample.bad_lines) > 150
+    assert report.rejects_path is not None
+    with report.rejects_path.open(newline="", encoding="utf-8") as fh:
+        lines = {int(row["line"]) for row in csv.DictReader(fh)}
+    assert lines == set(sample.bad_lines)
