@@ -16,17 +16,24 @@ from xinyong.compiler import measures as measure_steps
 from xinyong.compiler import records
 from xinyong.compiler import schemes as scheme_steps
 from xinyong.compiler import sql as q
-from xinyong.compiler.plan import INPUT, OUTPUT_TYPES, SCOPE, Plan, Step
+from xinyong.compiler.plan import INPUT, OUTPUT_TYPES, PORTABLE, SCOPE, Capabilities, Plan, Step
 from xinyong.domain.lists import RecordCondition
 from xinyong.engines.results import LISTED, RELATIONS
 from xinyong.policy.pack import Pack
 
-__all__ = ["INPUT", "SCOPE", "Plan", "Step", "compile_pack"]
+__all__ = ["INPUT", "SCOPE", "Capabilities", "Plan", "Step", "compile_pack"]
 
 
-def compile_pack(pack: Pack, as_of: date, *, scoped: bool = False) -> Plan:
-    """The plan evaluating `pack` on `as_of`; with `scoped`, only the subjects in `xy_scope`."""
-    plan = Plan(pack.version, as_of, scoped)
+def compile_pack(
+    pack: Pack,
+    as_of: date,
+    *,
+    scoped: bool = False,
+    capabilities: Capabilities = PORTABLE,
+) -> Plan:
+    """The plan evaluating `pack` on `as_of`; with `scoped`, only the subjects in `xy_scope`;
+    using what the engine declares it `capabilities` of."""
+    plan = Plan(pack.version, as_of, scoped, capabilities)
     conditions: list[RecordCondition] = []
     same: dict[str, set[str]] = {}
     for cl in pack.lists.values():

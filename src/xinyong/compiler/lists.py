@@ -126,7 +126,7 @@ def _anchor(
         q.col("fulfilled_on"),
         q.col("restored_on"),
         *(
-            q.col(attr_col(m))
+            rec.column(a.record_type, m).as_(attr_col(m))
             if rec.has_attr(a.record_type, m)
             else _no_attr(rec, cl, m).as_(attr_col(m))
             for m in matched
@@ -148,86 +148,147 @@ def _anchor(
     )
 
 
+_Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
 class _Joins:
-    """The aggregates a rule joins to its anchor, each under a fresh alias."""
+    """What a rule reads beyond its anchor, gathered first and joined once per kind of key: the
+    conditions matched per subject share one grouped scan of the live records; those matched
+    per anchor (on `same` attributes, or dated from the listing's start) share one join of the
+    anchors to the records of their subject (and case), aggregated per condition with CASE. A
+    rule with six conditions on the anchor's case reads that case once, not six times."""
 
     def __init__(self, rec: Records, anchor: str) -> None:
         self.rec = rec
         self.anchor = anchor
-        self.joins: list[tuple[exp.Expr, exp.Expr]] = []
+        self.values: dict[_Key, list[tuple[str, exp.Expr]]] = {}
+        self.types: dict[_Key, set[str]] = {}
+        self.aliases: dict[_Key, str] = {}
+        self.ranked: list[tuple[exp.Expr, exp.Expr]] = []
+        self.n = 0
 
-    def _alias(self) -> str:
-        return f"j{len(self.joins)}"
+    def _value(self, key: _Key, record_type: str, agg: exp.Expr) -> exp.Column:
+        alias = self.aliases.setdefault(key, f"j{len(self.aliases) + len(self.ranked)}")
+        name = f"v{self.n}"
+        self.n += 1
+        self.values.setdefault(key, []).append((name, agg))
+        self.types.setdefault(key, set()).add(record_type)
+        return q.col(name, alias)
+
+    def _anchor_key(self, c: RecordCondition) -> _Key:
+        return ("anchor", tuple((s, self.rec.columns[(c.record_type, s)]) for s in c.same))
 
     def holds(self, c: RecordCondition) -> exp.Expr:
         """The condition holds on D: at least `at_least` matches, subject-wide or per anchor."""
-        alias = self._alias()
-        keys = [q.col("subject_key"), *(q.col(attr_col(s)) for s in c.same)]
-        agg = exp.select(*keys, q.count_star().as_("n")).from_(self.rec.source(c)).group_by(*keys)
-        on = q.and_(
-            [
-                exp.EQ(this=q.col("subject_key", alias), expression=q.col("subject_key", "a")),
-                *(
-                    exp.EQ(this=q.col(attr_col(s), alias), expression=q.col(attr_col(s), "a"))
-                    for s in c.same
-                ),
-            ]
-        )
-        assert on is not None
-        self.joins.append((agg.subquery(alias), on))
+        key: _Key = self._anchor_key(c) if c.same else ("subject", ())
+        hit = q.case([(self.rec.match(c, "x"), exp.Literal.number(1))], None)
+        n = self._value(key, c.record_type, exp.Count(this=hit))
         return exp.GTE(
-            this=exp.Coalesce(this=q.col("n", alias), expressions=[exp.Literal.number(0)]),
+            this=exp.Coalesce(this=n, expressions=[exp.Literal.number(0)]),
             expression=exp.Literal.number(c.at_least),
         )
+
+    def _timing(self, after: bool, wait: Period | None, x: str, a: str) -> exp.Expr:
+        x_date = q.col("decision_date", x)
+        since = q.col("since", a)
+        if after:
+            return exp.GTE(this=x_date, expression=since)
+        return exp.LTE(this=q.plus(x_date, wait) if wait else x_date, expression=since)
 
     def first_on(self, c: RecordCondition, *, after: bool, wait: Period | None = None) -> exp.Expr:
         """Per anchor: the date the condition is first met by records decided on or after the
         listing's start (`after`), or — for notice — decided at least `wait` before it."""
-        alias = self._alias()
-        x_date = q.col("decision_date", "x")
-        since = q.col("since", "a2")
-        if after:
-            timing: exp.Expr = exp.GTE(this=x_date, expression=since)
-        else:
-            timing = exp.LTE(this=q.plus(x_date, wait) if wait else x_date, expression=since)
+        if c.at_least > 1:
+            return self._kth_on(c, self._timing(after, wait, "x", "a2"))
+        when = exp.and_(self.rec.match(c, "x"), self._timing(after, wait, "x", "a2"))
+        first = exp.Min(this=q.case([(when, q.col("decision_date", "x"))], None))
+        return self._value(self._anchor_key(c), c.record_type, first)
+
+    def _kth_on(self, c: RecordCondition, timing: exp.Expr) -> exp.Expr:
+        """The date of the `at_least`-th matching record (rare: a join of its own)."""
+        alias = f"j{len(self.aliases) + len(self.ranked)}"
         on = q.and_(
             [
                 exp.EQ(this=q.col("subject_key", "x"), expression=q.col("subject_key", "a2")),
                 *(
-                    exp.EQ(this=q.col(attr_col(s), "x"), expression=q.col(attr_col(s), "a2"))
+                    exp.EQ(
+                        this=self.rec.column(c.record_type, s, "x"),
+                        expression=q.col(attr_col(s), "a2"),
+                    )
                     for s in c.same
                 ),
                 timing,
             ]
         )
         keys = [q.col(k, "a2") for k in ANCHOR_KEY]
-        joined = exp.select(*keys, x_date.copy()).from_(q.table(self.anchor, "a2"))
-        joined = joined.join(self.rec.source(c, "x"), on=on)
-        if c.at_least == 1:
-            agg = (
-                exp.select(*keys, exp.Min(this=x_date.copy()).as_("first_on"))
-                .from_(q.table(self.anchor, "a2"))
-                .join(self.rec.source(c, "x"), on=on)
-                .group_by(*keys)
-            )
-        else:
-            plain = [q.col(k) for k in ANCHOR_KEY]
-            ranked = exp.select(
-                *plain,
-                q.col("decision_date").as_("first_on"),
-                q.row_number(plain, [q.col("decision_date")]).as_("rk"),
-            ).from_(joined.subquery("m"))
-            agg = (
-                exp.select(*plain, q.col("first_on"))
-                .from_(ranked.subquery("r"))
-                .where(exp.EQ(this=q.col("rk"), expression=exp.Literal.number(c.at_least)))
-            )
-        key_on = q.and_(
-            [exp.EQ(this=q.col(k, alias), expression=q.col(k, "a")) for k in ANCHOR_KEY]
+        joined = (
+            exp.select(*keys, q.col("decision_date", "x"))
+            .from_(q.table(self.anchor, "a2"))
+            .join(self.rec.source(c, "x"), on=on)
         )
-        assert key_on is not None
-        self.joins.append((agg.subquery(alias), key_on))
+        plain = [q.col(k) for k in ANCHOR_KEY]
+        ranked = exp.select(
+            *plain,
+            q.col("decision_date").as_("first_on"),
+            q.row_number(plain, [q.col("decision_date")]).as_("rk"),
+        ).from_(joined.subquery("m"))
+        agg = (
+            exp.select(*plain, q.col("first_on"))
+            .from_(ranked.subquery("r"))
+            .where(exp.EQ(this=q.col("rk"), expression=exp.Literal.number(c.at_least)))
+        )
+        self.ranked.append((agg.subquery(alias), _on_anchor(alias)))
         return q.col("first_on", alias)
+
+    def joins(self) -> list[tuple[exp.Expr, exp.Expr]]:
+        out: list[tuple[exp.Expr, exp.Expr]] = []
+        live = self.rec.live
+        for key, values in self.values.items():
+            alias = self.aliases[key]
+            aggs = [agg.as_(name) for name, agg in values]
+            kinds = exp.In(
+                this=q.col("record_type", "x"),
+                expressions=[q.lit(t) for t in sorted(self.types[key])],
+            )
+            if key[0] == "subject":
+                sub = (
+                    exp.select(q.col("subject_key", "x"), *aggs)
+                    .from_(q.table(live, "x"))
+                    .where(kinds)
+                    .group_by(q.col("subject_key", "x"))
+                )
+                on: exp.Expr = exp.EQ(
+                    this=q.col("subject_key", alias), expression=q.col("subject_key", "a")
+                )
+            else:
+                match = q.and_(
+                    [
+                        exp.EQ(
+                            this=q.col("subject_key", "x"), expression=q.col("subject_key", "a2")
+                        ),
+                        *(
+                            exp.EQ(this=q.col(column, "x"), expression=q.col(attr_col(s), "a2"))
+                            for s, column in key[1]
+                        ),
+                    ]
+                )
+                anchor_keys = [q.col(k, "a2") for k in ANCHOR_KEY]
+                sub = (
+                    exp.select(*anchor_keys, *aggs)
+                    .from_(q.table(self.anchor, "a2"))
+                    .join(q.table(live, "x"), on=match)
+                    .where(kinds)
+                    .group_by(*[k.copy() for k in anchor_keys])
+                )
+                on = _on_anchor(alias)
+            out.append((sub.subquery(alias), on))
+        return out + self.ranked
+
+
+def _on_anchor(alias: str) -> exp.Expr:
+    on = q.and_([exp.EQ(this=q.col(k, alias), expression=q.col(k, "a")) for k in ANCHOR_KEY])
+    assert on is not None
+    return on
 
 
 def _all_met(dates: Sequence[exp.Expr]) -> exp.Expr:
@@ -313,7 +374,7 @@ def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Que
         q.col("subject_kind", "a"),
         q.col("subject_birth_date", "a"),
     ).from_(q.table(anchor, "a"))
-    for sub, on in j.joins:
+    for sub, on in j.joins():
         inner = inner.join(sub, on=on, join_type="left")
     cond = q.and_(keep)
     if cond is not None:

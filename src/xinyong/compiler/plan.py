@@ -62,6 +62,19 @@ assert {k: tuple(v) for k, v in OUTPUT_TYPES.items()} == dict(RELATIONS)
 
 
 @dataclass(frozen=True)
+class Capabilities:
+    """What an engine's SQL can do that not every engine can, declared by the engine (no
+    branch on its name): the compiler uses a capability where it is declared."""
+
+    # `text ->> [path, …]` reads many paths with one parse of the JSON text, as a list (DuckDB);
+    # without it each attribute is read with a parse of its own
+    json_path_lists: bool = False
+
+
+PORTABLE = Capabilities()  # nothing beyond what every engine does
+
+
+@dataclass(frozen=True)
 class Step:
     name: str
     query: exp.Query
@@ -78,6 +91,7 @@ class Plan:
     pack_version: str
     as_of: date
     scoped: bool
+    capabilities: Capabilities = PORTABLE
     steps: list[Step] = field(default_factory=list)
 
     def add(self, name: str, query: exp.Query, *, output: bool = False) -> str:

@@ -1,28 +1,34 @@
-"""Records as of the evaluation date, typed per record type, and the records each condition
-matches (docs/concepts/evaluation.md, "Records as of D" and "Conditions").
+"""Records as of the evaluation date, with their attributes read once, and the records each
+condition matches (docs/concepts/evaluation.md, "Records as of D" and "Conditions").
 
-Steps: `xy_records` (records decided by D, of the record types the pack uses, with their latest
-correction applied, revoked ones dropped, fulfilment and restoration dates) → `xy_t<i>` (one per
-record type: live records, attributes extracted once into typed columns `a_<name>`). The records
-each distinct condition matches are a filter of its type's step, which its readers inline
-(`Records.source`) rather than a step of their own: materialising such subsets copied most
-records a second time, for nothing a filtered scan does not give as fast.
+Steps:
+- `xy_records`: records decided by D of the record types the pack uses, revoked ones dropped,
+  the latest correction's attributes in place of the original's, fulfilment and restoration
+  dates, and every attribute any rule reads as a typed column of its own (`a_<name>`). The JSON
+  text is parsed here and nowhere else: once per record where the engine reads many paths in
+  one parse (`Capabilities.json_path_lists`), once per attribute otherwise.
+- `xy_live` (only when a record type's display ends with another record): the records live on
+  D. Otherwise `xy_records` keeps only live records itself, and is the live step.
+
+The records a condition matches are a filter of the live step (`Records.match`), inlined where
+it is read: materialising such subsets copied most records a second time, for nothing a
+filtered columnar scan does not give as fast. One wide step rather than one per record type lets
+a rule read all the records of an anchor's case with one join (`compiler/lists.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlglot import exp
 
 from xinyong.compiler import sql as q
-from xinyong.compiler.plan import INPUT, SCOPE, Plan
+from xinyong.compiler.plan import INPUT, SCOPE, Capabilities, Plan
 from xinyong.domain.catalogue import (
     Catalogue,
     FixedDisplay,
-    Period,
     RecordType,
     TieredDisplay,
     UntilExitDisplay,
@@ -33,10 +39,12 @@ from xinyong.engines.results import ENTRY_COLUMNS
 from xinyong.errors import CompileError
 
 RECORDS = "xy_records"
+LIVE = "xy_live"
 SUBJECTS = "xy_subjects"
-# columns every typed and condition step carries, before the typed attributes
+# columns of every record step, before the attribute columns
 RECORD_COLUMNS = (
     "seq",
+    "record_type",
     "subject_key",
     "subject_kind",
     "subject_birth_date",
@@ -44,111 +52,126 @@ RECORD_COLUMNS = (
     "fulfilled_on",
     "restored_on",
 )
+_PARSED = "xy_v"  # the list of attribute texts one parse yields (json_path_lists)
 
 
 def attr_col(name: str) -> str:
+    """The column an anchor step carries an attribute it is matched on in."""
     return f"a_{name}"
-
-
-ConditionKey = tuple[str, tuple[AttributeCondition, ...], Period | None]
-
-
-def condition_key(c: RecordCondition) -> ConditionKey:
-    """Conditions equal but for `at_least` and `same` match the same records: one step serves."""
-    return (c.record_type, c.where, c.within)
 
 
 @dataclass
 class Records:
-    """What the rest of the compiler needs from this stage: step names by record type, the
-    records each condition matches, and the attributes each record type exposes."""
+    """What the rest of the compiler needs from this stage: the live step, and the column each
+    record type's attributes are read into."""
 
     catalogue: Catalogue
     as_of: date
-    types: dict[str, str] = field(default_factory=dict)  # record type → xy_t<i>
-    # record types whose live records are a plain filter of xy_records (no attribute to read,
-    # no ending record to join): their query, which readers inline instead of a step
-    inline: dict[str, exp.Query] = field(default_factory=dict)
-    attrs: dict[str, list[str]] = field(default_factory=dict)  # record type → a_ columns
-    # the query of the records a condition matches (a filter of its type's step), or None when
-    # it matches every record of the step
-    conditions: dict[ConditionKey, exp.Query | None] = field(default_factory=dict)
+    live: str = RECORDS
+    # (record type, attribute) → its column in the record steps
+    columns: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def d(self) -> exp.Expr:
         return q.date_lit(self.as_of)
 
-    def source(self, c: RecordCondition, alias: str = "m") -> exp.Expr:
-        """What a query reads the records matching `c` from, under `alias`: the type's step
-        itself, or the filter of it as a subquery."""
-        query = self.conditions[condition_key(c)]
-        if query is None:
-            return self.typed(c.record_type, alias)
-        return query.subquery(alias, copy=True)
-
-    def typed(self, record_type: str, alias: str) -> exp.Expr:
-        """The live records of a type, under `alias`: its step, or its inlined filter."""
-        query = self.inline.get(record_type)
-        if query is None:
-            return q.table(self.types[record_type], alias)
-        return query.subquery(alias, copy=True)
+    def column(self, record_type: str, name: str, table: str | None = None) -> exp.Column:
+        return q.col(self.columns[(record_type, name)], table)
 
     def has_attr(self, record_type: str, name: str) -> bool:
-        return name in self.attrs.get(record_type, [])
+        return (record_type, name) in self.columns
+
+    def match(self, c: RecordCondition, alias: str) -> exp.Expr:
+        """`c` matches the live record under `alias`: its type, its tests, its window."""
+        found = q.and_(self.match_parts(c, alias))
+        assert found is not None
+        return found
+
+    def match_parts(self, c: RecordCondition, alias: str) -> list[exp.Expr]:
+        """The conjuncts of `match`, the record type's test first."""
+        rt = self.catalogue[c.record_type]
+        tests: list[exp.Expr] = [
+            exp.EQ(this=q.col("record_type", alias), expression=q.lit(rt.name))
+        ]
+        tests.extend(_test(rt, t, self.column(rt.name, t.attribute, alias)) for t in c.where)
+        if c.within is not None:
+            decided = q.col("decision_date", alias)
+            tests.append(exp.LT(this=self.d, expression=q.plus(decided, c.within)))
+        return tests
+
+    def source(self, c: RecordCondition, alias: str = "m") -> exp.Expr:
+        """The live records matching `c`, as a subquery under `alias`."""
+        return (
+            exp.select(exp.Star())
+            .from_(q.table(self.live, "x"))
+            .where(self.match(c, "x"))
+            .subquery(alias)
+        )
 
 
 def build(
     plan: Plan,
     catalogue: Catalogue,
     conditions: Iterable[RecordCondition],
-    same_attrs: dict[str, set[str]],
+    same_attrs: Mapping[str, set[str]],
     *,
     with_subjects: bool,
 ) -> Records:
     """Add the record steps for every condition the pack uses. `same_attrs` maps a record type
-    to the attributes other conditions match it on (so its typed step extracts them)."""
-    conds = list(conditions)
-    rec = Records(catalogue, plan.as_of)
+    to the attributes other conditions match it on (so they are read for it too)."""
     needs: dict[str, set[str]] = {}
-    for c in conds:
+    for c in conditions:
         needs.setdefault(c.record_type, set()).update(t.attribute for t in c.where)
         needs[c.record_type].update(c.same)
     for rt_name, matched in same_attrs.items():
         if rt_name in needs:
             needs[rt_name].update(n for n in matched if n in catalogue[rt_name].attributes)
-    enders: set[str] = set()
+    ended: dict[str, UntilExitDisplay] = {}  # record types whose display another record ends
     for rt_name in list(needs):
         disclosure = catalogue[rt_name].disclosure
         if isinstance(disclosure, TieredDisplay):
             needs[rt_name].add(disclosure.attribute)
         if isinstance(disclosure, UntilExitDisplay):
             needs[rt_name].update(disclosure.same)
-            enders.update(disclosure.record_types)
-    used = sorted(set(needs) | enders)
+            if disclosure.record_types:
+                ended[rt_name] = disclosure
+    read = {k: set(v) for k, v in needs.items()}
+    for disclosure in ended.values():
+        for ender in disclosure.record_types:
+            read.setdefault(ender, set()).update(disclosure.same)
 
+    rec = Records(catalogue, plan.as_of)
+    rec.columns = _columns(catalogue, read)
     scope = _scope(plan)
     if with_subjects:
         plan.add(SUBJECTS, _subjects(rec.d, scope))
-    # attributes travel with the records only if some record type reads one
-    plan.add(RECORDS, _records(_entries(rec.d, used, scope), attributes=any(needs.values())))
-    for i, rt_name in enumerate(sorted(needs)):
-        rt = catalogue[rt_name]
-        step = f"xy_t{i}"
-        names = sorted(needs[rt_name])
-        ended = None
-        if isinstance(rt.disclosure, UntilExitDisplay) and rt.disclosure.record_types:
-            ended = plan.add(f"{step}_end", _enders(rt, rt.disclosure))
-        if names or ended is not None:
-            plan.add(step, _typed(rec, rt, names, ended))
-            rec.types[rt_name] = step
-        else:
-            rec.inline[rt_name] = _typed(rec, rt, names, ended)
-        rec.attrs[rt_name] = names
-    for c in conds:
-        key = condition_key(c)
-        if key not in rec.conditions:
-            rec.conditions[key] = _matching(rec, c)
+    entries = _entries(rec.d, sorted(read), scope)
+    live_here = None if ended else _live_test(rec, sorted(needs), "r", ended_alias=None)
+    plan.add(RECORDS, _records(rec, entries, read, plan.capabilities, live_here))
+    if ended:
+        rec.live = plan.add(LIVE, _live(rec, needs, ended))
     return rec
+
+
+def _columns(catalogue: Catalogue, read: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
+    """One column per attribute name and SQL type (an attribute of the same name but another
+    type on another record type gets a column of its own)."""
+    types: dict[str, set[str]] = {}
+    for rt_name, names in read.items():
+        for name in names:
+            types.setdefault(name, set()).add(_type_key(catalogue[rt_name], name))
+    out: dict[tuple[str, str], str] = {}
+    for rt_name, names in read.items():
+        for name in names:
+            found = sorted(types[name])
+            key = _type_key(catalogue[rt_name], name)
+            suffix = "" if len(found) == 1 else f"_{found.index(key)}"
+            out[(rt_name, name)] = f"{attr_col(name)}{suffix}"
+    return out
+
+
+def _type_key(rt: RecordType, name: str) -> str:
+    return q.sql_type(rt.attributes[name]).sql()
 
 
 def _scope(plan: Plan) -> exp.Expr | None:
@@ -184,28 +207,55 @@ def _subjects(d: exp.Expr, scope: exp.Expr | None) -> exp.Query:
     )
 
 
-def _records(entries: exp.Query, *, attributes: bool) -> exp.Query:
-    """Records with their latest correction's attributes (without `attributes`, no column of
-    them and no corrections: nothing reads them). `entries` are read inline, not materialised
-    first: each use filters the input on its own entry kinds, which a columnar scan does for
-    less than copying every entry with its attributes."""
+def _records(
+    rec: Records,
+    entries: exp.Query,
+    read: Mapping[str, set[str]],
+    caps: Capabilities,
+    live: exp.Expr | None,
+) -> exp.Query:
+    """Records with their latest correction's attributes read into columns. Without an
+    attribute to read, no corrections are joined (they change attributes only). `entries` are
+    read inline, not materialised first: each use filters the input on its own entry kinds,
+    which a columnar scan does for less than copying every entry with its attributes."""
+    attributes = any(read.values())
     kind = q.col("entry_kind")
-    latest = (
-        exp.select(
-            "refers_to",
-            "attributes",
-            q.row_number(
-                [q.col("refers_to")], [q.desc(q.col("decision_date")), q.desc(q.col("seq"))]
-            ).as_("rn"),
+    cols: list[exp.Expr] = [
+        q.col(c, "r") for c in RECORD_COLUMNS if c not in ("fulfilled_on", "restored_on")
+    ]
+    cols += [q.col("fulfilled_on", "a"), q.col("restored_on", "a")]
+    query = exp.select(*cols).from_(entries.subquery("r", copy=True))
+    if attributes:
+        latest = (
+            exp.select(
+                "refers_to",
+                "attributes",
+                q.row_number(
+                    [q.col("refers_to")], [q.desc(q.col("decision_date")), q.desc(q.col("seq"))]
+                ).as_("rn"),
+            )
+            .from_(entries.subquery("e", copy=True))
+            .where(exp.EQ(this=kind, expression=q.lit(EntryKind.correction.value)))
         )
-        .from_(entries.subquery("e", copy=True))
-        .where(exp.EQ(this=kind, expression=q.lit(EntryKind.correction.value)))
-    )
-    corrections = (
-        exp.select("refers_to", "attributes")
-        .from_(latest.subquery("l"))
-        .where(exp.EQ(this=q.col("rn"), expression=exp.Literal.number(1)))
-    )
+        corrections = (
+            exp.select("refers_to", "attributes")
+            .from_(latest.subquery("l"))
+            .where(exp.EQ(this=q.col("rn"), expression=exp.Literal.number(1)))
+        )
+        current = exp.Coalesce(
+            this=q.col("attributes", "c"), expressions=[q.col("attributes", "r")]
+        )
+        names = sorted({n for ns in read.values() for n in ns})
+        if caps.json_path_lists:
+            paths = exp.Array(expressions=[q.json_path(n) for n in names])
+            query = query.select(exp.JSONExtractScalar(this=current, expression=paths).as_(_PARSED))
+        else:
+            query = query.select(current.as_("attributes"))
+        query = query.join(
+            corrections.subquery("c"),
+            on=exp.EQ(this=q.col("refers_to", "c"), expression=q.col("seq", "r")),
+            join_type="left",
+        )
 
     def first(k: EntryKind, alias: str) -> exp.Expr:
         return exp.Min(
@@ -233,30 +283,7 @@ def _records(entries: exp.Query, *, attributes: bool) -> exp.Query:
         )
         .group_by("refers_to")
     )
-    cols: list[exp.Expr] = [
-        q.col("seq", "r"),
-        q.col("record_type", "r"),
-        q.col("subject_key", "r"),
-        q.col("subject_kind", "r"),
-        q.col("subject_birth_date", "r"),
-        q.col("decision_date", "r"),
-    ]
-    if attributes:
-        cols.append(
-            exp.Coalesce(this=q.col("attributes", "c"), expressions=[q.col("attributes", "r")]).as_(
-                "attributes"
-            )
-        )
-    query = exp.select(*cols, q.col("fulfilled_on", "a"), q.col("restored_on", "a")).from_(
-        entries.subquery("r", copy=True)
-    )
-    if attributes:
-        query = query.join(
-            corrections.subquery("c"),
-            on=exp.EQ(this=q.col("refers_to", "c"), expression=q.col("seq", "r")),
-            join_type="left",
-        )
-    return query.join(
+    query = query.join(
         acts.subquery("a"),
         on=exp.EQ(this=q.col("refers_to", "a"), expression=q.col("seq", "r")),
         join_type="left",
@@ -268,55 +295,99 @@ def _records(entries: exp.Query, *, attributes: bool) -> exp.Query:
             ]
         )
     )
-
-
-def _same_eq(rt: RecordType, names: Iterable[str], left: str, right: str) -> list[exp.Expr]:
-    out: list[exp.Expr] = []
-    for name in names:
-        spec = rt.attributes[name]
-        out.append(
-            exp.EQ(
-                this=q.typed(spec, q.json_text(q.col("attributes", left), name)),
-                expression=q.typed(spec, q.json_text(q.col("attributes", right), name)),
+    if not attributes and live is None:
+        return query
+    # read the attributes (and test liveness, which may need them) over the joined records
+    outer = exp.select(*[q.col(c, "r") for c in RECORD_COLUMNS])
+    names = sorted({n for ns in read.values() for n in ns})
+    for column, (spec_rt, name, types) in sorted(_column_sources(rec, read).items()):
+        spec = rec.catalogue[spec_rt].attributes[name]
+        if caps.json_path_lists:
+            index = exp.Literal.number(names.index(name))
+            text: exp.Expr = exp.Bracket(this=q.col(_PARSED, "r"), expressions=[index])
+        else:
+            text = q.json_text(q.col("attributes", "r"), name)
+        value = q.typed(spec, text)
+        if len(types) < len(read):  # read only for the record types that have it
+            guard = exp.In(
+                this=q.col("record_type", "r"), expressions=[q.lit(t) for t in sorted(types)]
             )
-        )
+            value = q.case([(guard, value)], None)
+        outer = outer.select(value.as_(column))
+    outer = outer.from_(query.subquery("r"))
+    if live is not None:
+        outer = outer.where(_over_outputs(outer, live))
+    return outer
+
+
+def _column_sources(
+    rec: Records, read: Mapping[str, set[str]]
+) -> dict[str, tuple[str, str, list[str]]]:
+    """Each attribute column → a record type whose spec types it, the attribute, and every
+    record type read into it."""
+    out: dict[str, tuple[str, str, list[str]]] = {}
+    for rt_name in sorted(read):
+        for name in sorted(read[rt_name]):
+            column = rec.columns[(rt_name, name)]
+            if column in out:
+                out[column][2].append(rt_name)
+            else:
+                out[column] = (rt_name, name, [rt_name])
     return out
 
 
-def _enders(rt: RecordType, disclosure: UntilExitDisplay) -> exp.Query:
-    """The first record ending each record's display: same subject, an ending type, decided on
-    or after it, sharing the `same` attributes."""
-    on = q.and_(
-        [
-            exp.EQ(this=q.col("subject_key", "n"), expression=q.col("subject_key", "r")),
-            exp.In(
-                this=q.col("record_type", "n"),
-                expressions=[q.lit(t) for t in disclosure.record_types],
-            ),
-            exp.GTE(this=q.col("decision_date", "n"), expression=q.col("decision_date", "r")),
-            *_same_eq(rt, disclosure.same, "n", "r"),
-        ]
-    )
-    return (
-        exp.select(q.col("seq", "r"), exp.Min(this=q.col("decision_date", "n")).as_("ended_on"))
-        .from_(q.table(RECORDS, "r"))
-        .join(q.table(RECORDS, "n"), on=on)
-        .where(exp.EQ(this=q.col("record_type", "r"), expression=q.lit(rt.name)))
-        .group_by(q.col("seq", "r"))
-    )
+def _over_outputs(query: exp.Select, cond: exp.Expr) -> exp.Expr:
+    """`cond` written over the record columns and the attribute columns by name reads the
+    attribute columns as the expressions `query` selects them with (a WHERE cannot see them)."""
+    named = {s.alias_or_name: s.this if isinstance(s, exp.Alias) else s for s in query.selects}
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and node.table == "r" and node.name.startswith("a_"):
+            return named[node.name].copy()
+        return node
+
+    return cond.transform(swap)
 
 
-def display_end(rt: RecordType, r: str, ended: str | None) -> exp.Expr | None:
-    """When a record of this type stops being live (exclusive); None when it never does."""
+def _live_test(
+    rec: Records, types: list[str], alias: str, *, ended_alias: str | None
+) -> exp.Expr | None:
+    """The records of `types` under `alias` that are live on D (None: all of them are)."""
+    always: list[str] = []
+    parts: list[exp.Expr] = []
+    for rt_name in types:
+        end = display_end(rec, rec.catalogue[rt_name], alias, ended_alias)
+        if end is None:
+            always.append(rt_name)
+            continue
+        live = exp.or_(exp.Is(this=end, expression=exp.null()), exp.LT(this=rec.d, expression=end))
+        parts.append(
+            exp.and_(
+                exp.EQ(this=q.col("record_type", alias), expression=q.lit(rt_name)),
+                exp.paren(live),
+            )
+        )
+    if not parts:
+        return None
+    if always:
+        parts.append(
+            exp.In(this=q.col("record_type", alias), expressions=[q.lit(t) for t in always])
+        )
+    return exp.paren(q.or_(parts))
+
+
+def display_end(rec: Records, rt: RecordType, r: str, ended: str | None) -> exp.Expr | None:
+    """When a record of this type stops being live (exclusive); None when it never does. With
+    `ended`, the record type's ending records are joined under that alias (`_enders`)."""
     d = rt.disclosure
     decided = q.col("decision_date", r)
     if isinstance(d, FixedDisplay):
         return q.plus(decided, d.period)
     if isinstance(d, TieredDisplay):
-        tier = q.json_text(q.col("attributes", r), d.attribute)
+        tier = rec.column(rt.name, d.attribute, r)
         whens = [
             (
-                exp.EQ(this=tier, expression=q.lit(value)),
+                exp.EQ(this=tier.copy(), expression=q.lit(value)),
                 q.least([q.plus(decided, t.maximum), q.col("restored_on", r)]),
             )
             for value, t in sorted(d.tiers.items())
@@ -329,39 +400,94 @@ def display_end(rt: RecordType, r: str, ended: str | None) -> exp.Expr | None:
             ends.append(q.col("fulfilled_on", r))
         if EntryKind.restoration in d.entry_kinds:
             ends.append(q.col("restored_on", r))
-        if ended is not None:
-            ends.append(q.col("ended_on", "n"))
+        if ended is not None and d.record_types:
+            # The latest ending record decided on or after this one, where the first such is
+            # the documented end: both are on or before D (records are decided by D), so the
+            # record is live on D exactly when neither exists, and grouping the enders by key
+            # beats joining every record to every ender of its case.
+            last = q.col("last_on", ended)
+            ends.append(q.case([(exp.GTE(this=last, expression=decided.copy()), last)], None))
         return q.least(ends) if ends else None
     return None
 
 
-def _typed(rec: Records, rt: RecordType, names: list[str], ended: str | None) -> exp.Query:
-    cols: list[exp.Expr] = [q.col(c, "r") for c in RECORD_COLUMNS]
-    for name in names:
-        spec = rt.attributes[name]
-        cols.append(q.typed(spec, q.json_text(q.col("attributes", "r"), name)).as_(attr_col(name)))
-    query = exp.select(*cols).from_(q.table(RECORDS, "r"))
-    if ended is not None:
-        query = query.join(
-            q.table(ended, "n"),
-            on=exp.EQ(this=q.col("seq", "n"), expression=q.col("seq", "r")),
-            join_type="left",
+def _enders(rec: Records, disclosure: UntilExitDisplay) -> exp.Query:
+    """The latest ending record per subject and `same` key."""
+    parts: list[exp.Query] = []
+    for ender in sorted(disclosure.record_types):
+        keys = [rec.column(ender, s).as_(attr_col(s)) for s in disclosure.same]
+        parts.append(
+            exp.select("subject_key", *keys, "decision_date")
+            .from_(RECORDS)
+            .where(exp.EQ(this=q.col("record_type"), expression=q.lit(ender)))
         )
-    end = display_end(rt, "r", ended)
-    live = (
-        None
-        if end is None
-        else exp.or_(exp.Is(this=end, expression=exp.null()), exp.LT(this=rec.d, expression=end))
+    union = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    keys_out = ["subject_key", *(attr_col(s) for s in disclosure.same)]
+    return (
+        exp.select(*keys_out, exp.Max(this=q.col("decision_date")).as_("last_on"))
+        .from_(union.subquery("n"))
+        .group_by(*keys_out)
     )
-    where = q.and_([exp.EQ(this=q.col("record_type", "r"), expression=q.lit(rt.name)), live])
-    return query.where(where)
 
 
-def _test(rt: RecordType, t: AttributeCondition) -> exp.Expr:
+def _live(
+    rec: Records, needs: Mapping[str, set[str]], ended: Mapping[str, UntilExitDisplay]
+) -> exp.Query:
+    """The live records of the types conditions read: those ended by other records each joined
+    to their enders, the rest filtered on their own columns."""
+    columns = sorted({rec.columns[(t, n)] for t in needs for n in needs[t]})
+
+    def select(alias: str) -> exp.Select:
+        return exp.select(
+            *[q.col(c, alias) for c in RECORD_COLUMNS], *[q.col(c, alias) for c in columns]
+        )
+
+    parts: list[exp.Query] = []
+    plain = sorted(t for t in needs if t not in ended)
+    if plain:
+        where = q.and_(
+            [
+                exp.In(this=q.col("record_type", "r"), expressions=[q.lit(t) for t in plain]),
+                _live_test(rec, plain, "r", ended_alias=None),
+            ]
+        )
+        parts.append(select("r").from_(q.table(RECORDS, "r")).where(where))
+    for rt_name in sorted(ended):
+        disclosure = ended[rt_name]
+        on = q.and_(
+            [
+                exp.EQ(this=q.col("subject_key", "n"), expression=q.col("subject_key", "r")),
+                *(
+                    exp.EQ(this=q.col(attr_col(s), "n"), expression=rec.column(rt_name, s, "r"))
+                    for s in disclosure.same
+                ),
+            ]
+        )
+        assert on is not None
+        where = q.and_(
+            [
+                exp.EQ(this=q.col("record_type", "r"), expression=q.lit(rt_name)),
+                _live_test(rec, [rt_name], "r", ended_alias="n"),
+            ]
+        )
+        parts.append(
+            select("r")
+            .from_(q.table(RECORDS, "r"))
+            .join(_enders(rec, disclosure).subquery("n"), on=on, join_type="left")
+            .where(where)
+        )
+    union = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    return union
+
+
+def _test(rt: RecordType, t: AttributeCondition, column: exp.Expr) -> exp.Expr:
     spec = rt.attributes.get(t.attribute)
     if spec is None:  # the loader checks this; a hand-built pack might not
         raise CompileError(f"{rt.name} has no attribute {t.attribute!r}")
-    column = q.col(attr_col(t.attribute))
     if t.one_of:
         values = [q.typed_lit(spec, v) for v in t.one_of]
         if len(values) == 1:
@@ -369,23 +495,10 @@ def _test(rt: RecordType, t: AttributeCondition) -> exp.Expr:
         return exp.In(this=column, expressions=values)
     parts: list[exp.Expr] = []
     if t.at_least is not None:
-        parts.append(exp.GTE(this=column, expression=q.typed_lit(spec, t.at_least)))
+        parts.append(exp.GTE(this=column.copy(), expression=q.typed_lit(spec, t.at_least)))
     if t.at_most is not None:
-        parts.append(exp.LTE(this=column, expression=q.typed_lit(spec, t.at_most)))
+        parts.append(exp.LTE(this=column.copy(), expression=q.typed_lit(spec, t.at_most)))
     found = q.and_(parts)
     if found is None:
         raise CompileError(f"empty test on {rt.name}.{t.attribute}")
     return found
-
-
-def _matching(rec: Records, c: RecordCondition) -> exp.Query | None:
-    """The live records `c` matches, as a filter of its type's step (None: all of them)."""
-    rt = rec.catalogue[c.record_type]
-    tests: list[exp.Expr | None] = [_test(rt, t) for t in c.where]
-    if c.within is not None:
-        tests.append(exp.LT(this=rec.d, expression=q.plus(q.col("decision_date"), c.within)))
-    where = q.and_(tests)
-    if where is None:
-        return None
-    cols = [*RECORD_COLUMNS, *(attr_col(n) for n in rec.attrs[c.record_type])]
-    return exp.select(*cols).from_(rec.typed(c.record_type, "t")).where(where)

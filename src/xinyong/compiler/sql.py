@@ -60,10 +60,13 @@ def _interval(n: int, unit: str) -> exp.Interval:
     return exp.Interval(this=exp.Literal.string(str(n)), unit=exp.var(unit))
 
 
+def json_path(key: str) -> exp.JSONPath:
+    return exp.JSONPath(expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this=key)])
+
+
 def json_text(column: exp.Expr, key: str) -> exp.Expr:
     """The scalar at `$.key` of a JSON text column, as text."""
-    path = exp.JSONPath(expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this=key)])
-    return exp.JSONExtractScalar(this=column, expression=path)
+    return exp.JSONExtractScalar(this=column, expression=json_path(key))
 
 
 def typed(spec: AttributeSpec, text: exp.Expr) -> exp.Expr:

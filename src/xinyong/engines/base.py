@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import ClassVar, Protocol
 
+from xinyong.compiler.plan import Capabilities
 from xinyong.engines.results import Results
 from xinyong.policy.pack import Pack
 
@@ -19,6 +20,8 @@ from xinyong.policy.pack import Pack
 class Engine(Protocol):
     name: ClassVar[str]
     dialect: ClassVar[str]
+    # What its SQL can do beyond what SQLGlot renders alike everywhere (the compiler uses it)
+    capabilities: ClassVar[Capabilities]
     # Can evaluate a subset of subjects (incremental re-evaluation after an append).
     supports_scope: ClassVar[bool]
     # Keeps its input in step with the ledger itself; otherwise `load` must copy entries in.

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from xinyong.compiler import INPUT, SCOPE, compile_pack
+from xinyong.compiler import INPUT, SCOPE, Capabilities, compile_pack
 from xinyong.compiler.plan import Plan
 from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results
 from xinyong.errors import EngineError
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class DuckDBEngine:
     name: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
+    capabilities: ClassVar[Capabilities] = Capabilities(json_path_lists=True)
     supports_scope: ClassVar[bool] = True
     reads_ledger: ClassVar[bool] = True
 
@@ -34,7 +35,9 @@ class DuckDBEngine:
     def evaluate(
         self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
     ) -> Results:
-        plan = compile_pack(pack, as_of, scoped=subjects is not None)
+        plan = compile_pack(
+            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
+        )
         return self.run(plan, subjects)
 
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:
@@ -52,9 +55,15 @@ class DuckDBEngine:
                 created.append(f"TABLE {SCOPE}")
                 if keys:
                     con.executemany(f"INSERT INTO {SCOPE} VALUES (?)", [(k,) for k in keys])
+            readers = plan.readers()
             for step in plan.steps:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {step.name} AS {step.sql(self.dialect)}")
-                created.append(f"TABLE {step.name}")
+                # a step one later step reads is inlined there as a view: materialising it
+                # would copy its rows for one scan
+                kind = "TABLE" if step.output or readers[step.name] != 1 else "VIEW"
+                con.execute(
+                    f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql(self.dialect)}"
+                )
+                created.append(f"{kind} {step.name}")
             results = Results(plan.as_of, plan.pack_version)
             for name, columns in RELATIONS.items():
                 results.relations[name] = con.execute(

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from xinyong.compiler import INPUT, SCOPE, compile_pack
+from xinyong.compiler import INPUT, SCOPE, Capabilities, compile_pack
 from xinyong.compiler.plan import Plan
 from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results, Row
 from xinyong.errors import EngineError
@@ -58,6 +58,7 @@ _COPY_CHUNK = 65_536  # rows per CSV chunk handed to COPY by `load_arrow`
 class PostgresEngine:
     name: ClassVar[str] = "postgres"
     dialect: ClassVar[str] = "postgres"
+    capabilities: ClassVar[Capabilities] = Capabilities()
     supports_scope: ClassVar[bool] = True
     reads_ledger: ClassVar[bool] = False
     # How a step is materialised: "UNLOGGED TABLE" in the schema, or "TEMP TABLE".
@@ -154,7 +155,9 @@ class PostgresEngine:
     def evaluate(
         self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
     ) -> Results:
-        plan = compile_pack(pack, as_of, scoped=subjects is not None)
+        plan = compile_pack(
+            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
+        )
         return self.run(plan, subjects)
 
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:

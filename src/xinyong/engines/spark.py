@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from xinyong.compiler import INPUT, SCOPE, compile_pack
+from xinyong.compiler import INPUT, SCOPE, Capabilities, compile_pack
 from xinyong.compiler.plan import Plan
 from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results, Row
 from xinyong.errors import EngineError
@@ -101,6 +101,7 @@ def _arrow_types() -> list[pa.DataType]:
 class SparkEngine:
     name: ClassVar[str] = "spark"
     dialect: ClassVar[str] = "spark"
+    capabilities: ClassVar[Capabilities] = Capabilities()
     supports_scope: ClassVar[bool] = True
     reads_ledger: ClassVar[bool] = False
 
@@ -158,7 +159,9 @@ class SparkEngine:
     def evaluate(
         self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
     ) -> Results:
-        plan = compile_pack(pack, as_of, scoped=subjects is not None)
+        plan = compile_pack(
+            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
+        )
         return self.run(plan, subjects)
 
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:

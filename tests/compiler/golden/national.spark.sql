@@ -6,24 +6,10 @@ SELECT
   r.subject_kind,
   r.subject_birth_date,
   r.decision_date,
-  COALESCE(c.attributes, r.attributes) AS attributes,
-  a.fulfilled_on,
-  a.restored_on
-FROM (
-  SELECT
-    seq,
-    entry_kind,
-    refers_to,
-    record_type,
-    subject_key,
-    subject_kind,
-    subject_birth_date,
-    decision_date,
-    attributes
-  FROM xy_input
-  WHERE
-    decision_date <= CAST('2024-06-01' AS DATE)
-    AND record_type IN (
+  r.fulfilled_on,
+  r.restored_on,
+  CASE
+    WHEN r.record_type IN (
       'court.enforcement.consumption_restriction',
       'court.enforcement.consumption_restriction_lifted',
       'court.enforcement.dishonesty_decision',
@@ -31,19 +17,111 @@ FROM (
       'court.enforcement.listing_bar',
       'court.enforcement.notice',
       'court.enforcement.performance',
-      'court.enforcement.settlement_performance',
-      'tax.rating.a_grade'
+      'court.enforcement.settlement_performance'
     )
-) AS r
-LEFT JOIN (
+    THEN GET_JSON_OBJECT(r.attributes, '$.case_number')
+  END AS a_case_number,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.performance', 'court.enforcement.settlement_performance')
+    THEN GET_JSON_OBJECT(r.attributes, '$.complete')
+  END AS a_complete,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.dishonesty_decision')
+    THEN GET_JSON_OBJECT(r.attributes, '$.ground')
+  END AS a_ground,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.notice')
+    THEN GET_JSON_OBJECT(r.attributes, '$.listing_risk_warning')
+  END AS a_listing_risk_warning,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.dishonesty_decision')
+    THEN GET_JSON_OBJECT(r.attributes, '$.serious_obstruction')
+  END AS a_serious_obstruction
+FROM (
   SELECT
-    refers_to,
-    attributes
+    r.seq,
+    r.record_type,
+    r.subject_key,
+    r.subject_kind,
+    r.subject_birth_date,
+    r.decision_date,
+    a.fulfilled_on,
+    a.restored_on,
+    COALESCE(c.attributes, r.attributes) AS attributes
   FROM (
     SELECT
+      seq,
+      entry_kind,
       refers_to,
-      attributes,
-      ROW_NUMBER() OVER (PARTITION BY refers_to ORDER BY decision_date DESC, seq DESC) AS rn
+      record_type,
+      subject_key,
+      subject_kind,
+      subject_birth_date,
+      decision_date,
+      attributes
+    FROM xy_input
+    WHERE
+      decision_date <= CAST('2024-06-01' AS DATE)
+      AND record_type IN (
+        'court.enforcement.consumption_restriction',
+        'court.enforcement.consumption_restriction_lifted',
+        'court.enforcement.dishonesty_decision',
+        'court.enforcement.list_deletion',
+        'court.enforcement.listing_bar',
+        'court.enforcement.notice',
+        'court.enforcement.performance',
+        'court.enforcement.settlement_performance',
+        'tax.rating.a_grade'
+      )
+  ) AS r
+  LEFT JOIN (
+    SELECT
+      refers_to,
+      attributes
+    FROM (
+      SELECT
+        refers_to,
+        attributes,
+        ROW_NUMBER() OVER (PARTITION BY refers_to ORDER BY decision_date DESC, seq DESC) AS rn
+      FROM (
+        SELECT
+          seq,
+          entry_kind,
+          refers_to,
+          record_type,
+          subject_key,
+          subject_kind,
+          subject_birth_date,
+          decision_date,
+          attributes
+        FROM xy_input
+        WHERE
+          decision_date <= CAST('2024-06-01' AS DATE)
+          AND record_type IN (
+            'court.enforcement.consumption_restriction',
+            'court.enforcement.consumption_restriction_lifted',
+            'court.enforcement.dishonesty_decision',
+            'court.enforcement.list_deletion',
+            'court.enforcement.listing_bar',
+            'court.enforcement.notice',
+            'court.enforcement.performance',
+            'court.enforcement.settlement_performance',
+            'tax.rating.a_grade'
+          )
+      ) AS e
+      WHERE
+        entry_kind = 'correction'
+    ) AS l
+    WHERE
+      rn = 1
+  ) AS c
+    ON c.refers_to = r.seq
+  LEFT JOIN (
+    SELECT
+      refers_to,
+      MIN(CASE WHEN entry_kind = 'revocation' THEN decision_date END) AS revoked_on,
+      MIN(CASE WHEN entry_kind = 'fulfilment' THEN decision_date END) AS fulfilled_on,
+      MIN(CASE WHEN entry_kind = 'restoration' THEN decision_date END) AS restored_on
     FROM (
       SELECT
         seq,
@@ -71,209 +149,146 @@ LEFT JOIN (
         )
     ) AS e
     WHERE
-      entry_kind = 'correction'
-  ) AS l
+      entry_kind IN ('revocation', 'fulfilment', 'restoration')
+    GROUP BY
+      refers_to
+  ) AS a
+    ON a.refers_to = r.seq
   WHERE
-    rn = 1
-) AS c
-  ON c.refers_to = r.seq
+    r.entry_kind = 'record' AND a.revoked_on IS NULL
+) AS r;
+
+-- xy_live
+SELECT
+  r.seq,
+  r.record_type,
+  r.subject_key,
+  r.subject_kind,
+  r.subject_birth_date,
+  r.decision_date,
+  r.fulfilled_on,
+  r.restored_on,
+  r.a_case_number,
+  r.a_complete,
+  r.a_ground,
+  r.a_listing_risk_warning,
+  r.a_serious_obstruction
+FROM xy_records AS r
+WHERE
+  r.record_type IN (
+    'court.enforcement.consumption_restriction_lifted',
+    'court.enforcement.list_deletion',
+    'court.enforcement.listing_bar',
+    'court.enforcement.notice',
+    'court.enforcement.performance',
+    'court.enforcement.settlement_performance',
+    'tax.rating.a_grade'
+  )
+  AND (
+    (
+      r.record_type = 'tax.rating.a_grade'
+      AND (
+        CAST(r.decision_date + INTERVAL '12' MONTH AS DATE) IS NULL
+        OR CAST('2024-06-01' AS DATE) < CAST(r.decision_date + INTERVAL '12' MONTH AS DATE)
+      )
+    )
+    OR r.record_type IN (
+      'court.enforcement.consumption_restriction_lifted',
+      'court.enforcement.list_deletion',
+      'court.enforcement.listing_bar',
+      'court.enforcement.notice',
+      'court.enforcement.performance',
+      'court.enforcement.settlement_performance'
+    )
+  )
+UNION ALL
+SELECT
+  r.seq,
+  r.record_type,
+  r.subject_key,
+  r.subject_kind,
+  r.subject_birth_date,
+  r.decision_date,
+  r.fulfilled_on,
+  r.restored_on,
+  r.a_case_number,
+  r.a_complete,
+  r.a_ground,
+  r.a_listing_risk_warning,
+  r.a_serious_obstruction
+FROM xy_records AS r
 LEFT JOIN (
   SELECT
-    refers_to,
-    MIN(CASE WHEN entry_kind = 'revocation' THEN decision_date END) AS revoked_on,
-    MIN(CASE WHEN entry_kind = 'fulfilment' THEN decision_date END) AS fulfilled_on,
-    MIN(CASE WHEN entry_kind = 'restoration' THEN decision_date END) AS restored_on
+    subject_key,
+    a_case_number,
+    MAX(decision_date) AS last_on
   FROM (
     SELECT
-      seq,
-      entry_kind,
-      refers_to,
-      record_type,
       subject_key,
-      subject_kind,
-      subject_birth_date,
-      decision_date,
-      attributes
-    FROM xy_input
+      a_case_number AS a_case_number,
+      decision_date
+    FROM xy_records
     WHERE
-      decision_date <= CAST('2024-06-01' AS DATE)
-      AND record_type IN (
-        'court.enforcement.consumption_restriction',
-        'court.enforcement.consumption_restriction_lifted',
-        'court.enforcement.dishonesty_decision',
-        'court.enforcement.list_deletion',
-        'court.enforcement.listing_bar',
-        'court.enforcement.notice',
-        'court.enforcement.performance',
-        'court.enforcement.settlement_performance',
-        'tax.rating.a_grade'
-      )
-  ) AS e
-  WHERE
-    entry_kind IN ('revocation', 'fulfilment', 'restoration')
+      record_type = 'court.enforcement.consumption_restriction_lifted'
+  ) AS n
   GROUP BY
-    refers_to
-) AS a
-  ON a.refers_to = r.seq
-WHERE
-  r.entry_kind = 'record' AND a.revoked_on IS NULL;
-
--- xy_t0_end
-SELECT
-  r.seq,
-  MIN(n.decision_date) AS ended_on
-FROM xy_records AS r
-JOIN xy_records AS n
-  ON n.subject_key = r.subject_key
-  AND n.record_type IN ('court.enforcement.consumption_restriction_lifted')
-  AND n.decision_date >= r.decision_date
-  AND GET_JSON_OBJECT(n.attributes, '$.case_number') = GET_JSON_OBJECT(r.attributes, '$.case_number')
-WHERE
-  r.record_type = 'court.enforcement.consumption_restriction'
-GROUP BY
-  r.seq;
-
--- xy_t0
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number
-FROM xy_records AS r
-LEFT JOIN xy_t0_end AS n
-  ON n.seq = r.seq
+    subject_key,
+    a_case_number
+) AS n
+  ON n.subject_key = r.subject_key AND n.a_case_number = r.a_case_number
 WHERE
   r.record_type = 'court.enforcement.consumption_restriction'
   AND (
-    n.ended_on IS NULL OR CAST('2024-06-01' AS DATE) < n.ended_on
-  );
-
--- xy_t1
+    r.record_type = 'court.enforcement.consumption_restriction'
+    AND (
+      CASE WHEN n.last_on >= r.decision_date THEN n.last_on END IS NULL
+      OR CAST('2024-06-01' AS DATE) < CASE WHEN n.last_on >= r.decision_date THEN n.last_on END
+    )
+  )
+UNION ALL
 SELECT
   r.seq,
+  r.record_type,
   r.subject_key,
   r.subject_kind,
   r.subject_birth_date,
   r.decision_date,
   r.fulfilled_on,
   r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number
+  r.a_case_number,
+  r.a_complete,
+  r.a_ground,
+  r.a_listing_risk_warning,
+  r.a_serious_obstruction
 FROM xy_records AS r
-WHERE
-  r.record_type = 'court.enforcement.consumption_restriction_lifted';
-
--- xy_t2_end
-SELECT
-  r.seq,
-  MIN(n.decision_date) AS ended_on
-FROM xy_records AS r
-JOIN xy_records AS n
-  ON n.subject_key = r.subject_key
-  AND n.record_type IN ('court.enforcement.list_deletion')
-  AND n.decision_date >= r.decision_date
-  AND GET_JSON_OBJECT(n.attributes, '$.case_number') = GET_JSON_OBJECT(r.attributes, '$.case_number')
-WHERE
-  r.record_type = 'court.enforcement.dishonesty_decision'
-GROUP BY
-  r.seq;
-
--- xy_t2
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number,
-  GET_JSON_OBJECT(r.attributes, '$.ground') AS a_ground,
-  GET_JSON_OBJECT(r.attributes, '$.serious_obstruction') AS a_serious_obstruction
-FROM xy_records AS r
-LEFT JOIN xy_t2_end AS n
-  ON n.seq = r.seq
+LEFT JOIN (
+  SELECT
+    subject_key,
+    a_case_number,
+    MAX(decision_date) AS last_on
+  FROM (
+    SELECT
+      subject_key,
+      a_case_number AS a_case_number,
+      decision_date
+    FROM xy_records
+    WHERE
+      record_type = 'court.enforcement.list_deletion'
+  ) AS n
+  GROUP BY
+    subject_key,
+    a_case_number
+) AS n
+  ON n.subject_key = r.subject_key AND n.a_case_number = r.a_case_number
 WHERE
   r.record_type = 'court.enforcement.dishonesty_decision'
   AND (
-    n.ended_on IS NULL OR CAST('2024-06-01' AS DATE) < n.ended_on
+    r.record_type = 'court.enforcement.dishonesty_decision'
+    AND (
+      CASE WHEN n.last_on >= r.decision_date THEN n.last_on END IS NULL
+      OR CAST('2024-06-01' AS DATE) < CASE WHEN n.last_on >= r.decision_date THEN n.last_on END
+    )
   );
-
--- xy_t3
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number
-FROM xy_records AS r
-WHERE
-  r.record_type = 'court.enforcement.list_deletion';
-
--- xy_t4
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number
-FROM xy_records AS r
-WHERE
-  r.record_type = 'court.enforcement.listing_bar';
-
--- xy_t5
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number,
-  GET_JSON_OBJECT(r.attributes, '$.listing_risk_warning') AS a_listing_risk_warning
-FROM xy_records AS r
-WHERE
-  r.record_type = 'court.enforcement.notice';
-
--- xy_t6
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number,
-  GET_JSON_OBJECT(r.attributes, '$.complete') AS a_complete
-FROM xy_records AS r
-WHERE
-  r.record_type = 'court.enforcement.performance';
-
--- xy_t7
-SELECT
-  r.seq,
-  r.subject_key,
-  r.subject_kind,
-  r.subject_birth_date,
-  r.decision_date,
-  r.fulfilled_on,
-  r.restored_on,
-  GET_JSON_OBJECT(r.attributes, '$.case_number') AS a_case_number,
-  GET_JSON_OBJECT(r.attributes, '$.complete') AS a_complete
-FROM xy_records AS r
-WHERE
-  r.record_type = 'court.enforcement.settlement_performance';
 
 -- xy_a0
 SELECT
@@ -288,32 +303,11 @@ SELECT
   restored_on
 FROM (
   SELECT
-    seq,
-    subject_key,
-    subject_kind,
-    subject_birth_date,
-    decision_date,
-    fulfilled_on,
-    restored_on
-  FROM (
-    SELECT
-      r.seq,
-      r.subject_key,
-      r.subject_kind,
-      r.subject_birth_date,
-      r.decision_date,
-      r.fulfilled_on,
-      r.restored_on
-    FROM xy_records AS r
-    WHERE
-      r.record_type = 'tax.rating.a_grade'
-      AND (
-        CAST(r.decision_date + INTERVAL '12' MONTH AS DATE) IS NULL
-        OR CAST('2024-06-01' AS DATE) < CAST(r.decision_date + INTERVAL '12' MONTH AS DATE)
-      )
-  ) AS t
+    *
+  FROM xy_live AS x
   WHERE
-    CAST('2024-06-01' AS DATE) < CAST(decision_date + INTERVAL '12' MONTH AS DATE)
+    x.record_type = 'tax.rating.a_grade'
+    AND CAST('2024-06-01' AS DATE) < CAST(x.decision_date + INTERVAL '12' MONTH AS DATE)
 ) AS m
 WHERE
   subject_kind IN ('enterprise');
@@ -361,22 +355,14 @@ SELECT
   CAST(NULL AS DATE) AS cap_until,
   fulfilled_on,
   restored_on,
-  a_case_number
+  a_case_number AS a_case_number
 FROM (
   SELECT
-    seq,
-    subject_key,
-    subject_kind,
-    subject_birth_date,
-    decision_date,
-    fulfilled_on,
-    restored_on,
-    a_case_number,
-    a_ground,
-    a_serious_obstruction
-  FROM xy_t2 AS t
+    *
+  FROM xy_live AS x
   WHERE
-    a_ground = 'refuses_despite_ability'
+    x.record_type = 'court.enforcement.dishonesty_decision'
+    AND x.a_ground = 'refuses_despite_ability'
 ) AS m
 WHERE
   subject_kind IN ('enterprise', 'individual', 'public_institution', 'social_organisation');
@@ -392,22 +378,14 @@ SELECT
   CAST(NULL AS DATE) AS cap_until,
   fulfilled_on,
   restored_on,
-  a_case_number
+  a_case_number AS a_case_number
 FROM (
   SELECT
-    seq,
-    subject_key,
-    subject_kind,
-    subject_birth_date,
-    decision_date,
-    fulfilled_on,
-    restored_on,
-    a_case_number,
-    a_ground,
-    a_serious_obstruction
-  FROM xy_t2 AS t
+    *
+  FROM xy_live AS x
   WHERE
-    a_ground IN (
+    x.record_type = 'court.enforcement.dishonesty_decision'
+    AND x.a_ground IN (
       'obstructs_by_forgery_or_violence',
       'evades_by_sham_or_concealment',
       'violates_property_reporting',
@@ -438,126 +416,68 @@ FROM (
     a.anchor_seq,
     a.via_list,
     a.since,
-    CAST(LEAST(a.cap_until, j1.first_on, j2.first_on, j3.first_on) AS DATE) AS until,
-    CASE WHEN j4.first_on IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CAST(LEAST(a.cap_until, j0.v1, j0.v2, j0.v3) AS DATE) AS until,
+    CASE WHEN j0.v4 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a1 AS a
   LEFT JOIN (
     SELECT
-      subject_key,
-      a_case_number,
-      COUNT(*) AS n
-    FROM xy_t4 AS m
+      a2.anchor_seq,
+      a2.since,
+      COUNT(CASE WHEN x.record_type = 'court.enforcement.listing_bar' THEN 1 END) AS v0,
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.performance' AND x.a_complete = 'true'
+          )
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v1,
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.settlement_performance'
+            AND x.a_complete = 'true'
+          )
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v2,
+      MIN(
+        CASE
+          WHEN x.record_type = 'court.enforcement.list_deletion' AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v3,
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.notice' AND x.a_listing_risk_warning = 'true'
+          )
+          AND x.decision_date <= a2.since
+          THEN x.decision_date
+        END
+      ) AS v4
+    FROM xy_a1 AS a2
+    JOIN xy_live AS x
+      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
+    WHERE
+      x.record_type IN (
+        'court.enforcement.list_deletion',
+        'court.enforcement.listing_bar',
+        'court.enforcement.notice',
+        'court.enforcement.performance',
+        'court.enforcement.settlement_performance'
+      )
     GROUP BY
-      subject_key,
-      a_case_number
+      a2.anchor_seq,
+      a2.since
   ) AS j0
-    ON j0.subject_key = a.subject_key AND j0.a_case_number = a.a_case_number
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a1 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_complete
-      FROM xy_t6 AS t
-      WHERE
-        a_complete = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j1
-    ON j1.anchor_seq = a.anchor_seq AND j1.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a1 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_complete
-      FROM xy_t7 AS t
-      WHERE
-        a_complete = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j2
-    ON j2.anchor_seq = a.anchor_seq AND j2.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a1 AS a2
-    JOIN xy_t3 AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j3
-    ON j3.anchor_seq = a.anchor_seq AND j3.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a1 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_listing_risk_warning
-      FROM xy_t5 AS t
-      WHERE
-        a_listing_risk_warning = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date <= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j4
-    ON j4.anchor_seq = a.anchor_seq AND j4.since = a.since
+    ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
   WHERE
-    NOT COALESCE(j0.n, 0) >= 1
+    NOT COALESCE(j0.v0, 0) >= 1
     AND NOT (
       NOT a.subject_birth_date IS NULL
       AND a.since < CAST(a.subject_birth_date + INTERVAL '216' MONTH AS DATE)
@@ -591,157 +511,92 @@ FROM (
     CAST(LEAST(
       a.cap_until,
       CASE
-        WHEN COALESCE(j0.n, 0) >= 1
+        WHEN COALESCE(j0.v0, 0) >= 1
         THEN CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '12' MONTH AS DATE)
-        WHEN COALESCE(j1.n, 0) >= 2
+        WHEN COALESCE(j1.v1, 0) >= 2
         THEN CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '12' MONTH AS DATE)
         ELSE CAST(a.since + INTERVAL '24' MONTH AS DATE)
       END,
-      j2.first_on,
-      j3.first_on,
-      j4.first_on
+      j0.v2,
+      j0.v3,
+      j0.v4
     ) AS DATE) AS until,
-    CASE WHEN j5.first_on IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CASE WHEN j0.v5 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a2 AS a
   LEFT JOIN (
     SELECT
-      subject_key,
-      a_case_number,
-      COUNT(*) AS n
-    FROM (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_ground,
-        a_serious_obstruction
-      FROM xy_t2 AS t
-      WHERE
-        a_serious_obstruction = 'true'
-    ) AS m
+      a2.anchor_seq,
+      a2.since,
+      COUNT(
+        CASE
+          WHEN x.record_type = 'court.enforcement.dishonesty_decision'
+          AND x.a_serious_obstruction = 'true'
+          THEN 1
+        END
+      ) AS v0,
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.performance' AND x.a_complete = 'true'
+          )
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v2,
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.settlement_performance'
+            AND x.a_complete = 'true'
+          )
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v3,
+      MIN(
+        CASE
+          WHEN x.record_type = 'court.enforcement.list_deletion' AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v4,
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.notice' AND x.a_listing_risk_warning = 'true'
+          )
+          AND x.decision_date <= a2.since
+          THEN x.decision_date
+        END
+      ) AS v5
+    FROM xy_a2 AS a2
+    JOIN xy_live AS x
+      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
+    WHERE
+      x.record_type IN (
+        'court.enforcement.dishonesty_decision',
+        'court.enforcement.list_deletion',
+        'court.enforcement.notice',
+        'court.enforcement.performance',
+        'court.enforcement.settlement_performance'
+      )
     GROUP BY
-      subject_key,
-      a_case_number
+      a2.anchor_seq,
+      a2.since
   ) AS j0
-    ON j0.subject_key = a.subject_key AND j0.a_case_number = a.a_case_number
+    ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
   LEFT JOIN (
     SELECT
-      subject_key,
-      COUNT(*) AS n
-    FROM xy_t2 AS m
+      x.subject_key,
+      COUNT(CASE WHEN x.record_type = 'court.enforcement.dishonesty_decision' THEN 1 END) AS v1
+    FROM xy_live AS x
+    WHERE
+      x.record_type IN ('court.enforcement.dishonesty_decision')
     GROUP BY
-      subject_key
+      x.subject_key
   ) AS j1
     ON j1.subject_key = a.subject_key
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a2 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_complete
-      FROM xy_t6 AS t
-      WHERE
-        a_complete = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j2
-    ON j2.anchor_seq = a.anchor_seq AND j2.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a2 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_complete
-      FROM xy_t7 AS t
-      WHERE
-        a_complete = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j3
-    ON j3.anchor_seq = a.anchor_seq AND j3.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a2 AS a2
-    JOIN xy_t3 AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j4
-    ON j4.anchor_seq = a.anchor_seq AND j4.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a2 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_listing_risk_warning
-      FROM xy_t5 AS t
-      WHERE
-        a_listing_risk_warning = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date <= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j5
-    ON j5.anchor_seq = a.anchor_seq AND j5.since = a.since
   WHERE
     NOT (
       NOT a.subject_birth_date IS NULL
@@ -765,8 +620,14 @@ SELECT
   CAST(NULL AS DATE) AS cap_until,
   fulfilled_on,
   restored_on,
-  a_case_number
-FROM xy_t0 AS m
+  a_case_number AS a_case_number
+FROM (
+  SELECT
+    *
+  FROM xy_live AS x
+  WHERE
+    x.record_type = 'court.enforcement.consumption_restriction'
+) AS m
 WHERE
   subject_kind IN ('enterprise', 'individual', 'public_institution', 'social_organisation');
 
@@ -807,8 +668,8 @@ FROM (
     a.anchor_seq,
     a.via_list,
     a.since,
-    CAST(LEAST(a.cap_until, j0.first_on, j1.first_on) AS DATE) AS until,
-    CASE WHEN j2.first_on IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CAST(LEAST(a.cap_until, j0.v0, j0.v1) AS DATE) AS until,
+    CASE WHEN j1.v2 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a3 AS a
@@ -816,26 +677,30 @@ FROM (
     SELECT
       a2.anchor_seq,
       a2.since,
-      MIN(x.decision_date) AS first_on
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.performance' AND x.a_complete = 'true'
+          )
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v0,
+      MIN(
+        CASE
+          WHEN x.record_type = 'court.enforcement.consumption_restriction_lifted'
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v1
     FROM xy_a3 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_complete
-      FROM xy_t6 AS t
-      WHERE
-        a_complete = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
+    JOIN xy_live AS x
+      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
+    WHERE
+      x.record_type IN (
+        'court.enforcement.consumption_restriction_lifted',
+        'court.enforcement.performance'
+      )
     GROUP BY
       a2.anchor_seq,
       a2.since
@@ -845,30 +710,22 @@ FROM (
     SELECT
       a2.anchor_seq,
       a2.since,
-      MIN(x.decision_date) AS first_on
+      MIN(
+        CASE
+          WHEN x.record_type = 'court.enforcement.notice' AND x.decision_date <= a2.since
+          THEN x.decision_date
+        END
+      ) AS v2
     FROM xy_a3 AS a2
-    JOIN xy_t1 AS x
+    JOIN xy_live AS x
       ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
+    WHERE
+      x.record_type IN ('court.enforcement.notice')
     GROUP BY
       a2.anchor_seq,
       a2.since
   ) AS j1
     ON j1.anchor_seq = a.anchor_seq AND j1.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a3 AS a2
-    JOIN xy_t5 AS x
-      ON x.subject_key = a2.subject_key AND x.decision_date <= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j2
-    ON j2.anchor_seq = a.anchor_seq AND j2.since = a.since
   WHERE
     NOT (
       NOT a.subject_birth_date IS NULL
@@ -900,8 +757,8 @@ FROM (
     a.anchor_seq,
     a.via_list,
     a.since,
-    CAST(LEAST(a.cap_until, j0.first_on, j1.first_on) AS DATE) AS until,
-    CASE WHEN j2.first_on IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CAST(LEAST(a.cap_until, j0.v0, j0.v1) AS DATE) AS until,
+    CASE WHEN j1.v2 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a4 AS a
@@ -909,26 +766,30 @@ FROM (
     SELECT
       a2.anchor_seq,
       a2.since,
-      MIN(x.decision_date) AS first_on
+      MIN(
+        CASE
+          WHEN (
+            x.record_type = 'court.enforcement.performance' AND x.a_complete = 'true'
+          )
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v0,
+      MIN(
+        CASE
+          WHEN x.record_type = 'court.enforcement.consumption_restriction_lifted'
+          AND x.decision_date >= a2.since
+          THEN x.decision_date
+        END
+      ) AS v1
     FROM xy_a4 AS a2
-    JOIN (
-      SELECT
-        seq,
-        subject_key,
-        subject_kind,
-        subject_birth_date,
-        decision_date,
-        fulfilled_on,
-        restored_on,
-        a_case_number,
-        a_complete
-      FROM xy_t6 AS t
-      WHERE
-        a_complete = 'true'
-    ) AS x
-      ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
+    JOIN xy_live AS x
+      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
+    WHERE
+      x.record_type IN (
+        'court.enforcement.consumption_restriction_lifted',
+        'court.enforcement.performance'
+      )
     GROUP BY
       a2.anchor_seq,
       a2.since
@@ -938,30 +799,22 @@ FROM (
     SELECT
       a2.anchor_seq,
       a2.since,
-      MIN(x.decision_date) AS first_on
+      MIN(
+        CASE
+          WHEN x.record_type = 'court.enforcement.notice' AND x.decision_date <= a2.since
+          THEN x.decision_date
+        END
+      ) AS v2
     FROM xy_a4 AS a2
-    JOIN xy_t1 AS x
+    JOIN xy_live AS x
       ON x.subject_key = a2.subject_key
-      AND x.a_case_number = a2.a_case_number
-      AND x.decision_date >= a2.since
+    WHERE
+      x.record_type IN ('court.enforcement.notice')
     GROUP BY
       a2.anchor_seq,
       a2.since
   ) AS j1
     ON j1.anchor_seq = a.anchor_seq AND j1.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(x.decision_date) AS first_on
-    FROM xy_a4 AS a2
-    JOIN xy_t5 AS x
-      ON x.subject_key = a2.subject_key AND x.decision_date <= a2.since
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j2
-    ON j2.anchor_seq = a.anchor_seq AND j2.since = a.since
   WHERE
     NOT (
       NOT a.subject_birth_date IS NULL
@@ -1043,248 +896,119 @@ WHERE
 
 -- decisions (output)
 SELECT
-  subject_key,
-  'admin.green_channel' AS action,
-  'a_grade_green_channel' AS measure_name,
-  'reward' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'a_grade_taxpayers'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'admin.inspection_reduced' AS action,
-  'a_grade_green_channel' AS measure_name,
-  'reward' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'a_grade_taxpayers'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'procurement.bid' AS action,
-  'bar_government_procurement' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'tender.bid' AS action,
-  'bar_government_procurement' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'air_travel.book' AS action,
-  'restrict_air_travel' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'bond.issue' AS action,
-  'restrict_financial_activity' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'financial_institution.establish' AS action,
-  'restrict_financial_activity' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'rail.high_speed.book' AS action,
-  'restrict_high_speed_rail' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'rail.soft_sleeper.book' AS action,
-  'restrict_high_speed_rail' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'company.officer.appoint' AS action,
-  'restrict_important_posts' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'hotel.star.book' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'insurance.high_premium.buy' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'office.high_end.rent' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'real_estate.buy' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'ship.upper_class.book' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'travel.leisure' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'vehicle.buy' AS action,
-  'restrict_luxury_consumption' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'high_consumption_restricted'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'honour.award' AS action,
-  'restrict_subsidies_and_honours' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t
-UNION ALL
-SELECT
-  subject_key,
-  'subsidy.apply' AS action,
-  'restrict_subsidies_and_honours' AS measure_name,
-  'restrict' AS outcome
-FROM (
-  SELECT
-    subject_key
-  FROM memberships
-  WHERE
-    list_name = 'dishonest_judgment_debtors'
-) AS t;
+  m.subject_key,
+  t.action,
+  t.measure_name,
+  t.outcome
+FROM memberships AS m
+JOIN VALUES
+  ('a_grade_taxpayers', 'admin.green_channel', 'a_grade_green_channel', 'reward'),
+  (
+    'a_grade_taxpayers',
+    'admin.inspection_reduced',
+    'a_grade_green_channel',
+    'reward'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'procurement.bid',
+    'bar_government_procurement',
+    'restrict'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'tender.bid',
+    'bar_government_procurement',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'air_travel.book',
+    'restrict_air_travel',
+    'restrict'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'bond.issue',
+    'restrict_financial_activity',
+    'restrict'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'financial_institution.establish',
+    'restrict_financial_activity',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'rail.high_speed.book',
+    'restrict_high_speed_rail',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'rail.soft_sleeper.book',
+    'restrict_high_speed_rail',
+    'restrict'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'company.officer.appoint',
+    'restrict_important_posts',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'hotel.star.book',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'insurance.high_premium.buy',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'office.high_end.rent',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'real_estate.buy',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'ship.upper_class.book',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'travel.leisure',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'vehicle.buy',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'honour.award',
+    'restrict_subsidies_and_honours',
+    'restrict'
+  ),
+  (
+    'dishonest_judgment_debtors',
+    'subsidy.apply',
+    'restrict_subsidies_and_honours',
+    'restrict'
+  ) AS t(list_name, action, measure_name, outcome)
+  ON t.list_name = m.list_name;
