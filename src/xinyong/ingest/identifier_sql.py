@@ -13,7 +13,7 @@ spliced in, and the pseudonym key is always a bound parameter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -108,13 +108,13 @@ def scheme_checks_sql(
     schemes: Iterable[IdentifierScheme],
     relation: str,
     *,
-    row_column: str,
+    row_columns: Sequence[str],
     scheme_column: str,
     value_column: str,
     key_param: str = "pseudonym_key",
 ) -> str:
-    """For a relation that mixes schemes: `row_column`, `identifier_problem`, `subject_key` and
-    `subject_birth_date` (as in `check_identifiers_sql`) for each row whose `scheme_column`
+    """For a relation that mixes schemes: `row_columns`, `identifier_problem`, `subject_key`
+    and `subject_birth_date` (as in `check_identifiers_sql`) for each row whose `scheme_column`
     names one of `schemes`, from the *normalised* identifiers in `value_column`.
 
     Each scheme gets its own SELECT, the SELECTs joined by UNION ALL, rather than one
@@ -123,9 +123,10 @@ def scheme_checks_sql(
     schemes is personal.
     """
     source = exp.to_table(relation).sql("duckdb", identify=True)
-    row, scheme_col, problem = (
+    row = ", ".join(exp.column(name, quoted=True).sql("duckdb") for name in row_columns)
+    scheme_col, problem = (
         exp.column(name, quoted=True).sql("duckdb")
-        for name in (row_column, scheme_column, "xinyong_identifier_problem")
+        for name in (scheme_column, "xinyong_identifier_problem")
     )
     selects = []
     for scheme in schemes:

@@ -8,9 +8,11 @@ The pipeline (see README.md beside this file):
    conflicts, and resolves what corrections and other acts refer to.
 4. The rejects file is written (atomically) before anything is appended, so a crash never leaves a
    half-written one, and a re-run writes the same one.
-5. Accepted rows are appended in batches of `batch_rows`, each batch all in or all out with its
-   own signed checkpoint. A crash between batches leaves a consistent ledger; re-running the same
-   file skips what was committed (idempotency key) and appends the rest in the same order.
+5. Accepted rows are appended in batches of at most `batch_rows`, each batch all in or all out
+   with its own signed checkpoint. A crash between batches leaves a consistent ledger; re-running
+   the same file skips what was committed (idempotency key) and appends the rest in the same
+   order. Batches end where the ledger's size is a multiple of the store's `append_alignment`
+   (`batch_bounds`), which for DuckDB saves rewriting every row at the next checkpoint.
 """
 
 from __future__ import annotations
@@ -110,11 +112,11 @@ def ingest_file(
         batches = 0
         total = accepted.num_rows
         report("append", 0, total)
-        for offset in range(0, total, batch_rows):
-            batch = accepted.slice(offset, batch_rows)
-            store.append(batch, datetime.now(UTC))
+        bounds = batch_bounds(store.size(), total, batch_rows, store.append_alignment)
+        for start, stop in bounds:
+            store.append(accepted.slice(start, stop - start), datetime.now(UTC))
             batches += 1
-            report("append", min(offset + batch_rows, total), total)
+            report("append", stop, total)
     finally:
         con.close()
     size = store.size()
@@ -134,6 +136,34 @@ def ingest_file(
     )
     log.info("ingest", path=str(path), accepted=total, rejected=rejected, batches=batches)
     return result
+
+
+def batch_bounds(size: int, total: int, batch_rows: int, alignment: int) -> list[tuple[int, int]]:
+    """`(start, stop)` offsets into `total` rows appended to a ledger of `size` entries, at most
+    `batch_rows` rows each: every batch but the last ends where the ledger's size is a multiple
+    of `alignment` (`LedgerStore.append_alignment`), as many whole units as fit in `batch_rows`
+    (the first batch tops up the unit the ledger's end is in). With `batch_rows` below
+    `alignment`, plain batches of `batch_rows`.
+
+    >>> batch_bounds(0, 10, 4, 1)
+    [(0, 4), (4, 8), (8, 10)]
+    >>> batch_bounds(0, 10, 5, 2)
+    [(0, 4), (4, 8), (8, 10)]
+    >>> batch_bounds(3, 14, 5, 2)
+    [(0, 5), (5, 9), (9, 14)]
+    >>> batch_bounds(0, 3, 1, 2)
+    [(0, 1), (1, 2), (2, 3)]
+    """
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < total:
+        stop = min(start + batch_rows, total)
+        if stop < total:
+            end = (size + stop) // alignment * alignment - size  # the last boundary within reach
+            stop = end if end > start else stop
+        bounds.append((start, stop))
+        start = stop
+    return bounds
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -178,4 +208,4 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     return target
 
 
-__all__ = ["IngestReport", "default_rejects_path", "ingest_file"]
+__all__ = ["IngestReport", "batch_bounds", "default_rejects_path", "ingest_file"]

@@ -7,14 +7,15 @@ schemes) and the canonical attributes text among them. All checks are SQL expres
 by DuckDB over the whole file; Python only assembles them from the catalogue and the identifier
 schemes, and computes "did you mean" hints for the few distinct unknown names.
 
-Four statements, each one pass:
+Four main statements, each one pass:
 
 1. `norm`: every column trimmed and normalised once, the decision date and the attributes JSON
    parsed, the record type's facts joined on;
-2. `ids`: identifiers checked and keyed, one SELECT per scheme (`scheme_checks_sql`);
+2. `ids`: identifiers checked and keyed, once per distinct identifier, one SELECT per scheme
+   (`scheme_checks_sql`);
 3. `attrs`: attributes checked and made canonical, one SELECT per record type
-   (`attribute_checks_sql`);
-4. `checked`: the row's own checks, with `ids` and `attrs` joined back by line.
+   (`attribute_checks_sql`), over a copy of the rows sorted by type (`attrs_input`);
+4. `checked`: the row's own checks, with `ids` joined back by identifier and `attrs` by line.
 
 Splitting by scheme and by record type lets every check be a plain column expression with the
 spec as constants: DuckDB evaluates common subexpressions once only outside CASE and lambdas.
@@ -310,11 +311,13 @@ def build_checked(
         ),
         _problem("doc_repeats_key", "attributes", lit("has a key more than once")),
     ]
-    # Identifiers are checked and keyed per scheme, one SELECT each, into a table joined back by
-    # line: DuckDB shares the checks' common subexpressions only outside a CASE over schemes.
+    # Identifiers are checked and keyed per scheme, one SELECT each: DuckDB shares the checks'
+    # common subexpressions only outside a CASE over schemes. And once per distinct identifier,
+    # joined back on it: a file names each subject ~10 times (the keyed hash of a resident ID
+    # alone is two SHA-256), and the checks cost ≈ 3 µs where the distinct and the join ≈ 0.5.
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW id_input AS SELECT _line, n_scheme, n_subject_id FROM norm"
-        " WHERE n_subject_id IS NOT NULL"
+        "CREATE OR REPLACE TEMP TABLE id_input AS SELECT DISTINCT n_scheme, n_subject_id"
+        " FROM norm WHERE n_subject_id IS NOT NULL"
     )
     personal = any(s.personal for s in schemes)
     con.execute(
@@ -322,17 +325,21 @@ def build_checked(
         + scheme_checks_sql(
             schemes,
             "id_input",
-            row_column="_line",
+            row_columns=("n_scheme", "n_subject_id"),
             scheme_column="n_scheme",
             value_column="n_subject_id",
             key_param="pseudonym_key",
         ),
         {"pseudonym_key": pseudonym_key} if personal else None,
     )
-    # Attributes likewise, one SELECT per record type present.
+    # Attributes likewise, one SELECT per record type present, over a copy of their rows sorted
+    # by type: each SELECT then reads its rows in whole vectors. Over the rows in file order its
+    # filter left vectors of ~1/12 full, and the hundreds of expressions of the checks cost
+    # per vector: sorting (≈ 0.9 CPU-s per 1M) made the checks ≈ 1.9 CPU-s cheaper.
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW attrs_input AS SELECT _line, type_no, n_record_type,"
+        "CREATE OR REPLACE TEMP TABLE attrs_input AS SELECT _line, type_no, n_record_type,"
         f" n_entry_kind, doc FROM norm WHERE type_no IS NOT NULL AND {ATTRS_USABLE}"
+        " ORDER BY type_no"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE attrs AS "
@@ -354,7 +361,8 @@ def build_checked(
                        i.identifier_problem AS id_problem, i.subject_key AS id_key,
                        i.subject_birth_date AS id_birth_date,
                        a.attribute_problems, a.canonical_attributes
-                FROM norm n LEFT JOIN ids i ON i._line = n._line
+                FROM norm n
+                LEFT JOIN ids i ON i.n_scheme = n.n_scheme AND i.n_subject_id = n.n_subject_id
                 LEFT JOIN attrs a ON a._line = n._line
             )
         )

@@ -95,6 +95,10 @@ class LedgerStore(Protocol):
     readers_beside_writer: ClassVar[bool]
     #: Whether the store can be opened read-only (for `verify` and reports).
     read_only_mode: ClassVar[bool]
+    #: Appends are cheapest when every batch but the last ends at a multiple of this many
+    #: entries (the database's unit of storage; 1 when it has none). Ingest sizes its batches
+    #: by it (`ingest.pipeline.batch_bounds`).
+    append_alignment: ClassVar[int]
 
     def size(self) -> int:
         """Number of entries (the tree size)."""

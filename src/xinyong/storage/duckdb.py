@@ -188,6 +188,13 @@ class DuckDBLedger:
     concurrent_writers: ClassVar[bool] = False
     readers_beside_writer: ClassVar[bool] = False
     read_only_mode: ClassVar[bool] = True
+    # DuckDB's row group. A transaction that inserts whole row groups writes them to the file as
+    # it goes, and COMMIT adopts them as they are, but only when the table's own last row group
+    # is full: otherwise the rows are appended again in memory, and the next checkpoint (at the
+    # latest, closing the ledger) compresses and writes them a second time. Measured, 1M rows in
+    # batches of 250,000 vs 245,760: closing the ledger took ≈ 4.4 CPU-s vs ≈ 0.4, and the file
+    # was ≈ 30 % larger (the first copies' blocks left free).
+    append_alignment: ClassVar[int] = 122_880
 
     def __init__(
         self,

@@ -281,7 +281,7 @@ def test_scheme_checks_sql_dispatches_by_scheme(con: duckdb.DuckDBPyConnection) 
         " (5, 'passport', 'E12345678')) t(line, scheme, id)"
     )
     query = scheme_checks_sql(
-        [USCC, RID], "mixed", row_column="line", scheme_column="scheme", value_column="id"
+        [USCC, RID], "mixed", row_columns=["line"], scheme_column="scheme", value_column="id"
     )
     rows = con.execute(f"SELECT * FROM ({query}) ORDER BY line", {"pseudonym_key": KEY})
     assert rows.fetchall() == [
@@ -291,4 +291,4 @@ def test_scheme_checks_sql_dispatches_by_scheme(con: duckdb.DuckDBPyConnection) 
         (4, RID.problem("91350100M000100Y43"), None, None),
     ]  # line 5: a scheme not given is left to the caller
     with pytest.raises(ValueError, match="no schemes"):
-        scheme_checks_sql([], "mixed", row_column="l", scheme_column="s", value_column="v")
+        scheme_checks_sql([], "mixed", row_columns=["l"], scheme_column="s", value_column="v")

@@ -317,3 +317,17 @@ def test_from_settings(tmp_path: Path) -> None:
     assert (tmp_path / "checkpoints" / checkpoint_name(3)).exists()
     with DuckDBLedger.from_settings(settings, read_only=True) as ro:
         assert ro.size() == 3 and ro.verify(signing.public_key()).ok
+
+
+def test_append_alignment_is_duckdbs_row_group() -> None:
+    # Ingest ends its batches on multiples of `append_alignment` so that COMMIT adopts the row
+    # groups the INSERT wrote (pipeline.batch_bounds); that pays only while it is DuckDB's row
+    # group size, which a DuckDB upgrade could change.
+    n = DuckDBLedger.append_alignment
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range AS i FROM range($n)", {"n": n + 1})
+    groups = con.execute(
+        "SELECT row_group_id, max(start + count) - min(start) FROM pragma_storage_info('t')"
+        " GROUP BY row_group_id ORDER BY row_group_id"
+    ).fetchall()
+    assert groups == [(0, n), (1, 1)]
