@@ -74,6 +74,7 @@ BASE: dict[str, str] = {
             legal_basis: [{source: law, article: Art 4}]
         exit:
           - name: revoked
+            description: The listing decision is revoked.
             event: revocation
             legal_basis: [{source: law, article: Art 9}]
         notice:

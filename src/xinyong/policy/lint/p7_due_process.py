@@ -1,9 +1,10 @@
 """P7: every adverse decision is explainable, notified, time-limited and open to objection.
 
 Structurally that means: every record type accepts corrections and revocations (the outcome of an
-objection); an adverse list notifies before listing and has a way out; an open-term entry rule
-has an exit other than the term; a deducting or grade-capping score item stops counting after a
-window.
+objection); an adverse list notifies before listing, says how to object, and has a way out, each
+exit rule saying in words how the listing ends (the remedy a listed subject is shown); an
+open-term entry rule has an exit other than the term; a deducting or grade-capping score item
+stops counting after a window.
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ class DueProcess(Rule):
                     f"an adverse list needs at least one exit rule {_WHY}",
                 )
                 continue
+            for i, ex in enumerate(cl.exit):
+                if not ex.description.strip():
+                    yield Finding(
+                        LIST,
+                        cl.name,
+                        ("exit", i, "description"),
+                        f"exit rule {ex.name!r} must say in words how the listing ends "
+                        f"(`description:`): it is the remedy a listed subject is shown {_WHY}",
+                    )
             real_exit = any(
                 e.when or e.event not in (None, ExitEvent.term_elapsed) for e in cl.exit
             )

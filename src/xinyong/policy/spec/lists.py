@@ -91,7 +91,11 @@ class RawExitRuleSpec(SpecModel):
     """Exactly one of `event` or `when`."""
 
     name: Name
-    description: Text = ""
+    description: Text = Field(
+        "",
+        description="How the listing ends, in the words a listed subject needs: the remedy "
+        "shown with every decision it causes (required on blacklists and watch lists, P7).",
+    )
     event: ExitEvent | None = None
     when: Conditions = ()
     deadline_working_days: StrictInt | None = Field(None, ge=0)
