@@ -8,11 +8,13 @@ no caller branches on an engine's name.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import date
 from typing import ClassVar, Protocol
 
-from xinyong.compiler.plan import Capabilities
+from xinyong.compiler import compile_pack
+from xinyong.compiler.plan import Capabilities, Plan
 from xinyong.engines.results import Results
 from xinyong.policy.pack import Pack
 
@@ -32,3 +34,23 @@ class Engine(Protocol):
     ) -> Results: ...
 
     def close(self) -> None: ...
+
+
+class PlanEngine(ABC):
+    """What the SQL engines share: `evaluate` compiles the pack with the engine's own
+    capabilities and hands the plan to `run`, which each engine implements."""
+
+    capabilities: ClassVar[Capabilities]
+
+    def evaluate(
+        self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
+    ) -> Results:
+        plan = compile_pack(
+            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
+        )
+        return self.run(plan, subjects)
+
+    @abstractmethod
+    def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:
+        """Materialise the plan's steps (only `subjects`' entries when the plan is scoped) and
+        read its five outputs."""

@@ -7,20 +7,19 @@ dropped when the evaluation ends. The input is a view over the ledger's `entries
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from xinyong.compiler import INPUT, SCOPE, Capabilities, compile_pack
+from xinyong.compiler import INPUT, SCOPE, Capabilities
 from xinyong.compiler.plan import Plan
+from xinyong.engines.base import PlanEngine
 from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results
 from xinyong.errors import EngineError
-from xinyong.policy.pack import Pack
 
 if TYPE_CHECKING:
     import duckdb
 
 
-class DuckDBEngine:
+class DuckDBEngine(PlanEngine):
     name: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
     capabilities: ClassVar[Capabilities] = Capabilities(json_path_lists=True)
@@ -31,14 +30,6 @@ class DuckDBEngine:
         """`source` is the table or view holding ledger entries (the ledger's `entries`)."""
         self.con = con
         self.source = source
-
-    def evaluate(
-        self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
-    ) -> Results:
-        plan = compile_pack(
-            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
-        )
-        return self.run(plan, subjects)
 
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:
         import duckdb

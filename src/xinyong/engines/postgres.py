@@ -23,14 +23,13 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from xinyong.compiler import INPUT, SCOPE, Capabilities, compile_pack
+from xinyong.compiler import INPUT, SCOPE, Capabilities
 from xinyong.compiler.plan import Plan
+from xinyong.engines.base import PlanEngine
 from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results, Row
 from xinyong.errors import EngineError
-from xinyong.policy.pack import Pack
 
 if TYPE_CHECKING:
     import psycopg
@@ -55,7 +54,7 @@ _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _COPY_CHUNK = 65_536  # rows per CSV chunk handed to COPY by `load_arrow`
 
 
-class PostgresEngine:
+class PostgresEngine(PlanEngine):
     name: ClassVar[str] = "postgres"
     dialect: ClassVar[str] = "postgres"
     capabilities: ClassVar[Capabilities] = Capabilities()
@@ -151,14 +150,6 @@ class PostgresEngine:
         return n
 
     # -- evaluation --------------------------------------------------------------------------
-
-    def evaluate(
-        self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
-    ) -> Results:
-        plan = compile_pack(
-            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
-        )
-        return self.run(plan, subjects)
 
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:
         import psycopg

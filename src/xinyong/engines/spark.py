@@ -27,15 +27,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from xinyong.compiler import INPUT, SCOPE, Capabilities, compile_pack
+from xinyong.compiler import INPUT, SCOPE, Capabilities
 from xinyong.compiler.plan import Plan
+from xinyong.engines.base import PlanEngine
 from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results, Row
 from xinyong.errors import EngineError
-from xinyong.policy.pack import Pack
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -98,7 +97,7 @@ def _arrow_types() -> list[pa.DataType]:
     return [types.get(c, pa.string()) for c in ENTRY_COLUMNS]
 
 
-class SparkEngine:
+class SparkEngine(PlanEngine):
     name: ClassVar[str] = "spark"
     dialect: ClassVar[str] = "spark"
     capabilities: ClassVar[Capabilities] = Capabilities()
@@ -155,14 +154,6 @@ class SparkEngine:
         return self.load_arrow(entries_arrow(rows))
 
     # -- evaluation --------------------------------------------------------------------------
-
-    def evaluate(
-        self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
-    ) -> Results:
-        plan = compile_pack(
-            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
-        )
-        return self.run(plan, subjects)
 
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:
         from py4j.protocol import Py4JError
