@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from xinyong.service import Workspace
+
+# The clock of every workspace the tests make: no test depends on the day it runs.
+TODAY = date(2026, 11, 22)
 
 
 def ledger_rows(ws: Workspace) -> list[tuple[object, ...]]:
@@ -33,4 +37,4 @@ def ledger_rows(ws: Workspace) -> list[tuple[object, ...]]:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
+    return Workspace.init(tmp_path / "ws", today=TODAY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 
 from xinyong.domain.decision import Decision
@@ -37,11 +37,12 @@ def run_demo(
     seed: int = 7,
     malformed: float = 0.01,
     show: int = 3,
+    today: date | None = None,
     progress: Progress | None = None,
 ) -> DemoRun:
     """Create a workspace in `directory`, ingest a generated file twice, verify, pick subjects."""
-    workspace = Workspace.init(directory)
-    today = datetime.now(UTC).date()
+    workspace = Workspace.init(directory, today=today)
+    today = workspace.today()
     sample = write_csv(
         directory / "sample" / "records.csv",
         workspace.pack.catalogue,

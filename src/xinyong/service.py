@@ -79,14 +79,17 @@ class Workspace:
         return cls(Settings.for_workspace(directory))
 
     @classmethod
-    def init(cls, directory: Path, *, pack: Path | None = None) -> Workspace:
-        """Create a workspace: settings file, keys, pack copy, empty ledger and checkpoints."""
+    def init(
+        cls, directory: Path, *, pack: Path | None = None, today: date | None = None
+    ) -> Workspace:
+        """Create a workspace: settings file, keys, pack copy, empty ledger and checkpoints;
+        `today` pins the workspace's clock in its settings file (tests, replays)."""
         if (directory / SETTINGS_FILE).exists():
             raise SettingsError(f"{directory}: already a workspace ({SETTINGS_FILE} exists)")
         source = pack or shipped_pack()
         load_pack(source)  # refuse to start a workspace on an invalid pack
         directory.mkdir(parents=True, exist_ok=True)
-        settings = Settings.for_workspace(directory)
+        settings = Settings.for_workspace(directory, **({"today": today} if today else {}))
         shutil.copytree(source, settings.path(settings.pack))
         keys.create_signing_key(settings.path(settings.signing_key_file))
         keys.create_pseudonym_key(settings.path(settings.pseudonym_key_file))
@@ -97,7 +100,8 @@ class Workspace:
             f'database = "{settings.database}"\n'
             f'checkpoint_dir = "{settings.checkpoint_dir}"\n'
             f'signing_key_file = "{settings.signing_key_file}"\n'
-            f'pseudonym_key_file = "{settings.pseudonym_key_file}"\n',
+            f'pseudonym_key_file = "{settings.pseudonym_key_file}"\n'
+            + (f"today = {today.isoformat()}\n" if today else ""),
             encoding="utf-8",
         )
         workspace = cls(settings)
@@ -111,7 +115,7 @@ class Workspace:
 
     @cached_property
     def schemes(self) -> SchemeRegistry:
-        return default_registry()
+        return default_registry(as_of=self.today())
 
     @contextmanager
     def ledger(self, *, read_only: bool = False) -> Iterator[LedgerStore]:
@@ -143,6 +147,7 @@ class Workspace:
                 batch_rows=s.ingest_batch_rows,
                 rejects_path=rejects,
                 fmt=fmt,
+                today=self.today(),
                 progress=progress,
             )
             self._reevaluate(store, before)
@@ -201,7 +206,8 @@ class Workspace:
     # -- evaluation and checks ----------------------------------------------------------------
 
     def today(self) -> date:
-        return datetime.now(UTC).date()
+        """The workspace's today: `settings.today` when pinned, else the system clock's UTC date."""
+        return self.settings.today or datetime.now(UTC).date()
 
     def evaluate(
         self, *, as_of: date | None = None, keep: bool = True, engine: str = "duckdb"

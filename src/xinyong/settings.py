@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     )
     postgres_schema: str = Field(
         "xinyong_eval", description="Schema the PostgreSQL engine creates and uses for evaluation."
+    )
+    today: date | None = Field(
+        None,
+        description="The date the workspace takes as today for ingest (decision dates and birth "
+        "dates after it are refused), evaluate and check; unset: the UTC date of the system clock. "
+        "The one clock of the system: tests and replays pin it.",
     )
     ingest_batch_rows: int = Field(
         250_000, gt=0, description="Rows committed per ledger batch (and per checkpoint) on ingest."

@@ -42,7 +42,7 @@ def _postgres_reachable() -> bool:
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("engines")
-    workspace = Workspace.init(root / "ws")
+    workspace = Workspace.init(root / "ws", today=date(2026, 11, 1))
     sample = write_csv(
         root / "records.csv",
         workspace.pack.catalogue,

@@ -101,7 +101,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     runner = CliRunner()
     workspace = root / "ws"
     for args in (["init", str(workspace)], ["records", "ingest", str(data), "-w", str(workspace)]):
-        result = runner.invoke(app, args)
+        result = runner.invoke(app, args, env={"XINYONG_TODAY": "2026-11-22"})
         assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["evaluate", "-w", str(workspace), "--as-of", "2023-06-01"])
     assert result.exit_code == 0, result.output

@@ -51,7 +51,7 @@ def _small_batches(ws: Workspace, rows: int) -> Workspace:
 
 @pytest.mark.slow
 def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
-    victim = _small_batches(Workspace.init(tmp_path / "victim"), 200)
+    victim = _small_batches(Workspace.init(tmp_path / "victim", today=date(2026, 11, 1)), 200)
     # The reference is a copy of the fresh workspace: same keys, same empty signed ledger.
     shutil.copytree(tmp_path / "victim", tmp_path / "reference")
     reference = Workspace.open(tmp_path / "reference")

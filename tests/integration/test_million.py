@@ -29,7 +29,7 @@ ROWS = int(os.environ.get("XINYONG_TEST_ROWS", "1000000"))
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, dict[int, str], Path]:
     root = tmp_path_factory.mktemp("million")
-    workspace = Workspace.init(root / "ws")
+    workspace = Workspace.init(root / "ws", today=date(2026, 11, 1))
     sample = write_csv(
         root / "records.csv",
         workspace.pack.catalogue,

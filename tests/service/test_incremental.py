@@ -54,7 +54,7 @@ def _split(path: Path, cut: int, first: Path, rest: Path) -> None:
 @given(seed=st.integers(0, 2**32), share=st.sampled_from([0.0, 0.3, 0.7]), cut=st.floats(0.1, 0.9))
 def test_incremental_equals_full(tmp_path: Path, seed: int, share: float, cut: float) -> None:
     root = tmp_path / uuid.uuid4().hex
-    workspace = Workspace.init(root / "ws")
+    workspace = Workspace.init(root / "ws", today=AS_OF)
     sample = write_csv(
         root / "all.csv",
         workspace.pack.catalogue,

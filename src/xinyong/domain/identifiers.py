@@ -589,9 +589,10 @@ class SchemeRegistry:
         return len(self._schemes)
 
 
-def default_registry() -> SchemeRegistry:
-    """A new registry holding `uscc` and `resident_id`."""
-    return SchemeRegistry([UsccScheme(), ResidentIdScheme()])
+def default_registry(*, as_of: date | None = None) -> SchemeRegistry:
+    """A new registry holding `uscc` and `resident_id`; `as_of` is the date after which a
+    birth date is in the future (default: the system clock's, read at each check)."""
+    return SchemeRegistry([UsccScheme(), ResidentIdScheme(as_of=as_of)])
 
 
 # --- division codes ----------------------------------------------------------------------------

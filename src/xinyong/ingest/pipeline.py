@@ -76,7 +76,7 @@ def ingest_file(
     batch_rows: int,
     rejects_path: Path | None = None,
     fmt: InputFormat | None = None,
-    today: date | None = None,
+    today: date,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Validate `path` and append its accepted rows to `store`; see the module docstring."""
@@ -96,7 +96,7 @@ def ingest_file(
             con,
             catalogue,
             schemes,
-            today=today or datetime.now(UTC).date(),
+            today=today,
             pseudonym_key=pseudonym_key,
         )
         resolve(con, store)

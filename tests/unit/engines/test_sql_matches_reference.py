@@ -36,7 +36,9 @@ def _diff(a: Results, b: Results) -> str:
 @pytest.fixture(scope="module", params=PACKS)
 def ledger(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     root = tmp_path_factory.mktemp(request.param)
-    ws = Workspace.init(root / "ws", pack=Path(__file__).parents[3] / "packs" / request.param)
+    ws = Workspace.init(
+        root / "ws", today=DATES[-1], pack=Path(__file__).parents[3] / "packs" / request.param
+    )
     sample = write_csv(
         root / "records.csv",
         ws.pack.catalogue,

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from tests.conftest import ledger_rows
+from tests.conftest import TODAY, ledger_rows
 
 from xinyong.errors import IngestError
 from xinyong.sample.generate import COLUMNS, write_csv
 from xinyong.service import Workspace
-
-TODAY = date(2026, 11, 1)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -130,7 +127,7 @@ def _rows_raw(path: Path) -> list[dict[str, str]]:
 
 def _twin(workspace: Workspace, folder: Path) -> Workspace:
     """A second workspace with the same pseudonym key, so subject keys compare equal."""
-    twin = Workspace.init(folder)
+    twin = Workspace.init(folder, today=TODAY)
     s, t = workspace.settings, twin.settings
     t.path(t.pseudonym_key_file).write_bytes(s.path(s.pseudonym_key_file).read_bytes())
     return twin

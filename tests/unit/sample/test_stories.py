@@ -7,13 +7,14 @@ import random
 from datetime import date
 from pathlib import Path
 
+from tests.conftest import TODAY
+
 from xinyong.policy import load_pack
 from xinyong.sample.generate import generate_subjects, write_csv
 from xinyong.sample.stories import stories
 from xinyong.service import Workspace
 
 PACKS = Path(__file__).parents[3] / "packs"
-TODAY = date(2026, 11, 22)
 
 
 def test_replays_keep_their_case_together_and_stay_in_the_past() -> None:
