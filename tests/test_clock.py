@@ -1,4 +1,4 @@
-"""The one clock: `Settings.today` (XINYONG_TODAY) is today for ingest, evaluate, check and the demo.
+"""The one clock: `Settings.today` (XINYONG_TODAY) is today for ingest, evaluate, check, demo.
 
 CI also runs the date-sensitive tests with the system clock years ahead (`faketime` in .ci/run):
 nothing here or there may depend on the day the suite runs.

@@ -95,5 +95,12 @@ class TamperDetected(LedgerError):
     """`verify` found entries or checkpoints that do not match; `details` names each."""
 
 
+class CalendarError(XinyongError):
+    """A deadline falls in a year whose official working-day arrangement is not known (or an
+    arrangement given to the calendar contradicts itself)."""
+
+    status = 503
+
+
 class NotFound(XinyongError):
     status = 404

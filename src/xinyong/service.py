@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
+from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.errors import IdentifierError, NotFound, SettingsError
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
@@ -112,6 +113,15 @@ class Workspace:
     @cached_property
     def pack(self) -> Pack:
         return load_pack(self.settings.path(self.settings.pack))
+
+    @cached_property
+    def calendar(self) -> WorkdayCalendar:
+        """The working-day calendar every deadline is counted on (with the override file)."""
+        from xinyong.policy.workdays import load_workday_overrides
+
+        extra = self.settings.workday_overrides
+        overrides = load_workday_overrides(self.settings.path(extra)) if extra else []
+        return WorkdayCalendar.official(overrides)
 
     @cached_property
     def schemes(self) -> SchemeRegistry:

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "dates after it are refused), evaluate and check; unset: the UTC date of the system clock. "
         "The one clock of the system: tests and replays pin it.",
     )
+    workday_overrides: Path | None = Field(
+        None,
+        description="YAML file of State Council holiday arrangements for years the "
+        "chinese-calendar package does not hold yet; deadlines past the last known year are "
+        "errors, never guesses.",
+    )
     ingest_batch_rows: int = Field(
         250_000, gt=0, description="Rows committed per ledger batch (and per checkpoint) on ingest."
     )
