@@ -28,7 +28,8 @@ class Finding:
     """A problem in the document `(group, name)` at key path `loc`.
 
     Resolved objects hold sets, which forget YAML order: `item` names a value of the list at `loc`
-    instead, and the runner finds its index in the document.
+    instead, and the runner finds its index in the document. `allowed` carries the reason of a
+    reviewed `allow:` entry that waives the finding: it is then shown for review, not refused.
     """
 
     group: str
@@ -38,6 +39,7 @@ class Finding:
     item: str | None = None
     hints: tuple[str, ...] = ()
     at: At = "value"
+    allowed: str | None = None
 
 
 class Rule(ABC):
