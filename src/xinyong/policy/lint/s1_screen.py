@@ -87,8 +87,9 @@ class MeaningScreen(Rule):
                     "mean a prohibited category here; a reviewer judges it",
                 )
             elif a.index not in used:
-                known = default_lexicon().find(a.term)
-                what = "the screen finds no such term here" if known else "it is not a lexicon term"
+                known = default_lexicon().find(a.term) or screen_terms(a.term)
+                where = f"under {a.at}" if a.at else "in this document"
+                what = f"the screen finds no such term {where}" if known else "it is not a lexicon term"
                 yield Finding(
                     group, name, ("allow", a.index, "term"),
                     f"allows {a.term!r}, but {what}: remove the exception so that it cannot hide a "
