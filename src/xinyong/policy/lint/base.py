@@ -1,8 +1,9 @@
 """The `Rule` interface: a named check over a resolved pack that yields located findings.
 
-Rules see resolved domain objects, not YAML, so they check structure (what a record type *is*),
-never keywords in titles. A finding names the document by group and name and a key path inside
-it; the loader turns that into `file:line:col key.path: message` with an excerpt.
+Rules see resolved domain objects, not YAML: the principle rules check structure (what a record
+type *is*); the meaning screen (S1) reads the words those objects keep. A finding names the
+document by group and name and a key path inside it; the loader turns that into
+`file:line:col key.path: message` with an excerpt.
 """
 
 from __future__ import annotations

@@ -53,7 +53,9 @@ class MeaningScreen(Rule):
 
     def check(self, pack: Pack) -> Iterator[Finding]:
         for rt in pack.catalogue.values():
-            yield from self._screen(pack, RECORD_TYPE, rt.name, _person(rt.subject_kinds), _record_type(rt))
+            yield from self._screen(
+                pack, RECORD_TYPE, rt.name, _person(rt.subject_kinds), _record_type(rt)
+            )
         for lst in pack.lists.values():
             yield from self._screen(pack, LIST, lst.name, _person(lst.subject_kinds), _list(lst))
         for s in pack.schemes.values():
@@ -74,24 +76,36 @@ class MeaningScreen(Rule):
                 if allow is not None:
                     used.add(allow.index)
                     yield Finding(
-                        group, name, t.loc, f"allowed: {message} — reason: {allow.reason.strip()}",
-                        at=t.at, allowed=allow.reason,
+                        group,
+                        name,
+                        t.loc,
+                        f"allowed: {message} — reason: {allow.reason.strip()}",
+                        at=t.at,
+                        allowed=allow.reason,
                     )
                     continue
                 yield Finding(group, name, t.loc, message, hints=(_hint(f),), at=t.at)
         for a in allowances:
             if not a.reason.strip():
                 yield Finding(
-                    group, name, ("allow", a.index),
+                    group,
+                    name,
+                    ("allow", a.index),
                     f"the exception for {a.term!r} needs a `reason:` saying why the word does not "
                     "mean a prohibited category here; a reviewer judges it",
                 )
             elif a.index not in used:
                 known = default_lexicon().find(a.term) or screen_terms(a.term)
                 where = f"under {a.at}" if a.at else "in this document"
-                what = f"the screen finds no such term {where}" if known else "it is not a lexicon term"
+                what = (
+                    f"the screen finds no such term {where}"
+                    if known
+                    else "it is not a lexicon term"
+                )
                 yield Finding(
-                    group, name, ("allow", a.index, "term"),
+                    group,
+                    name,
+                    ("allow", a.index, "term"),
                     f"allows {a.term!r}, but {what}: remove the exception so that it cannot hide a "
                     "later use of the word",
                 )

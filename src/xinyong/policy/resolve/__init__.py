@@ -94,9 +94,10 @@ def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Re
             parsed.append(Parsed(doc, spec))
             allow = getattr(spec, "allow", ())
             if allow and isinstance(kind, str) and isinstance(name, str):
-                out.allowances.setdefault((GROUPS[kind], name), tuple(
-                    Allowance(a.term, a.reason, a.at, i) for i, a in enumerate(allow)
-                ))
+                out.allowances.setdefault(
+                    (GROUPS[kind], name),
+                    tuple(Allowance(a.term, a.reason, a.at, i) for i, a in enumerate(allow)),
+                )
 
     _pack(parsed, pack_file, problems, out)
     ctx = Context(problems, out.sources, declared)

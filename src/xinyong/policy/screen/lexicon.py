@@ -110,7 +110,9 @@ class Lexicon:
         for t in self.terms:
             key = (t.language, t.text.casefold())
             if key in seen:
-                problems.append(f"{t.language}: {t.text!r} listed twice ({seen[key]}, {t.category.name})")
+                problems.append(
+                    f"{t.language}: {t.text!r} listed twice ({seen[key]}, {t.category.name})"
+                )
             seen[key] = t.category.name
             if not any(t.words):
                 problems.append(f"{t.language}: {t.text!r} has no word to match")

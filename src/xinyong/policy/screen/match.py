@@ -51,7 +51,9 @@ class TermFinding:
 
     def describe(self) -> str:
         """`'Petitions' (petitioning, a political activity; lexicon term 'petition*')`."""
-        extra = "" if self.found.casefold() == self.term.casefold() else f"; lexicon term {self.term!r}"
+        extra = (
+            "" if self.found.casefold() == self.term.casefold() else f"; lexicon term {self.term!r}"
+        )
         return f"{self.found!r} ({self.category.label}{extra})"
 
 
@@ -104,7 +106,9 @@ def _english(text: str, lex: Lexicon, scopes: set[Scope]) -> list[TermFinding]:
             if any(a <= i and j <= b for a, b in masked):
                 continue
             start, end = words[i][1], words[j - 1][2]
-            out.append(TermFinding(term.text, text[start:end], term.category, term.language, start, end))
+            out.append(
+                TermFinding(term.text, text[start:end], term.category, term.language, start, end)
+            )
     return out
 
 
@@ -113,7 +117,8 @@ def _word_hits(tokens: list[str], words: tuple[str, ...], *, prefix: bool) -> li
     hits = []
     for i in range(len(tokens) - n + 1):
         if all(
-            _word_matches(tokens[i + k], w, prefix=prefix and k == n - 1) for k, w in enumerate(words)
+            _word_matches(tokens[i + k], w, prefix=prefix and k == n - 1)
+            for k, w in enumerate(words)
         ):
             hits.append(i)
     return hits
@@ -159,7 +164,9 @@ def _chinese(text: str, lex: Lexicon, scopes: set[Scope]) -> list[TermFinding]:
             if any(a <= i and j <= b for a, b in masked):
                 continue
             start, end = where[i], where[j - 1] + 1
-            out.append(TermFinding(term.text, text[start:end], term.category, term.language, start, end))
+            out.append(
+                TermFinding(term.text, text[start:end], term.category, term.language, start, end)
+            )
     return out
 
 
@@ -179,4 +186,3 @@ def _longest(found: list[TermFinding]) -> list[TermFinding]:
         if not any(f.start < k.end and k.start < f.end for k in kept):
             kept.append(f)
     return sorted(kept, key=lambda f: f.start)
-
