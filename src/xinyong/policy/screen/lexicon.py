@@ -91,7 +91,7 @@ def english_words(text: str) -> tuple[str, ...]:
     return tuple(m.group().lower() for m in WORD.finditer(text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: matchers are cached per lexicon
 class Lexicon:
     categories: Mapping[str, Category]
     terms: tuple[Term, ...]

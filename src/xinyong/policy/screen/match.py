@@ -16,8 +16,11 @@ Either way a match that lies wholly inside a neutral phrase ("public health", �
 from __future__ import annotations
 
 import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from types import MappingProxyType
 
 from xinyong.policy.screen.lexicon import (
     WORD,
@@ -25,6 +28,7 @@ from xinyong.policy.screen.lexicon import (
     Language,
     Lexicon,
     Scope,
+    Term,
     load_lexicon,
 )
 
@@ -79,66 +83,100 @@ def screen_terms(
     >>> [f.category.name for f in screen_terms("place of enforcement (执行地)")]
     []
     """
-    lex = lexicon if lexicon is not None else default_lexicon()
+    return list(_screen(text, person, lexicon if lexicon is not None else default_lexicon()))
+
+
+# a pack repeats its texts (case_number, "people's courts") and loads often: remember answers
+@lru_cache(maxsize=8192)
+def _screen(text: str, person: bool, lex: Lexicon) -> tuple[TermFinding, ...]:
     norm = unicodedata.normalize("NFKC", text)
-    scopes = {Scope.always, Scope.person} if person else {Scope.always}
-    found = _english(norm, lex, scopes) + _chinese(norm, lex, scopes)
-    return _longest(found)
+    scopes = frozenset({Scope.always, Scope.person} if person else {Scope.always})
+    index = _index(lex)
+    found = _english(norm, index, scopes) + _chinese(norm, lex, scopes)
+    return tuple(_longest(found))
 
 
-def _english(text: str, lex: Lexicon, scopes: set[Scope]) -> list[TermFinding]:
+@dataclass(frozen=True)
+class _Index:
+    """English terms and neutral phrases by the forms of their first word, so that each word of a
+    text is looked up once rather than compared with every term."""
+
+    exact: Mapping[str, tuple[_Entry, ...]]
+    prefixes: Mapping[str, tuple[_Entry, ...]]  # one-word `*` terms, by their stem
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    words: tuple[str, ...]
+    prefix: bool
+    term: Term | None  # None: a neutral phrase
+
+
+@cache
+def _index(lex: Lexicon) -> _Index:
+    exact: dict[str, list[_Entry]] = defaultdict(list)
+    prefixes: dict[str, list[_Entry]] = defaultdict(list)
+    entries = [_Entry(n.words, False, None) for n in lex.neutral if n.language is Language.en]
+    entries += [_Entry(t.words, t.prefix, t) for t in lex.terms if t.language is Language.en]
+    for e in entries:
+        if e.prefix and len(e.words) == 1:
+            prefixes[e.words[0]].append(e)
+        else:
+            for form in _forms(e.words[0]):
+                exact[form].append(e)
+    return _Index(
+        MappingProxyType({k: tuple(v) for k, v in exact.items()}),
+        MappingProxyType({k: tuple(v) for k, v in prefixes.items()}),
+    )
+
+
+def _english(text: str, index: _Index, scopes: frozenset[Scope]) -> list[TermFinding]:
     words = [(m.group().lower(), m.start(), m.end()) for m in WORD.finditer(text)]
-    if not words:
-        return []
     tokens = [w for w, _, _ in words]
-    masked = [
-        (i, i + len(n.words))
-        for n in lex.neutral
-        if n.language is Language.en
-        for i in _word_hits(tokens, n.words, prefix=False)
-    ]
+    hits: list[tuple[int, int, Term | None]] = []
+    for i, token in enumerate(tokens):
+        candidates = list(index.exact.get(token, ()))
+        for k in range(1, len(token) + 1):
+            candidates += index.prefixes.get(token[:k], ())
+        for e in candidates:
+            n = len(e.words)
+            if i + n <= len(tokens) and all(
+                _word_matches(tokens[i + k], w, prefix=e.prefix and k == n - 1)
+                for k, w in enumerate(e.words)
+            ):
+                hits.append((i, i + n, e.term))
+    masked = [(i, j) for i, j, term in hits if term is None]
     out = []
-    for term in lex.terms:
-        if term.language is not Language.en or term.scope not in scopes:
+    for i, j, term in hits:
+        if term is None or term.scope not in scopes:
             continue
-        for i in _word_hits(tokens, term.words, prefix=term.prefix):
-            j = i + len(term.words)
-            if any(a <= i and j <= b for a, b in masked):
-                continue
-            start, end = words[i][1], words[j - 1][2]
-            out.append(
-                TermFinding(term.text, text[start:end], term.category, term.language, start, end)
-            )
+        if any(a <= i and j <= b for a, b in masked):
+            continue
+        start, end = words[i][1], words[j - 1][2]
+        out.append(
+            TermFinding(term.text, text[start:end], term.category, term.language, start, end)
+        )
     return out
 
 
-def _word_hits(tokens: list[str], words: tuple[str, ...], *, prefix: bool) -> list[int]:
-    n = len(words)
-    hits = []
-    for i in range(len(tokens) - n + 1):
-        if all(
-            _word_matches(tokens[i + k], w, prefix=prefix and k == n - 1)
-            for k, w in enumerate(words)
-        ):
-            hits.append(i)
-    return hits
+def _forms(word: str) -> set[str]:
+    """The word and its plurals (other inflections are listed in the lexicon, where they mean the
+    category): wife → wives, party → parties, spouse → spouses."""
+    forms = {word, word + "s", word + "es"}
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    if word.endswith("fe"):
+        forms.add(word[:-2] + "ves")
+    return forms
 
 
 def _word_matches(token: str, word: str, *, prefix: bool) -> bool:
     if prefix:
         return token.startswith(word)
-    if token == word:
-        return True
-    # plural forms only: other inflections are listed in the lexicon, where they mean the category
-    forms = {word + "s", word + "es"}
-    if word.endswith("y"):
-        forms.add(word[:-1] + "ies")
-    if word.endswith("fe"):
-        forms.add(word[:-2] + "ves")  # wife → wives
-    return token in forms
+    return token in _forms(word)
 
 
-def _chinese(text: str, lex: Lexicon, scopes: set[Scope]) -> list[TermFinding]:
+def _chinese(text: str, lex: Lexicon, scopes: frozenset[Scope]) -> list[TermFinding]:
     # the folded text, and for each of its characters the offset it came from
     chars, where = [], []
     for i, ch in enumerate(text):
