@@ -72,6 +72,16 @@ def pack_valid(pack: Pack) -> None:
         f"  {len(cat.record_types)} record types, {len(pack.lists)} lists, "
         f"{len(pack.schemes)} schemes, {len(pack.measures)} measures, {len(pack.sources)} sources"
     )
+    root = f"{pack.path}/"
+    if pack.exceptions:
+        # every waived screen finding is shown, so that an `allow:` is reviewed, never silent
+        _say(f"  {len(pack.exceptions)} reviewed exception(s) to the meaning screen (allow:):")
+        for p in pack.exceptions:
+            _say(f"    {p.header().removeprefix(root)}")
+    if pack.warnings:
+        _say(f"  {len(pack.warnings)} warning(s):")
+        for p in pack.warnings:
+            _say(f"    {p.header().removeprefix(root)}")
 
 
 def ingest(report: IngestReport) -> None:

@@ -1,6 +1,6 @@
 """Policy packs: loading and validating folders of YAML into domain objects.
 
->>> from xinyong.policy import load_pack
+>>> from xinyong.policy import load_pack, screen_terms
 """
 
 from __future__ import annotations
@@ -12,3 +12,5 @@ from xinyong.policy.pack import CaseExpectation as CaseExpectation
 from xinyong.policy.pack import CaseRecord as CaseRecord
 from xinyong.policy.pack import Pack as Pack
 from xinyong.policy.pack import Source as Source
+from xinyong.policy.screen import TermFinding as TermFinding
+from xinyong.policy.screen import screen_terms as screen_terms

@@ -84,7 +84,11 @@ def _load(root: Path, problems: Problems) -> Pack:
     lint.run(pack, resolved.index, problems)
     if problems:
         raise PolicyError(problems.sorted_errors())
-    return dataclasses.replace(pack, warnings=tuple(problems.sorted_warnings()))
+    return dataclasses.replace(
+        pack,
+        warnings=tuple(problems.sorted_warnings()),
+        exceptions=tuple(problems.sorted_exceptions()),
+    )
 
 
 def _pack(root: Path, version: str, r: Resolved) -> Pack:
@@ -102,4 +106,5 @@ def _pack(root: Path, version: str, r: Resolved) -> Pack:
         measures=MappingProxyType(r.measures),
         cases=MappingProxyType(r.cases),
         description=r.pack.description,
+        allowances=MappingProxyType(r.allowances),
     )

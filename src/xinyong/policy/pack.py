@@ -43,6 +43,17 @@ class CaseRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Allowance:
+    """A reviewed exception to the meaning screen: `term` does not mean its prohibited category in
+    this document (or only under key path `at`), for `reason`. `index` is its place in `allow:`."""
+
+    term: str
+    reason: str
+    at: str | None
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class CaseExpectation:
     lists: frozenset[str] = frozenset()
     not_lists: frozenset[str] = frozenset()
@@ -82,6 +93,10 @@ class Pack:
     cases: Mapping[str, Case]
     description: str = ""
     warnings: tuple[PolicyProblem, ...] = ()
+    # `allow:` entries by document (group, name), and the screen findings they waive, located:
+    # `pack validate` shows these so that every exception is reviewed
+    allowances: Mapping[tuple[str, str], tuple[Allowance, ...]] = field(default_factory=dict)
+    exceptions: tuple[PolicyProblem, ...] = ()
 
     @property
     def short_version(self) -> str:

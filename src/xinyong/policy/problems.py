@@ -49,6 +49,8 @@ class Problems:
     def __init__(self) -> None:
         self.errors: list[PolicyProblem] = []
         self.warnings: list[PolicyProblem] = []
+        # findings waived by a reviewed `allow:` entry: not problems, but shown for review
+        self.exceptions: list[PolicyProblem] = []
 
     def add(
         self,
@@ -59,8 +61,9 @@ class Problems:
         at: At = "value",
         hints: Iterable[str | None] = (),
         warning: bool = False,
+        exception: bool = False,
     ) -> None:
-        """A problem at key path `loc` of a document."""
+        """A problem at key path `loc` of a document (or, with `exception`, a waived one)."""
         line, col = doc.locate(loc, at)
         self._append(
             PolicyProblem(
@@ -73,6 +76,7 @@ class Problems:
                 hints=[h for h in hints if h],
             ),
             warning,
+            exception,
         )
 
     def in_file(
@@ -101,8 +105,8 @@ class Problems:
             False,
         )
 
-    def _append(self, problem: PolicyProblem, warning: bool) -> None:
-        target = self.warnings if warning else self.errors
+    def _append(self, problem: PolicyProblem, warning: bool, exception: bool = False) -> None:
+        target = self.exceptions if exception else self.warnings if warning else self.errors
         if not any(p.header() == problem.header() for p in target):  # one cause may be found twice
             target.append(problem)
 
@@ -111,6 +115,9 @@ class Problems:
 
     def sorted_warnings(self) -> list[PolicyProblem]:
         return sorted(self.warnings, key=_sort_key)
+
+    def sorted_exceptions(self) -> list[PolicyProblem]:
+        return sorted(self.exceptions, key=_sort_key)
 
     def __bool__(self) -> bool:
         return bool(self.errors)

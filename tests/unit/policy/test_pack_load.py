@@ -103,8 +103,8 @@ def test_warnings_travel_with_the_pack(project: Project) -> None:
                 + "  - {id: unused, title: Never cited, confidence: C}\n",
                 "more.yaml": """\
                     kind: RecordType
-                    name: court.rumour
-                    title: Rumoured ruling
+                    name: court.hearsay
+                    title: Ruling from hearsay
                     authority: people's courts
                     legal_basis: [{source: gossip}]
                     polarity: neutral

@@ -24,6 +24,7 @@ from xinyong.policy.lint.p3_collective_punishment import NoCollectivePunishment
 from xinyong.policy.lint.p4_publication import NoPublicShaming
 from xinyong.policy.lint.p6_proportionality import Proportionality
 from xinyong.policy.lint.p7_due_process import DueProcess
+from xinyong.policy.lint.s1_screen import MeaningScreen
 from xinyong.policy.pack import Pack
 from xinyong.policy.problems import Problems
 from xinyong.policy.source import Document, Loc
@@ -31,6 +32,7 @@ from xinyong.policy.source import Document, Loc
 RULES: tuple[Rule, ...] = (
     LegalBasisRequired(),
     NoSpecialCategories(),
+    MeaningScreen(),
     NoCollectivePunishment(),
     NoPublicShaming(),
     Proportionality(),
@@ -63,6 +65,7 @@ def run(
                 at=f.at,
                 hints=f.hints,
                 warning=rule.severity is Severity.warning,
+                exception=f.allowed is not None,
             )
 
 

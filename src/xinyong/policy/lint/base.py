@@ -1,8 +1,9 @@
 """The `Rule` interface: a named check over a resolved pack that yields located findings.
 
-Rules see resolved domain objects, not YAML, so they check structure (what a record type *is*),
-never keywords in titles. A finding names the document by group and name and a key path inside
-it; the loader turns that into `file:line:col key.path: message` with an excerpt.
+Rules see resolved domain objects, not YAML: the principle rules check structure (what a record
+type *is*); the meaning screen (S1) reads the words those objects keep. A finding names the
+document by group and name and a key path inside it; the loader turns that into
+`file:line:col key.path: message` with an excerpt.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class Finding:
     """A problem in the document `(group, name)` at key path `loc`.
 
     Resolved objects hold sets, which forget YAML order: `item` names a value of the list at `loc`
-    instead, and the runner finds its index in the document.
+    instead, and the runner finds its index in the document. `allowed` carries the reason of a
+    reviewed `allow:` entry that waives the finding: it is then shown for review, not refused.
     """
 
     group: str
@@ -38,6 +40,7 @@ class Finding:
     item: str | None = None
     hints: tuple[str, ...] = ()
     at: At = "value"
+    allowed: str | None = None
 
 
 class Rule(ABC):

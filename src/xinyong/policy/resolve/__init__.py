@@ -16,7 +16,7 @@ from xinyong.domain.catalogue import Catalogue, Confidence, RecordType
 from xinyong.domain.lists import CreditList
 from xinyong.domain.measures import Measure
 from xinyong.domain.scoring import ScoringScheme
-from xinyong.policy.pack import Case, Source
+from xinyong.policy.pack import Allowance, Case, Source
 from xinyong.policy.problems import Problems
 from xinyong.policy.resolve.cases import case
 from xinyong.policy.resolve.catalogue import check_exit_refs, record_type
@@ -72,6 +72,7 @@ class Resolved:
     measures: dict[str, Measure] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     index: dict[tuple[str, str], Document] = field(default_factory=dict)
+    allowances: dict[tuple[str, str], tuple[Allowance, ...]] = field(default_factory=dict)
 
 
 def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Resolved:
@@ -91,6 +92,12 @@ def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Re
         spec = parse_document(doc, problems)
         if spec is not None:
             parsed.append(Parsed(doc, spec))
+            allow = getattr(spec, "allow", ())
+            if allow and isinstance(kind, str) and isinstance(name, str):
+                out.allowances.setdefault(
+                    (GROUPS[kind], name),
+                    tuple(Allowance(a.term, a.reason, a.at, i) for i, a in enumerate(allow)),
+                )
 
     _pack(parsed, pack_file, problems, out)
     ctx = Context(problems, out.sources, declared)

@@ -120,3 +120,21 @@ class RawCitationSpec(SpecModel):
 
 
 Basis = tuple[RawCitationSpec, ...]
+
+
+class RawAllowSpec(SpecModel):
+    """A reviewed exception to the meaning screen (rule S1): a word of the prohibited-category
+    lexicon that means something else in this document, and why. `pack validate` lists each."""
+
+    term: Text = Field(description="The lexicon term, or the word found, as the S1 error names it.")
+    reason: Text = Field(
+        "", description="Why the word does not mean the prohibited category here (required)."
+    )
+    at: Text | None = Field(
+        None,
+        description="Only at this key path and below (e.g. `attributes.place`); default: the "
+        "whole document.",
+    )
+
+
+Allow = tuple[RawAllowSpec, ...]

@@ -8,7 +8,7 @@ from pydantic import Field, StrictBool, StrictInt, WithJsonSchema
 
 from xinyong.domain.lists import ExitEvent, PublicationScope
 from xinyong.domain.subject import SubjectKind
-from xinyong.policy.spec.common import Basis, Name, PeriodText, SpecModel, TermText, Text
+from xinyong.policy.spec.common import Allow, Basis, Name, PeriodText, SpecModel, TermText, Text
 
 _SCALAR: dict[str, Any] = {"type": ["string", "number", "boolean"]}
 WhereValue = Annotated[
@@ -133,6 +133,7 @@ class _RawListSpec(SpecModel):
     notice: RawNoticeSpec | None = None
     objection: RawObjectionSpec | None = None
     publication: RawPublicationSpec = RawPublicationSpec(scope=PublicationScope.subject_only)
+    allow: Allow = Field((), description="Reviewed exceptions to the meaning screen (rule S1).")
 
 
 class RawBlacklistSpec(_RawListSpec):

@@ -8,7 +8,15 @@ from pydantic import Field
 
 from xinyong.domain.catalogue import BreachDomain
 from xinyong.domain.measures import ACTIONS, PERMITTED_ROLES, RESPONSIBLE_ROLES
-from xinyong.policy.spec.common import Basis, Name, RawCitationSpec, SpecModel, Text, vocabulary
+from xinyong.policy.spec.common import (
+    Allow,
+    Basis,
+    Name,
+    RawCitationSpec,
+    SpecModel,
+    Text,
+    vocabulary,
+)
 
 RoleText = Annotated[str, vocabulary(PERMITTED_ROLES, "Whom the measure reaches.", "Roles")]
 ResponsibleRoleText = Annotated[
@@ -52,6 +60,7 @@ class _RawMeasureSpec(SpecModel):
     targets: tuple[RoleText, ...] = ("subject",)
     domains: tuple[DomainText, ...] = ()
     cross_domain_basis: Basis = ()
+    allow: Allow = Field((), description="Reviewed exceptions to the meaning screen (rule S1).")
 
 
 class RawSanctionSpec(_RawMeasureSpec):

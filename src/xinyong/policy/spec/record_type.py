@@ -16,6 +16,7 @@ from xinyong.domain.catalogue import (
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.policy.spec.common import (
+    Allow,
     Basis,
     Name,
     PeriodText,
@@ -112,3 +113,4 @@ class RawRecordTypeSpec(SpecModel):
         EntryKind.correction,
         EntryKind.revocation,
     )
+    allow: Allow = Field((), description="Reviewed exceptions to the meaning screen (rule S1).")

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictInt
 
 from xinyong.domain.subject import SubjectKind
-from xinyong.policy.spec.common import Basis, Name, PeriodText, SpecModel, Text
+from xinyong.policy.spec.common import Allow, Basis, Name, PeriodText, SpecModel, Text
 from xinyong.policy.spec.lists import WhereValue
 
 # Cap periods are calendar buckets of the record's decision date, not sliding windows: "at most
@@ -70,3 +70,4 @@ class RawScoringSchemeSpec(SpecModel):
     rewards_only: StrictBool = False
     items: tuple[RawScoreItemSpec, ...] = ()
     grades: tuple[RawGradeBandSpec, ...] = Field(min_length=1)
+    allow: Allow = Field((), description="Reviewed exceptions to the meaning screen (rule S1).")
