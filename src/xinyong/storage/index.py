@@ -152,10 +152,16 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[object, 
 
 
 def lookup(
-    con: duckdb.DuckDBPyConnection, found: IndexMeta, subject_key: str, action: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    found: IndexMeta,
+    subject_key: str,
+    action: str | None = None,
+    *,
+    reasons: bool = False,
 ) -> Results:
     """One subject's rows of the index. With `action`, the reasons (listings, scores) are read
-    only when some measure touches that action: most checks are allowed, and need nothing more."""
+    only when some measure touches that action, or when `reasons` asks for them (an allow
+    explained to the subject or an auditor): a relying party's allow needs nothing more."""
     results = Results(found.as_of, found.pack_version)
     decisions = "SELECT subject_key, action, measure_name, outcome FROM index_decisions"
     if action is None:
@@ -165,7 +171,7 @@ def lookup(
             decisions + " WHERE subject_key = ? AND action = ?", [subject_key, action]
         ).fetchall()
     results.relations["decisions"] = rows
-    if not rows:
+    if not rows and not reasons:
         return results
     for name, cols in RELATIONS.items():
         if name != "decisions":
@@ -177,8 +183,9 @@ def lookup(
 
 
 class DecisionLog:
-    """Every check, one JSON line each, appended to a file beside the ledger: who asked, why, about
-    whom (the pseudonymous key), for which action and date, and the answer.
+    """Every check, one JSON line each, appended to a file beside the ledger: who asked, why, as
+    which audience (what they were shown), about whom (the pseudonymous key), for which action
+    and date, and the answer.
 
     A line is flushed to the operating system as it is written, so a crashed process loses
     none; `sync_every` lines are also forced to disk (a database commit per check would cost
@@ -204,11 +211,13 @@ class DecisionLog:
         asked_by: str | None,
         purpose: str | None,
         measures: list[str],
+        audience: str | None = None,
     ) -> None:
         line = {
             "asked_at": at.isoformat(),
             "asked_by": asked_by,
             "purpose": purpose,
+            "audience": audience,
             "subject_key": subject_key,
             "action": action,
             "as_of": as_of.isoformat(),
