@@ -255,10 +255,10 @@ def _record_line(r: RecordRef | None, prefix: str = "      ") -> list[str]:
     if r is None:
         return []
     said = ", ".join(f"{k}: {v}" for k, v in r.attributes.items())
-    return [
-        f"{prefix}record #{r.seq} {r.title} {r.document_ref} of {r.decision_date} by {r.provider}",
-        *([f"{prefix}  {said}"] if said else []),
-    ]
+    line = (
+        f"{prefix}record #{r.seq} {r.title} {r.document_ref} of {r.decision_date} by {r.provider}"
+    )
+    return [line, *([f"{' ' * 8}{said}"] if said else [])]
 
 
 def _listing_line(lr: ListingReason) -> str:
@@ -311,7 +311,7 @@ def _reason(reason: Reason, decision: Decision) -> list[str]:
         if reason.exit is not None:
             how = f"{reason.exit.name}: {reason.exit.description or reason.exit.name}"
         elif reason.listing.via_list:
-            how = f"with its listing on {reason.listing.via_list}"
+            how = "the listing it rests on ended"
         else:
             how = "its term ran out"
         return [
