@@ -401,12 +401,18 @@ class Checker:
         found = self._meta
         entries: list[Entry] = []
         if found is not None and self._fresh and (as_of is None or as_of == found.as_of):
-            results = index.lookup(self._con, found, key, action, reasons=full)
+            results = index.lookup(self._con, found, key, action)
             if full:
-                # the index holds what is in force; why the rest is not, the reference says
+                # The index holds the answer; why nothing else applies, the reference says for
+                # this one subject (it is held to the engines row for row). When no measure
+                # applies the index was not read further, and the reference's rows serve.
                 entries = self.store.entries(subject_key=key)
                 rows = [_row(e) for e in entries]
                 why = reference.evaluate_subject(pack, rows, found.as_of, explain=True)
+                if not results["decisions"]:
+                    for name, found_rows in why.relations.items():
+                        if name != "decisions":
+                            results.relations[name] = found_rows
                 results.explained = why.explained
         else:
             day = as_of or (found.as_of if found is not None else self.workspace.today())

@@ -152,16 +152,10 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[object, 
 
 
 def lookup(
-    con: duckdb.DuckDBPyConnection,
-    found: IndexMeta,
-    subject_key: str,
-    action: str | None = None,
-    *,
-    reasons: bool = False,
+    con: duckdb.DuckDBPyConnection, found: IndexMeta, subject_key: str, action: str | None = None
 ) -> Results:
     """One subject's rows of the index. With `action`, the reasons (listings, scores) are read
-    only when some measure touches that action, or when `reasons` asks for them (an allow
-    explained to the subject or an auditor): a relying party's allow needs nothing more."""
+    only when some measure touches that action: most checks are allowed, and need nothing more."""
     results = Results(found.as_of, found.pack_version)
     decisions = "SELECT subject_key, action, measure_name, outcome FROM index_decisions"
     if action is None:
@@ -171,7 +165,7 @@ def lookup(
             decisions + " WHERE subject_key = ? AND action = ?", [subject_key, action]
         ).fetchall()
     results.relations["decisions"] = rows
-    if not rows and not reasons:
+    if not rows:
         return results
     for name, cols in RELATIONS.items():
         if name != "decisions":
