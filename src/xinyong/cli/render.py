@@ -278,8 +278,8 @@ def _reason(reason: Reason, decision: Decision) -> list[str]:
         ]
     if isinstance(reason, NotListed):
         return [
-            f"  not_listed: not on {reason.list_name} ({reason.list_title}), so "
-            f"{', '.join(reason.measures)} do not apply"
+            f"  not_listed: not on {reason.list_name} ({reason.list_title}); not applied: "
+            f"{', '.join(reason.measures)}"
         ]
     if isinstance(reason, NoticePending):
         until = reason.listing.until.isoformat() if reason.listing.until else "open"
