@@ -102,8 +102,9 @@ def decide(
     routes: dict[str, None] = {}  # ordered and without repeats
     for m in measures:
         trigger = pack.measures[m.name].trigger
+        own = trigger.list if isinstance(trigger, ListTrigger) else None
         for lr in m.listings:
-            if not full and lr.list_name != getattr(trigger, "list", None):
+            if not full and lr.list_name != own:
                 continue  # the list a restriction rests on is the subject's file, not the asker's
             cl = pack.lists.get(lr.list_name)
             if cl is not None and cl.objection is not None:
