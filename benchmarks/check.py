@@ -5,8 +5,10 @@
 A workspace is filled with seeded sample records (case life cycles included, so many subjects
 are listed), evaluated once, and then asked `--checks` questions about random subjects and
 actions through one open `Checker` — the way a relying party's service would hold it. Every
-answer is a full decision: the index rows of the subject, the pack's rules, the ledger records
-behind them, and a line in the decision log.
+answer is a decision for `--audience`: for a relying party (the default) the index rows of the
+subject, the pack's rules and a line in the decision log; for the subject or an auditor also the
+ledger records behind them and the explanation of what does not apply (the reference evaluator
+run for that one subject).
 
 Baseline, in the same run on the same connection: the bare point lookups the check cannot do
 without (the subject's decision rows, listings and ledger entries by `subject_key`). The ratio
@@ -31,7 +33,9 @@ from xinyong.service import Workspace
 TODAY = date(2026, 11, 1)
 
 
-def run(records: int, subjects: int, checks: int, seed: int = 1) -> dict[str, float]:
+def run(
+    records: int, subjects: int, checks: int, seed: int = 1, audience: str = "relying_party"
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="xinyong-check-") as tmp:
         ws = Workspace.init(Path(tmp) / "ws")
         sample = write_csv(
@@ -57,7 +61,11 @@ def run(records: int, subjects: int, checks: int, seed: int = 1) -> dict[str, fl
             for who, action in asks:
                 started = time.perf_counter()
                 decision = checker.check(
-                    who.identifier, action, scheme=who.scheme, purpose="benchmark"
+                    who.identifier,
+                    action,
+                    scheme=who.scheme,
+                    purpose="benchmark",
+                    audience=audience,
                 )
                 timings.append(time.perf_counter() - started)
                 outcomes[decision.outcome] = outcomes.get(decision.outcome, 0) + 1
@@ -75,7 +83,10 @@ def run(records: int, subjects: int, checks: int, seed: int = 1) -> dict[str, fl
     base.sort()
     p50, p95 = timings[len(timings) // 2], timings[int(len(timings) * 0.95)]
     b50 = base[len(base) // 2]
-    print(f"{checks:,} checks on {records:,} records / {subjects:,} subjects: {outcomes}")
+    print(
+        f"{checks:,} checks for {audience} on {records:,} records / {subjects:,} subjects: "
+        f"{outcomes}"
+    )
     mean = statistics.mean(timings)
     print(f"check   p50 {p50 * 1000:.2f} ms  p95 {p95 * 1000:.2f} ms  mean {mean * 1000:.2f} ms")
     print(f"lookups p50 {b50 * 1000:.2f} ms")
@@ -88,8 +99,14 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--subjects", type=int, default=20_000)
     parser.add_argument("--checks", type=int, default=2_000)
+    parser.add_argument(
+        "--audience",
+        choices=["relying_party", "subject", "auditor"],
+        default="relying_party",
+        help="relying_party: the hot path (index only); subject/auditor also explain",
+    )
     args = parser.parse_args()
-    run(args.records, args.subjects, args.checks)
+    run(args.records, args.subjects, args.checks, audience=args.audience)
 
 
 if __name__ == "__main__":

@@ -3,27 +3,57 @@
 The engines say *which* measures apply (`decisions` rows) and *why* in relational form
 (`listings`, `scores`, `score_items`); this module joins those rows back to the pack's rules and
 the ledger's records, so that every part of a `Decision` is data taken from a rule or a record.
+Why nothing applies — an allow — comes from the same rows and from `Results.explained` (the
+would-be listings excluded, barred or ended, which the reference evaluator gives on request).
+
+What is built depends on the audience: a relying party gets the outcome, the measures it must
+apply with their legal basis and the objection route, and no reason from the subject's file; the
+subject and auditors get everything (docs/concepts/decisions.md).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date
 
 from xinyong.domain.catalogue import Citation
 from xinyong.domain.decision import (
     AppliedMeasure,
+    Audience,
+    Barred,
     Basis,
     Decision,
+    Excluded,
+    GradeNotMet,
     GradeReason,
     ItemReason,
+    ListingEnded,
     ListingReason,
+    MeasureApplies,
+    NoMeasureApplies,
+    NoRecords,
+    NoticePending,
+    NotListed,
+    Reason,
     RecordRef,
     Remedy,
 )
+from xinyong.domain.lists import CreditList, EntryRule, ExitEvent, ExitRule
 from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind
 from xinyong.domain.record import Entry
-from xinyong.engines.results import ALLOW, LISTED, RESTRICT, REWARD, Results
+from xinyong.engines.results import (
+    ALLOW,
+    BARRED,
+    ENDED,
+    EXCLUDED,
+    LISTED,
+    NOTICE_MISSING,
+    RESTRICT,
+    REWARD,
+    Results,
+    Row,
+)
 from xinyong.policy.pack import Pack
 
 
@@ -54,8 +84,15 @@ def decide(
     subject_key: str,
     action: str,
     entries: Mapping[int, Entry],
+    *,
+    audience: Audience = Audience.auditor,
 ) -> Decision:
-    """The decision on `action` for one subject, from that subject's rows of an evaluation."""
+    """The decision on `action` for one subject, from that subject's rows of an evaluation,
+    as `audience` may see it. `entries` are the subject's ledger entries (the records reasons
+    name); a relying party's decision names none, and needs none."""
+    full = audience.full
+    if not full:
+        entries = {}
     rows = [r for r in results["decisions"] if r[0] == subject_key and r[1] == action]
     measures = tuple(
         _applied(pack, results, subject_key, pack.measures[r[2]], r[3], entries=entries)
@@ -64,15 +101,29 @@ def decide(
     )
     routes: dict[str, None] = {}  # ordered and without repeats
     for m in measures:
+        trigger = pack.measures[m.name].trigger
+        own = trigger.list if isinstance(trigger, ListTrigger) else None
         for lr in m.listings:
+            if not full and lr.list_name != own:
+                continue  # the list a restriction rests on is the subject's file, not the asker's
             cl = pack.lists.get(lr.list_name)
             if cl is not None and cl.objection is not None:
                 cites = "; ".join(b.text for b in basis(pack, cl.objection.legal_basis))
                 routes[f"{cl.title}: {cl.objection.description.strip()} ({cites})"] = None
-            if lr.record is not None:
+            if full and lr.record is not None:
                 r = lr.record
                 routes[f"the record: {r.title} {r.document_ref} by {r.provider}"] = None
-    objection = tuple(routes)
+    reasons: list[Reason] = [MeasureApplies(measure=m.name, outcome=m.outcome) for m in measures]
+    if not measures:
+        reasons.append(NoMeasureApplies())
+    if full:
+        reasons += explain(pack, results, subject_key, action, entries)
+    else:
+        # the measures to apply and their basis; the listings, grade and remedies are the file
+        measures = tuple(
+            AppliedMeasure(m.name, m.kind, m.title, m.agency, m.outcome, m.legal_basis)
+            for m in measures
+        )
     return Decision(
         subject_key=subject_key,
         action=action,
@@ -81,8 +132,148 @@ def decide(
         pack_name=pack.name,
         pack_version=pack.version,
         measures=measures,
-        objection=objection,
+        objection=tuple(routes),
+        reasons=tuple(reasons),
+        audience=audience,
     )
+
+
+def explain(
+    pack: Pack,
+    results: Results,
+    subject_key: str,
+    action: str,
+    entries: Mapping[int, Entry],
+) -> list[Reason]:
+    """Why the measures touching `action` that do not apply do not: for each list one of them
+    is triggered by (and each list those rest on), the listings held for want of notice,
+    excluded, barred or ended; `not_listed` for a triggering list with none of those; for
+    a grade-triggered one, the grade. `no_records` alone when the subject has no entry by D."""
+    if not any(e.decision_date <= results.as_of for e in entries.values()):
+        return [NoRecords()]
+    applied = {r[2] for r in results["decisions"] if r[0] == subject_key and r[1] == action}
+    by_list: dict[str, list[str]] = {}
+    out: list[Reason] = []
+    for m in sorted(pack.measures.values(), key=lambda m: m.name):
+        if action not in m.actions:
+            continue
+        t = m.trigger
+        if isinstance(t, ListTrigger):
+            by_list.setdefault(t.list, []).append(m.name)
+        elif isinstance(t, GradeTrigger) and m.name not in applied:
+            score = next(
+                (r for r in results["scores"] if r[0] == subject_key and r[1] == t.scheme), None
+            )
+            grade = str(score[3]) if score is not None else None
+            out.append(
+                GradeNotMet(
+                    scheme_name=t.scheme,
+                    grade=grade,
+                    grades=tuple(sorted(t.grades)),
+                    measures=(m.name,),
+                )
+            )
+    for name in _with_upstream(pack, by_list):
+        cl = pack.lists[name]
+        mine = [r for r in results["listings"] if r[0] == subject_key and r[1] == name]
+        held = [r for r in results.explained if r[0] == subject_key and r[1] == name]
+        for row in mine:
+            listing = _listing(pack, row, entries)
+            if row[7] == NOTICE_MISSING and listing is not None:
+                notice = cl.notice.legal_basis if cl.notice is not None else ()
+                out.append(NoticePending(listing=listing, notice_basis=basis(pack, notice)))
+        for row in held:
+            found = _held(pack, cl, row, entries)
+            if found is not None:
+                out.append(found)
+        if name in by_list and not mine and not held:
+            out.append(
+                NotListed(list_name=name, list_title=cl.title, measures=tuple(by_list[name]))
+            )
+    return out
+
+
+def _with_upstream(pack: Pack, names: Iterable[str]) -> list[str]:
+    """The lists named and, after each, the lists its listings may rest on (no repeats)."""
+    out: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in out or name not in pack.lists:
+            return
+        out.append(name)
+        for up in sorted(pack.lists[name].upstream()):
+            visit(up)
+
+    for name in names:
+        visit(name)
+    return out
+
+
+def _held(pack: Pack, cl: CreditList, row: Row, entries: Mapping[int, Entry]) -> Reason | None:
+    """An explained row (`results.EXPLAINED_COLUMNS`) as its reason."""
+    listing = _listing(pack, row, entries)
+    if listing is None:
+        return None
+    status, why, seq = row[7], row[8], row[9]
+    record = _record(pack, entries, seq if isinstance(seq, int) else None)
+    if status == EXCLUDED:
+        exc = next((x for x in cl.exclusions if x.name == why), None)
+        return Excluded(
+            listing=listing,
+            exclusion=str(why),
+            legal_basis=basis(pack, exc.legal_basis) if exc is not None else (),
+            age_under=exc.subject.age_under if exc is not None and exc.subject else None,
+            record=record,
+        )
+    if status == BARRED:
+        return Barred(listing=listing, record=record)
+    if status == ENDED and isinstance(row[6], date):
+        found = next((e for e in cl.exit if e.name == why), None)
+        return ListingEnded(
+            listing=listing,
+            ended_on=row[6],
+            exit=_remedy(pack, cl, found) if found is not None else None,
+            record=record,
+        )
+    return None
+
+
+def can_end(rule_exit: ExitRule, rule: EntryRule, *, via_list: bool) -> bool:
+    """Whether an exit rule of a list can end a listing its entry `rule` starts: the term's end
+    only a fixed term's; a condition on the anchor record's attributes (`same`) only a listing
+    resting on a record (one resting on another list's listing has no attributes, and ends with
+    that listing instead). Events on the anchor record (fulfilment, restoration, revocation)
+    end any listing resting on it."""
+    if rule_exit.event is ExitEvent.term_elapsed:
+        return rule.term is not None
+    if rule_exit.event is None and via_list:
+        return not any(c.same for c in rule_exit.when)
+    return True
+
+
+def _remedy(pack: Pack, cl: CreditList, e: ExitRule) -> Remedy:
+    return Remedy(
+        e.name, e.description, basis(pack, e.legal_basis), e.deadline_working_days, cl.name
+    )
+
+
+def _remedies(
+    pack: Pack, results: Results, subject_key: str, row: Row, seen: set[tuple[object, ...]]
+) -> list[Remedy]:
+    """The exits that can end one listing, then those of the listing it rests on."""
+    if tuple(row[1:4]) in seen:
+        return []
+    seen.add(tuple(row[1:4]))
+    cl = pack.lists.get(str(row[1]))
+    rule = next((r for r in cl.entry if r.name == row[2]), None) if cl is not None else None
+    if cl is None or rule is None:
+        return []
+    out = [_remedy(pack, cl, e) for e in cl.exit if can_end(e, rule, via_list=row[4] is not None)]
+    if row[4] is not None:
+        for up in results["listings"]:
+            if up[0] == subject_key and up[1] == row[4] and up[3] == row[3] and up[7] == LISTED:
+                out += _remedies(pack, results, subject_key, up, seen)
+    return out
 
 
 def _record(pack: Pack, entries: Mapping[int, Entry], seq: int | None) -> RecordRef | None:
@@ -97,13 +288,22 @@ def _record(pack: Pack, entries: Mapping[int, Entry], seq: int | None) -> Record
         provider=e.provider,
         document_ref=e.document_ref,
         decision_date=e.decision_date,
+        attributes=_attributes(e.attributes),
     )
+
+
+def _attributes(text: str) -> dict[str, object]:
+    try:
+        found = json.loads(text)
+    except ValueError:  # the ledger validated it on the way in; never fail an answer on it
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _listing(
     pack: Pack, row: tuple[object, ...], entries: Mapping[int, Entry]
 ) -> ListingReason | None:
-    _, list_name, rule_name, anchor_seq, via_list, since, until, _status = row
+    _, list_name, rule_name, anchor_seq, via_list, since, until = row[:7]
     cl = pack.lists.get(str(list_name))
     if cl is None:
         return None
@@ -151,14 +351,14 @@ def _applied(
                         upstream = _listing(pack, up, entries)
                         if upstream is not None:
                             listings.append(upstream)
-        # a listing resting on another list ends when that one does: its exits are remedies too
-        names = [t.list, *sorted({str(r[4]) for r in mine if r[4] is not None})]
-        remedies = tuple(
-            Remedy(e.name, e.description, basis(pack, e.legal_basis), e.deadline_working_days)
-            for name in names
-            if (cl := pack.lists.get(name)) is not None
-            for e in cl.exit
-        )
+        # only the exits that can end these listings; a listing resting on another list's
+        # ends when that one does, so that one's exits are remedies too
+        found_remedies: dict[tuple[str, str], Remedy] = {}
+        seen: set[tuple[object, ...]] = set()
+        for row in mine:
+            for remedy in _remedies(pack, results, subject_key, row, seen):
+                found_remedies.setdefault((remedy.list_name, remedy.name), remedy)
+        remedies = tuple(found_remedies.values())
     elif isinstance(t, GradeTrigger):
         score = next(
             (r for r in results["scores"] if r[0] == subject_key and r[1] == t.scheme), None

@@ -64,7 +64,12 @@ def run_demo(
             rejects = [row for _, row in zip(range(4), csv.DictReader(fh), strict=False)]
     evaluation = workspace.evaluate(as_of=today)
     checks = [
-        (subject, workspace.check(subject.identifier, action, purpose="demo", asked_by="demo"))
+        (
+            subject,
+            workspace.check(
+                subject.identifier, action, purpose="demo", asked_by="demo", audience="auditor"
+            ),
+        )
         for subject, action in _checks(workspace, sample.subjects, evaluation)
     ]
     return DemoRun(workspace, sample, first, again, report, views, rejects, evaluation, checks)

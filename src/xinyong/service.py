@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-    from xinyong.domain.decision import Decision
+    from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.engines.results import Results
     from xinyong.storage.base import LedgerStore, VerifyReport
@@ -268,11 +268,18 @@ class Workspace:
         scheme: str | None = None,
         asked_by: str | None = None,
         purpose: str | None = None,
+        audience: Audience | str = "relying_party",
     ) -> Decision:
         """May the subject do `action` on `as_of` (default: the index's date)? See `Checker`."""
         with self.checker() as checker:
             return checker.check(
-                identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+                identifier,
+                action,
+                as_of=as_of,
+                scheme=scheme,
+                asked_by=asked_by,
+                purpose=purpose,
+                audience=audience,
             )
 
 
@@ -332,6 +339,12 @@ class Checker:
     When the index does not hold the date asked about, or is stale (another pack in force, or
     entries appended since), the subject alone is evaluated by the reference evaluator, which
     the engines are held to row for row.
+
+    The audience decides what is built and shown (`domain.decision.Audience`): a relying party
+    (the default: whoever does not say whom they serve gets the least) is answered from the
+    index alone; for the subject or an auditor, the subject's entries are read and the reference
+    evaluator explains, for that one subject, the listings not in force (excluded, barred,
+    ended). The log records which audience was served.
     """
 
     def __init__(self, workspace: Workspace, store: LedgerStore) -> None:
@@ -369,6 +382,7 @@ class Checker:
         scheme: str | None = None,
         asked_by: str | None = None,
         purpose: str | None = None,
+        audience: Audience | str = "relying_party",
     ) -> Decision:
         from xinyong.decide import decide
         from xinyong.domain.measures import ACTIONS
@@ -380,17 +394,32 @@ class Checker:
 
             hint = did_you_mean(action, ACTIONS)
             raise NotFound(f"unknown action {action!r}" + (f". {hint}" if hint else ""))
+        served = _audience(audience)
+        full = served.full
         key = self.subject_key(identifier, scheme)
         pack = self.pack
         found = self._meta
+        entries: list[Entry] = []
         if found is not None and self._fresh and (as_of is None or as_of == found.as_of):
             results = index.lookup(self._con, found, key, action)
-            entries = self.store.entries(subject_key=key) if results["decisions"] else []
+            if full:
+                # The index holds the answer; why nothing else applies, the reference says for
+                # this one subject (it is held to the engines row for row). When no measure
+                # applies the index was not read further, and the reference's rows serve.
+                entries = self.store.entries(subject_key=key)
+                rows = [_row(e) for e in entries]
+                why = reference.evaluate_subject(pack, rows, found.as_of, explain=True)
+                if not results["decisions"]:
+                    for name, found_rows in why.relations.items():
+                        if name != "decisions":
+                            results.relations[name] = found_rows
+                results.explained = why.explained
         else:
             day = as_of or (found.as_of if found is not None else self.workspace.today())
             entries = self.store.entries(subject_key=key)
-            results = reference.evaluate_subject(pack, [_row(e) for e in entries], day)
-        decision = decide(pack, results, key, action, {e.seq: e for e in entries})
+            rows = [_row(e) for e in entries]
+            results = reference.evaluate_subject(pack, rows, day, explain=full)
+        decision = decide(pack, results, key, action, {e.seq: e for e in entries}, audience=served)
         self.log.write(
             at=datetime.now(UTC),
             subject_key=key,
@@ -401,8 +430,19 @@ class Checker:
             asked_by=asked_by,
             purpose=purpose,
             measures=[m.name for m in decision.measures],
+            audience=served.value,
         )
         return decision
+
+
+def _audience(value: Audience | str) -> Audience:
+    from xinyong.domain.decision import Audience
+
+    try:
+        return Audience(value)
+    except ValueError:
+        names = ", ".join(a.value for a in Audience)
+        raise NotFound(f"unknown audience {value!r}; one of {names}") from None
 
 
 def _row(e: Entry) -> tuple[object, ...]:

@@ -11,6 +11,7 @@ import typer
 
 from xinyong.cli import render
 from xinyong.cli.errors import configure_logging, error_handler
+from xinyong.domain.decision import Audience
 from xinyong.domain.identifiers import default_registry
 from xinyong.ingest.read import InputFormat
 from xinyong.policy import load_pack
@@ -186,9 +187,21 @@ def check(  # noqa: PLR0917 - typer maps parameters to options
     scheme: Annotated[
         str | None, typer.Option(help="Identifier scheme (default: the one it fits).")
     ] = None,
+    audience: Annotated[
+        Audience,
+        typer.Option(
+            help="Whom the answer is for: a relying_party sees the outcome and the measures to "
+            "apply; the subject and an auditor every reason (logged).",
+        ),
+    ] = Audience.auditor,
 ) -> None:
-    """May SUBJECT do ACTION? allow / restrict / reward, with measures, rules, records, legal
-    basis and remedies. Exit code 0 whatever the outcome; the check is logged."""
+    """May SUBJECT do ACTION? allow / restrict / reward, with the reasons: measures, rules,
+    records, legal basis and remedies, and for an allow why nothing applies. Exit code 0
+    whatever the outcome; the check is logged with the audience served.
+
+    The default audience is auditor: whoever runs this holds the workspace (its ledger and keys)
+    and can read every record anyway. A relying party's service passes --audience relying_party
+    (the HTTP API binds the audience to the caller's role instead)."""
     ws = Workspace.open(workspace)
     decision = ws.check(
         subject,
@@ -197,6 +210,7 @@ def check(  # noqa: PLR0917 - typer maps parameters to options
         scheme=scheme,
         asked_by=asked_by,
         purpose=purpose,
+        audience=audience,
     )
     if as_json:
         render.decision_json(decision)

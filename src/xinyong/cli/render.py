@@ -10,9 +10,24 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xinyong.domain.decision import (
+    Barred,
+    Decision,
+    Excluded,
+    GradeNotMet,
+    ListingEnded,
+    ListingReason,
+    MeasureApplies,
+    NoMeasureApplies,
+    NoRecords,
+    NoticePending,
+    NotListed,
+    Reason,
+    RecordRef,
+)
+
 if TYPE_CHECKING:
     from xinyong.demo import DemoRun
-    from xinyong.domain.decision import Decision
     from xinyong.engines.results import Results
     from xinyong.ingest.pipeline import IngestReport
     from xinyong.ingest.pipeline import Progress as ProgressFn
@@ -201,6 +216,7 @@ def decision(decision: Decision) -> None:
     console.print(
         f"[bold {colour}]{decision.outcome.upper()}[/] {decision.action} "
         f"as of {decision.as_of.isoformat()} ({decision.pack_name} {decision.pack_version[:19]})"
+        f" for {decision.audience.value}"
     )
     for m in decision.measures:
         _say(f"  {m.kind} {m.name}: {m.title} — by {m.agency}")
@@ -227,6 +243,86 @@ def decision(decision: Decision) -> None:
                 else ""
             )
             text = remedy.description or remedy.name
-            _say(f"    remedy: {text}{deadline}")
+            _say(f"    remedy ({remedy.list_name}): {text}{deadline}")
+    for reason in decision.reasons:
+        for line in _reason(reason, decision):
+            _say(line)
     for line in decision.objection:
         _say(f"  to object: {line}")
+
+
+def _record_line(r: RecordRef | None, prefix: str = "      ") -> list[str]:
+    if r is None:
+        return []
+    said = ", ".join(f"{k}: {v}" for k, v in r.attributes.items())
+    line = (
+        f"{prefix}record #{r.seq} {r.title} {r.document_ref} of {r.decision_date} by {r.provider}"
+    )
+    return [line, *([f"{' ' * 8}{said}"] if said else [])]
+
+
+def _listing_line(lr: ListingReason) -> str:
+    via = f", resting on its listing on {lr.via_list}" if lr.via_list else ""
+    return f"{lr.list_name} ({lr.rule_name}) from {lr.since}{via}"
+
+
+def _reason(reason: Reason, decision: Decision) -> list[str]:
+    """Lines for one reason; `measure_applies` is the measure's own block above."""
+    if isinstance(reason, MeasureApplies):
+        return []
+    if isinstance(reason, NoMeasureApplies):
+        return [f"  no measure touching {decision.action} applies"]
+    if isinstance(reason, NoRecords):
+        return [
+            f"  no_records: the ledger holds nothing about the subject decided by {decision.as_of}"
+        ]
+    if isinstance(reason, NotListed):
+        return [
+            f"  not_listed: not on {reason.list_name} ({reason.list_title}); not applied: "
+            f"{', '.join(reason.measures)}"
+        ]
+    if isinstance(reason, NoticePending):
+        until = reason.listing.until.isoformat() if reason.listing.until else "open"
+        return [
+            f"  notice_pending: {_listing_line(reason.listing)} until {until} is held: the "
+            f"subject was not notified before listing "
+            f"({'; '.join(b.text for b in reason.notice_basis)})",
+            *_record_line(reason.listing.record),
+        ]
+    if isinstance(reason, Excluded):
+        why = (
+            f"younger than {reason.age_under} on {reason.listing.since}"
+            if reason.age_under is not None
+            else "the exclusion's conditions hold"
+        )
+        return [
+            f"  excluded: not listed on {_listing_line(reason.listing)}: exclusion "
+            f"{reason.exclusion}, {why} ({'; '.join(b.text for b in reason.legal_basis)})",
+            *_record_line(reason.listing.record),
+            *_record_line(reason.record, "      barred by "),
+        ]
+    if isinstance(reason, Barred):
+        return [
+            f"  barred: not listed on {_listing_line(reason.listing)}: a record bars the rule",
+            *_record_line(reason.listing.record),
+            *_record_line(reason.record, "      barred by "),
+        ]
+    if isinstance(reason, ListingEnded):
+        if reason.exit is not None:
+            how = f"{reason.exit.name}: {reason.exit.description or reason.exit.name}"
+        elif reason.listing.via_list:
+            how = "the listing it rests on ended"
+        else:
+            how = "its term ran out"
+        return [
+            f"  listing_ended: {_listing_line(reason.listing)} ended on {reason.ended_on} ({how})",
+            *_record_line(reason.listing.record),
+            *_record_line(reason.record, "      ended by "),
+        ]
+    if isinstance(reason, GradeNotMet):
+        grade = reason.grade or "no grade"
+        return [
+            f"  grade_not_met: {grade} on {reason.scheme_name}; "
+            f"{', '.join(reason.measures)} need {', '.join(reason.grades)}"
+        ]
+    return [f"  {reason.code}"]

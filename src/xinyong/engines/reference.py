@@ -42,7 +42,10 @@ from xinyong.engines.reference_values import (
     typed_attributes,
 )
 from xinyong.engines.results import (
+    BARRED,
+    ENDED,
     ENTRY_COLUMNS,
+    EXCLUDED,
     LISTED,
     NOTICE_MISSING,
     RESTRICT,
@@ -74,15 +77,23 @@ def evaluate(pack: Pack | Plan, entries: Iterable[Row], as_of: date) -> Results:
     return out
 
 
-def evaluate_subject(pack: Pack | Plan, entries: Sequence[Row], as_of: date) -> Results:
-    """Evaluate one subject's entries as of `as_of`; ValueError if they are about several."""
+def evaluate_subject(
+    pack: Pack | Plan, entries: Sequence[Row], as_of: date, *, explain: bool = False
+) -> Results:
+    """Evaluate one subject's entries as of `as_of`; ValueError if they are about several.
+
+    With `explain`, `Results.explained` also holds the subject's would-be listings that are not
+    in force on D and why: excluded, barred, or ended (by which exit, on which day, on which
+    record). They change nothing in the five relations.
+    """
     plan = plan_of(pack)
     out = Results(as_of=as_of, pack_version=plan.pack_version)
     keys = {row[_KEY] for row in entries}
     if len(keys) > 1:
         raise ValueError(f"entries of {len(keys)} subjects given; use evaluate()")
     if keys:
-        _Subject(plan, keys.pop(), entries, as_of).run(out.relations)
+        subject = _Subject(plan, keys.pop(), entries, as_of, explain=explain)
+        subject.run(out.relations, out.explained)
     return out
 
 
@@ -115,6 +126,8 @@ class _Record:
     attrs: dict[str, Scalar]
     fulfilled_on: date | None = None
     restored_on: date | None = None
+    fulfilled_by: int | None = None  # the act's sequence number (explanations name it)
+    restored_by: int | None = None
 
     def key(self) -> tuple[date, int]:
         return (self.decided, self.seq)
@@ -129,6 +142,8 @@ class _Listing:
     since: date
     until: date | None
     status: str
+    reason: str | None = None
+    reason_seq: int | None = None
 
 
 @dataclass(slots=True)
@@ -150,13 +165,14 @@ class _Subject:
     key: str
     rows: Sequence[Row]
     as_of: date
+    explain: bool = False  # keep would-be listings not in force, with why (`EXPLAINED_COLUMNS`)
     kind: str = ""
     birth: date | None = None
     records: dict[int, _Record] = field(default_factory=dict)
     live: dict[str, list[_Record]] = field(default_factory=dict)
     _matches: dict[int, list[_Record]] = field(default_factory=dict)
 
-    def run(self, out: dict[str, list[Row]]) -> None:
+    def run(self, out: dict[str, list[Row]], explained: list[Row] | None = None) -> None:
         rows = sorted((r for r in self.rows if as_date(r[_DECIDED]) <= self.as_of), key=_seq)
         if not rows:
             return
@@ -171,10 +187,12 @@ class _Subject:
         memberships = self._memberships(listings)
         grades = self._scores(out)
         key = self.key
-        out["listings"].extend(
-            (key, x.list_name, x.rule_name, x.anchor_seq, x.via_list, x.since, x.until, x.status)
-            for x in listings
-        )
+        for x in listings:
+            row = (key, x.list_name, x.rule_name, x.anchor_seq, x.via_list, x.since, x.until)
+            if x.status in (LISTED, NOTICE_MISSING):
+                out["listings"].append((*row, x.status))
+            elif explained is not None:
+                explained.append((*row, x.status, x.reason, x.reason_seq))
         out["memberships"].extend((key, *m) for m in memberships)
         self._decisions(out, {m[0] for m in memberships}, grades)
 
@@ -205,8 +223,10 @@ class _Subject:
             for a in own:
                 if a[_KIND] == EntryKind.fulfilment and rec.fulfilled_on is None:
                     rec.fulfilled_on = as_date(a[_DECIDED])
+                    rec.fulfilled_by = int(a[_SEQ])
                 elif a[_KIND] == EntryKind.restoration and rec.restored_on is None:
                     rec.restored_on = as_date(a[_DECIDED])
+                    rec.restored_by = int(a[_SEQ])
             self.records[seq] = rec
 
         by_type: dict[str, list[_Record]] = defaultdict(list)
@@ -287,12 +307,13 @@ class _Subject:
         found = self._candidates(cond, anchor)
         return found is not None and len(found) >= cond.at_least
 
-    def _first_met(self, conds: Sequence[RecordCondition], anchor: _Anchor) -> date | None:
-        """The earliest date on which every condition is met by records decided on or after the
-        listing's start: for each, the decision date of its `at_least`-th such record."""
+    def _first_met(self, conds: Sequence[RecordCondition], anchor: _Anchor) -> _Record | None:
+        """The record on whose decision date every condition is first met by records decided on
+        or after the listing's start: for each condition its `at_least`-th such record, and of
+        those the latest (the first condition's on a tie)."""
         if not conds:
             return None
-        met: list[date] = []
+        met: list[_Record] = []
         for cond in conds:
             found = self._candidates(cond, anchor)
             if found is None:
@@ -300,8 +321,9 @@ class _Subject:
             after = [r for r in found if r.decided >= anchor.since]
             if len(after) < cond.at_least:
                 return None
-            met.append(after[max(cond.at_least, 1) - 1].decided)
-        return max(met)
+            met.append(after[max(cond.at_least, 1) - 1])
+        last = max(r.decided for r in met)
+        return next(r for r in met if r.decided == last)
 
     # --- lists --------------------------------------------------------------------------------
 
@@ -324,6 +346,8 @@ class _Subject:
     def _anchors(self, rule: EntryRule, listed: _Listed) -> list[_Anchor]:
         head = rule.anchor
         if isinstance(head, ListCondition):
+            # explaining, an ended listing upstream anchors one here too: it ended with it
+            anchoring = (LISTED, ENDED) if self.explain else (LISTED,)
             return [
                 _Anchor(
                     since=x.since,
@@ -334,7 +358,7 @@ class _Subject:
                     until_cap=x.until,
                 )
                 for x in listed.get(head.list, ())
-                if x.status == LISTED
+                if x.status in anchoring
             ]
         found = self._matching(head)
         return [
@@ -347,8 +371,15 @@ class _Subject:
     ) -> _Listing | None:
         if not all(self._holds(c, anchor, listed) for c in rule.when[1:]):
             return None
-        if any(self._holds(c, anchor, listed) for c in rule.unless):
-            return None
+
+        def held(status: str, until: date | None, why: str | None, seq: int | None) -> _Listing:
+            return _Listing(
+                lst.name, rule.name, anchor.anchor_seq, anchor.via_list, anchor.since, until,
+                status, why, seq,
+            )  # fmt: skip
+
+        # An exclusion is about the subject or the whole list, so it is named before the rule's
+        # own `unless`; both only matter to an explanation, never to the relations.
         for exc in lst.exclusions:
             tests: list[bool] = []
             if exc.when:
@@ -356,14 +387,30 @@ class _Subject:
             if exc.subject is not None:
                 tests.append(self._subject_matches(exc.subject, anchor.since))
             if tests and all(tests):
-                return None
-        until = self._until(lst, rule, anchor, listed)
+                if not self.explain:
+                    return None
+                return held(EXCLUDED, None, exc.name, self._first_seq(exc.when, anchor))
+        for cond in rule.unless:
+            if self._holds(cond, anchor, listed):
+                if not self.explain:
+                    return None
+                return held(BARRED, None, cond.record_type, self._first_seq((cond,), anchor))
+        until, why, seq = self._until(lst, rule, anchor, listed)
+        notified = self._notified(lst, anchor)
         if not (anchor.since <= self.as_of and (until is None or self.as_of < until)):
+            # a listing held for want of notice never stood, so it never "ended"
+            if self.explain and notified and until is not None and until <= self.as_of:
+                return held(ENDED, until, why, seq)
             return None
-        status = LISTED if self._notified(lst, anchor) else NOTICE_MISSING
-        return _Listing(
-            lst.name, rule.name, anchor.anchor_seq, anchor.via_list, anchor.since, until, status
-        )
+        return held(LISTED if notified else NOTICE_MISSING, until, None, None)
+
+    def _first_seq(self, conds: Sequence[RecordCondition], anchor: _Anchor) -> int | None:
+        """The first record (by decision date, then ledger order) the first condition counts."""
+        for cond in conds[:1]:
+            found = self._candidates(cond, anchor)
+            if found:
+                return found[0].seq
+        return None
 
     def _subject_matches(self, cond: SubjectCondition, on: date) -> bool:
         if cond.kinds and self.kind not in cond.kinds:
@@ -378,7 +425,9 @@ class _Subject:
 
     def _until(
         self, lst: CreditList, rule: EntryRule, anchor: _Anchor, listed: _Listed
-    ) -> date | None:
+    ) -> tuple[date | None, str | None, int | None]:
+        """When the listing ends (None: open), by which exit rule (None: its term, or the listing
+        it rests on), on which ledger entry. On a tie the exit rules win, in pack order."""
         term_end: date | None = None
         if rule.term is not None:
             term_end = add_period(anchor.since, rule.term)
@@ -389,19 +438,26 @@ class _Subject:
                 if all(self._holds(c, anchor, listed) for c in ext.when):
                     longest = max(longest, add_period(term_end, ext.minimum))
             term_end = longest
-        ends: list[date | None] = [term_end, anchor.until_cap]
+        ends: list[tuple[date | None, str | None, int | None]] = []
+        root = anchor.root
         for rule_exit in lst.exit:
-            event = rule_exit.event
+            event, name = rule_exit.event, rule_exit.name
             if event is ExitEvent.term_elapsed:
-                ends.append(term_end)
-            elif event is ExitEvent.fulfilment:
-                ends.append(None if anchor.root is None else anchor.root.fulfilled_on)
-            elif event is ExitEvent.restoration:
-                ends.append(None if anchor.root is None else anchor.root.restored_on)
+                ends.append((term_end, name, None))
+            elif event is ExitEvent.fulfilment and root is not None:
+                ends.append((root.fulfilled_on, name, root.fulfilled_by))
+            elif event is ExitEvent.restoration and root is not None:
+                ends.append((root.restored_on, name, root.restored_by))
             elif event is None:
-                ends.append(self._first_met(rule_exit.when, anchor))
+                met = self._first_met(rule_exit.when, anchor)
+                if met is not None:
+                    ends.append((met.decided, name, met.seq))
             # a revocation removes the anchor record, and with it the listing
-        return earliest(*ends)
+        ends += [(term_end, None, None), (anchor.until_cap, None, None)]
+        until = earliest(*(end[0] for end in ends))
+        if until is None:
+            return None, None, None
+        return next(end for end in ends if end[0] == until)
 
     def _notified(self, lst: CreditList, anchor: _Anchor) -> bool:
         notice = lst.notice

@@ -47,6 +47,14 @@ RELATIONS: Mapping[str, tuple[str, ...]] = {
 
 LISTED = "listed"
 NOTICE_MISSING = "notice_missing"
+
+# Why a would-be listing is not in force on D. These rows are not part of an evaluation (not in
+# `RELATIONS`, not hashed): the reference evaluator gives them for one subject when a decision is
+# explained (`reference.evaluate_subject(..., explain=True)`), in `EXPLAINED_COLUMNS` order.
+EXCLUDED = "excluded"  # a list exclusion applies; reason: the exclusion's name
+BARRED = "barred"  # an `unless` condition of the entry rule holds; reason: its record type
+ENDED = "ended"  # it ended on `until` <= D; reason: the exit rule (None: term or upstream)
+EXPLAINED_COLUMNS: tuple[str, ...] = (*RELATIONS["listings"], "reason", "reason_seq")
 RESTRICT, REWARD, ALLOW = "restrict", "reward", "allow"
 
 
@@ -70,6 +78,9 @@ class Results:
     relations: dict[str, list[Row]] = field(
         default_factory=lambda: {name: [] for name in RELATIONS}
     )
+    # rows in `EXPLAINED_COLUMNS` order: listings excluded, barred or ended on D (only when asked
+    # for, one subject at a time; outside the hash, which covers `RELATIONS` alone)
+    explained: list[Row] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> list[Row]:
         return self.relations[name]

@@ -177,8 +177,9 @@ def lookup(
 
 
 class DecisionLog:
-    """Every check, one JSON line each, appended to a file beside the ledger: who asked, why, about
-    whom (the pseudonymous key), for which action and date, and the answer.
+    """Every check, one JSON line each, appended to a file beside the ledger: who asked, why, as
+    which audience (what they were shown), about whom (the pseudonymous key), for which action
+    and date, and the answer.
 
     A line is flushed to the operating system as it is written, so a crashed process loses
     none; `sync_every` lines are also forced to disk (a database commit per check would cost
@@ -204,11 +205,13 @@ class DecisionLog:
         asked_by: str | None,
         purpose: str | None,
         measures: list[str],
+        audience: str | None = None,
     ) -> None:
         line = {
             "asked_at": at.isoformat(),
             "asked_by": asked_by,
             "purpose": purpose,
+            "audience": audience,
             "subject_key": subject_key,
             "action": action,
             "as_of": as_of.isoformat(),

@@ -225,3 +225,30 @@ def test_memberships_gather_the_listed_listings(ledger: Ledger, as_of: date) -> 
             ]
             assert ups
             assert any(up[6] is None or (row[6] is not None and row[6] <= up[6]) for up in ups)
+
+
+@PROPS
+@given(ledgers(), days)
+def test_explaining_changes_no_relation(ledger: Ledger, as_of: date) -> None:
+    """The explained rows only explain: the five relations (and so the hash the engines are
+    held to) are the same with or without them, and no would-be listing is both in force and
+    explained away."""
+    for key in SUBJECTS:
+        rows = [r for r in ledger.rows if r[4] == key]
+        plain = evaluate_subject(PACK, rows, as_of)
+        explained = evaluate_subject(PACK, rows, as_of, explain=True)
+        assert explained.sorted() == plain.sorted()
+        assert plain.explained == []
+        in_force = {r[1:4] for r in plain["listings"]}
+        for row in explained.explained:
+            _, _, _, _, via, since, until, status, reason, seq = row
+            assert row[0] == key and row[1:4] not in in_force
+            assert status in {"excluded", "barred", "ended"}
+            if status == "ended":
+                assert until is not None and since <= until <= as_of
+                assert reason is not None or via is not None or seq is None
+            else:
+                assert reason is not None
+            if seq is not None:
+                decided = {r[0]: r[7] for r in rows}
+                assert decided[seq] <= as_of  # the entry named was decided by D
