@@ -268,6 +268,7 @@ class Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {
             "ok": report.ok,
+            "ledger_ok": report.ledger_ok,
             "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "entries": report.size,
             "checkpoints": report.checkpoints,
@@ -277,8 +278,22 @@ class Workspace:
         }
         write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
 
-    def refuse_if_verification_failed(self) -> None:
-        """`TamperDetected` while the last `verify` recorded a failure.
+    def _index_rebuilt(self) -> None:
+        """After a failed verification that found only the decision index wrong, a rebuilt
+        index (sealed over the verified ledger) clears the failure."""
+        path = self.settings.path(self.settings.verification_file)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(record, dict) and record.get("ok") is False and record.get("ledger_ok"):
+            record["ok"] = True
+            record["index_rebuilt_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+
+    def refuse_if_verification_failed(self, *, rebuilding_index: bool = False) -> None:
+        """`TamperDetected` while the last `verify` recorded a failure; when only the decision
+        index failed, `evaluate` may still rebuild it (`rebuilding_index`).
 
         Whoever can write the workspace can delete the record; so every command that opens the
         ledger for writing also checks, cheaply, that the newest checkpoint signs the stored
@@ -294,9 +309,13 @@ class Workspace:
             raise TamperDetected(
                 f"the verification record {path} is unreadable ({exc}): run `xinyong verify`"
             ) from exc
-        if not isinstance(record, dict) or record.get("ok") is not True:
-            problems = record.get("problems", []) if isinstance(record, dict) else []
-            when = record.get("verified_at", "?") if isinstance(record, dict) else "?"
+        if not isinstance(record, dict):
+            record = {}
+        if record.get("ok") is not True and not (
+            rebuilding_index and record.get("ledger_ok") is True
+        ):
+            problems = record.get("problems", [])
+            when = record.get("verified_at", "?")
             raise TamperDetected(
                 f"the last verification of this ledger ({when}) failed; refusing to use it "
                 "until `xinyong verify` passes (restore the ledger from a backup, or rebuild "
@@ -349,12 +368,14 @@ class Workspace:
                 + (f". {hint}" if hint else "")
             )
         day = as_of or self.today()
-        self.refuse_if_verification_failed()
+        self.refuse_if_verification_failed(rebuilding_index=keep)
         with self.ledger(read_only=not keep) as store:
             con = store.connection  # type: ignore[attr-defined]
             results = ENGINES[engine](self, con, day)
             if keep:
                 index.replace(con, results, ledger=store, now=datetime.now(UTC))
+        if keep:
+            self._index_rebuilt()
         return results
 
     def subject_key(self, identifier: str, scheme: str | None = None) -> str:

@@ -64,10 +64,17 @@ class VerifyReport:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     key: str = ""  # the pinned key checked with: fingerprint and where it came from
+    index_problems: int = 0  # how many of `problems` (the last ones) concern the decision index
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def ledger_ok(self) -> bool:
+        """The ledger and its checkpoints verified; any problem is the decision index's, which
+        `evaluate` rebuilds from the ledger."""
+        return len(self.problems) == self.index_problems
 
     def raise_for_problems(self) -> None:
         """Raise `TamperDetected` listing every problem, if there is one."""

@@ -74,6 +74,7 @@ def verify_duckdb(
         report = judge(facts, store, root_at, witnesses)
         problems, notes = verify_index(con, store, root_at, facts.end)
         report.problems += problems
+        report.index_problems = len(problems)
         report.notes += notes
     finally:
         con.execute(f"DROP TABLE IF EXISTS {LEAVES}")
