@@ -67,9 +67,7 @@ def _workspace(tmp: Path, *extra_settings: str) -> tuple[Workspace, str, Path]:
     key (as the operator published it) and the sample file."""
     ws = Workspace.init(tmp / "ws", today=TODAY)
     toml = ws.settings.workspace / "xinyong.toml"
-    toml.write_text(
-        toml.read_text() + f"ingest_batch_rows = {BATCH}\n" + "".join(extra_settings)
-    )
+    toml.write_text(toml.read_text() + f"ingest_batch_rows = {BATCH}\n" + "".join(extra_settings))
     published = ws.settings.verify_key
     assert published is not None
     ws = Workspace.open(tmp / "ws", verify_key=published)
@@ -120,9 +118,7 @@ def test_key_swap_with_every_checkpoint_re_signed(tmp_path: Path) -> None:
     # ... and replaces the key files, the public one included.
     key_file = s.key_path(s.signing_key_file)
     key_file.write_bytes(forged.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    (s.keys_path() / "ledger.pub").write_text(
-        xinyong_verifier(s.ledger_origin, forged) + "\n"
-    )
+    (s.keys_path() / "ledger.pub").write_text(xinyong_verifier(s.ledger_origin, forged) + "\n")
 
     # The key in the keys folder now agrees with everything: it is no pin.
     assert _verify(ws, str(s.keys_path() / "ledger.pub")).code == 0
@@ -139,7 +135,9 @@ def test_key_swap_with_every_checkpoint_re_signed(tmp_path: Path) -> None:
     assert run.code == 3 and "the last verification of this ledger" in run
     # A writer with the pinned key in its environment refuses to sign with the swapped key.
     (s.workspace / "logs" / "verification.json").unlink()  # the attacker removes the record
-    run = xinyong("records", "ingest", sample, "-w", s.workspace, env={"XINYONG_VERIFY_KEY": published})
+    run = xinyong(
+        "records", "ingest", sample, "-w", s.workspace, env={"XINYONG_VERIFY_KEY": published}
+    )
     assert run.code == 3, run.out
     assert "is not the pinned key" in run and "refusing to sign" in run
 

@@ -122,9 +122,7 @@ def test_witnesses_get_every_checkpoint(
     tmp_path: Path, signing_key: Ed25519PrivateKey, caplog: pytest.LogCaptureFixture
 ) -> None:
     witness = tmp_path / "witness"
-    store = CheckpointStore(
-        tmp_path / "cps", ORIGIN, signing_key=signing_key, witnesses=(witness,)
-    )
+    store = CheckpointStore(tmp_path / "cps", ORIGIN, signing_key=signing_key, witnesses=(witness,))
     store.write(Checkpoint(ORIGIN, 0, ROOT))
     store.write_pending(commit(5))
     store.promote_pending()
@@ -132,8 +130,10 @@ def test_witnesses_get_every_checkpoint(
     # one deleted from the witness is copied again; a different one there is a fork
     (witness / checkpoint_name(0)).unlink()
     store.sync_witnesses()
-    assert (witness / checkpoint_name(0)).read_text() == (store.directory / checkpoint_name(0)).read_text()
+    assert (witness / checkpoint_name(0)).read_text() == (
+        store.directory / checkpoint_name(0)
+    ).read_text()
     (witness / checkpoint_name(7)).write_text("x")
     store.write_pending(commit(7, base=5))
-    with pytest.raises(TamperDetected, match="holds a different 00000000000000000007.note"):
+    with pytest.raises(TamperDetected, match=r"holds a different 00000000000000000007\.note"):
         store.promote_pending()
