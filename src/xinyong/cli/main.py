@@ -70,7 +70,9 @@ def init(
     keys: Annotated[
         Path | None,
         typer.Option(
-            "--keys", help="Folder for the keys, outside the workspace (default: DIRECTORY.keys)."
+            "--keys",
+            metavar="DIR",
+            help="Folder for the keys, outside the workspace (default: DIRECTORY.keys).",
         ),
     ] = None,
 ) -> None:
@@ -110,6 +112,7 @@ def verify(
         str | None,
         typer.Option(
             "--key",
+            metavar="FILE|KEY",
             help="The log's pinned public key: the ledger.pub file init wrote, or the verifier "
             "key it printed (default: XINYONG_VERIFY_KEY). Never read from the workspace.",
         ),
@@ -118,6 +121,7 @@ def verify(
         list[Path] | None,
         typer.Option(
             "--against",
+            metavar="DIR",
             help="A witness folder of checkpoints kept apart; the ledger must extend every one "
             "(repeatable; witness_dirs are checked too).",
         ),
