@@ -257,9 +257,8 @@ class Workspace:
         pin.check_origin(self.settings.ledger_origin)
         with self.ledger(read_only=True, public_key=pin.public_key) as store:
             report = store.verify(pin.public_key, tuple(against))
-        report.key = f"{pin.fingerprint} ({pin.source})"
-        with self.ledger(read_only=True, public_key=pin.public_key) as store:
             tip = store.latest_checkpoint() if report.ok else None
+        report.key = f"{pin.fingerprint} ({pin.source})"
         self._record_verification(report, tip.size if tip else None)
         return report
 
