@@ -252,7 +252,10 @@ def pinned_from(settings: Settings) -> PinnedKey | None:
     """The pin of `settings.verify_key` (environment or caller), if any."""
     if settings.verify_key is None:
         return None
-    return pinned_key(settings.verify_key, None)
+    # A file names itself; a key given as text came from XINYONG_VERIFY_KEY or the caller
+    # (`Workspace.init` pins the key it has just made).
+    text = settings.verify_key.strip()
+    return pinned_key(text, None if Path(text).is_file() else "verify_key setting")
 
 
 def write_public_key(path: Path, origin: str, public_key: Ed25519PublicKey) -> PinnedKey:
