@@ -10,7 +10,8 @@ with the exit code (3: tampering detected, 4: data loss) and the message that na
 - truncation with the newest checkpoints deleted (and the stored tree cut to match), caught by
   a witness folder;
 - a damaged write-ahead log around a pending checkpoint: the commit happened, the writer died
-  before promoting its checkpoint, and the log lost the batch.
+  before promoting its checkpoint, and the log lost the batch;
+- the stored tree rewritten under the newest checkpoint: ingest and check refuse to sign on it.
 """
 
 from __future__ import annotations
@@ -314,3 +315,29 @@ def test_damaged_wal_around_a_pending_checkpoint_is_data_loss(tmp_path: Path) ->
     assert "were committed and then lost" in run and "Nothing was removed" in run
     assert "Restore the ledger file and its .wal from a backup" in run
     assert (cps / PENDING).exists(), "the evidence is kept"
+
+
+# -- 5. the quick check before signing -----------------------------------------------------------
+
+
+def test_ingest_and_check_refuse_a_ledger_whose_tip_does_not_match(tmp_path: Path) -> None:
+    # No verify has run, so no failure is on record: the cheap check every writer makes (the
+    # newest checkpoint signs exactly the stored size and root) is what stops it.
+    ws, _, sample = _workspace(tmp_path)
+    s = ws.settings
+    con = duckdb.connect(str(s.path(s.database)))
+    con.execute(
+        "UPDATE nodes SET hash = sha256('forged')::BLOB WHERE level = 0 AND idx = ?", [ROWS - 1]
+    )
+    con.execute(  # every stored node above the last leaf, so the stored root changes
+        "UPDATE nodes SET hash = sha256('forged')::BLOB WHERE level > 0 AND idx = (? >> level)",
+        [ROWS - 1],
+    )
+    con.close()
+    notes = sorted(p.name for p in s.path(s.checkpoint_dir).iterdir())
+    run = xinyong("records", "ingest", sample, "-w", s.workspace)
+    assert run.code == 3, run.out
+    assert "does not match the newest checkpoint (size 600); refusing to append" in run
+    run = xinyong("check", _first_id(ws), "air_travel.book", "-w", s.workspace)
+    assert run.code == 3 and "refusing to append" in run
+    assert sorted(p.name for p in s.path(s.checkpoint_dir).iterdir()) == notes, "nothing signed"
