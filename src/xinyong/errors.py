@@ -10,6 +10,8 @@ class XinyongError(Exception):
     """Base of every error xinyong raises on purpose."""
 
     status = 500
+    #: The CLI's exit code for it (docs/reference/cli.md, "Exit codes"): 1 unless said below.
+    exit_code = 1
 
     def __init__(self, message: str, *, details: list[str] | None = None) -> None:
         super().__init__(message)
@@ -92,7 +94,18 @@ class LedgerError(XinyongError):
 
 
 class TamperDetected(LedgerError):
-    """`verify` found entries or checkpoints that do not match; `details` names each."""
+    """`verify` found entries or checkpoints that do not match; `details` names each. Also raised
+    by any command that finds the ledger, its checkpoints, its keys or the decision index fail
+    a check, or the last verification failed."""
+
+    exit_code = 3
+
+
+class DataLoss(LedgerError):
+    """A committed batch is missing (a damaged or removed write-ahead log): never taken for a
+    commit that did not happen; the message says how to restore or accept the loss."""
+
+    exit_code = 4
 
 
 class CalendarError(XinyongError):

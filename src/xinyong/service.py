@@ -1,13 +1,17 @@
 """The Workspace façade: the one thing the CLI (and later the API, portal and lab) call.
 
 A workspace is a folder with `xinyong.toml`, the ledger file, the checkpoint folder (outside the
-database on purpose), the keys, and the policy pack in force.
+database on purpose) and the policy pack in force. Its secret keys live outside it, in the keys
+folder (`Settings.keys_path`) or the environment; `verify` needs neither, only the pinned public
+key (`--key`, `XINYONG_VERIFY_KEY`), and records its result so that ingest, evaluate and check
+refuse a ledger whose last verification failed.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,24 +20,30 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import structlog
+
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.workdays import WorkdayCalendar
-from xinyong.errors import IdentifierError, NotFound, SettingsError
+from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
 from xinyong.policy import Pack, load_pack
 from xinyong.settings import SETTINGS_FILE, Settings
 from xinyong.storage import keys
+from xinyong.storage.checkpoints import write_atomic
 
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.engines.results import Results
     from xinyong.storage.base import LedgerStore, VerifyReport
+
+log = structlog.get_logger(__name__)
 
 DEFAULT_PACK = "national"
 # The packs shipped with xinyong, by folder name (docs/concepts/packs.md describes each, and what
@@ -71,44 +81,77 @@ class Workspace:
         self.settings = settings
 
     @classmethod
-    def open(cls, directory: Path) -> Workspace:
+    def open(cls, directory: Path, **overrides: object) -> Workspace:
+        """The workspace in `directory`; `overrides` win over the environment and its file
+        (e.g. `verify_key=` the pinned public key)."""
         if not (directory / SETTINGS_FILE).is_file():
             raise SettingsError(
                 f"{directory}: not a xinyong workspace (no {SETTINGS_FILE})",
                 details=["create one with `xinyong init DIR`"],
             )
-        return cls(Settings.for_workspace(directory))
+        return cls(Settings.for_workspace(directory, **overrides))
 
     @classmethod
     def init(
-        cls, directory: Path, *, pack: Path | None = None, today: date | None = None
+        cls,
+        directory: Path,
+        *,
+        pack: Path | None = None,
+        today: date | None = None,
+        keys_dir: Path | None = None,
     ) -> Workspace:
         """Create a workspace: settings file, keys, pack copy, empty ledger and checkpoints;
-        `today` pins the workspace's clock in its settings file (tests, replays)."""
+        `today` pins the workspace's clock in its settings file (tests, replays).
+
+        The keys go to `keys_dir` (default: the sibling folder `<directory>.keys`), outside the
+        workspace, with the public key file `ledger.pub`. The workspace returned has that
+        public key pinned (`settings.verify_key`): this process made it, so it may trust it.
+        """
         if (directory / SETTINGS_FILE).exists():
             raise SettingsError(f"{directory}: already a workspace ({SETTINGS_FILE} exists)")
         source = pack or shipped_pack()
         load_pack(source)  # refuse to start a workspace on an invalid pack
         directory.mkdir(parents=True, exist_ok=True)
-        settings = Settings.for_workspace(directory, **({"today": today} if today else {}))
+        overrides: dict[str, object] = {"today": today} if today else {}
+        if keys_dir is not None:
+            overrides["keys_dir"] = keys_dir.absolute()
+        settings = Settings.for_workspace(directory, **overrides)
+        settings = settings.model_copy(update={"keys_dir": settings.keys_path().absolute()})
         shutil.copytree(source, settings.path(settings.pack))
-        keys.create_signing_key(settings.path(settings.signing_key_file))
-        keys.create_pseudonym_key(settings.path(settings.pseudonym_key_file))
+        signing = keys.create_signing_key(settings.key_path(settings.signing_key_file))
+        keys.create_pseudonym_key(settings.key_path(settings.pseudonym_key_file))
+        pin = keys.write_public_key(
+            settings.keys_path() / keys.PUBLIC_KEY_FILE,
+            settings.ledger_origin,
+            signing.public_key(),
+        )
         settings.path(settings.checkpoint_dir).mkdir(parents=True, exist_ok=True)
         (directory / SETTINGS_FILE).write_text(
             "# xinyong workspace settings; XINYONG_* environment variables override these.\n"
             f'pack = "{settings.pack}"\n'
             f'database = "{settings.database}"\n'
             f'checkpoint_dir = "{settings.checkpoint_dir}"\n'
+            "# The secret keys, outside the workspace folder. `xinyong verify` needs neither: it\n"
+            f"# takes the public key {pin.verifier}\n"
+            f"# (fingerprint {pin.fingerprint}) from --key or XINYONG_VERIFY_KEY.\n"
+            f"keys_dir = {json.dumps(str(settings.keys_dir))}\n"
             f'signing_key_file = "{settings.signing_key_file}"\n'
             f'pseudonym_key_file = "{settings.pseudonym_key_file}"\n'
             + (f"today = {today.isoformat()}\n" if today else ""),
             encoding="utf-8",
         )
-        workspace = cls(settings)
+        workspace = cls(settings.model_copy(update={"verify_key": pin.verifier}))
         with workspace.ledger():
             pass  # creates the database file and its tables
         return workspace
+
+    def public_key_file(self) -> Path:
+        """Where `init` wrote the log's verifier key (`ledger.pub`, in the keys folder)."""
+        return self.settings.keys_path() / keys.PUBLIC_KEY_FILE
+
+    def pinned_key(self) -> keys.PinnedKey | None:
+        """The public key pinned in the settings (environment, or the caller), if any."""
+        return keys.pinned_from(self.settings)
 
     @cached_property
     def pack(self) -> Pack:
@@ -128,10 +171,14 @@ class Workspace:
         return default_registry(as_of=self.today())
 
     @contextmanager
-    def ledger(self, *, read_only: bool = False) -> Iterator[LedgerStore]:
+    def ledger(
+        self, *, read_only: bool = False, public_key: Ed25519PublicKey | None = None
+    ) -> Iterator[LedgerStore]:
         from xinyong.storage.duckdb import DuckDBLedger
 
-        store = DuckDBLedger.from_settings(self.settings, read_only=read_only)
+        store = DuckDBLedger.from_settings(
+            self.settings, read_only=read_only, public_key=public_key
+        )
         try:
             yield store
         finally:
@@ -146,6 +193,7 @@ class Workspace:
         progress: Progress | None = None,
     ) -> IngestReport:
         s = self.settings
+        self.refuse_if_verification_failed()
         with self.ledger() as store:
             before = store.size()
             report = ingest_file(
@@ -153,7 +201,7 @@ class Workspace:
                 store=store,
                 catalogue=self.pack.catalogue,
                 schemes=self.schemes,
-                pseudonym_key=keys.load_pseudonym_key(s.path(s.pseudonym_key_file)),
+                pseudonym_key=keys.pseudonym_key_from(s),
                 batch_rows=s.ingest_batch_rows,
                 rejects_path=rejects,
                 fmt=fmt,
@@ -181,13 +229,98 @@ class Workspace:
             ).fetchall()
         ]
         results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
-        index.replace_subjects(con, results, touched, ledger_size=after)
+        try:
+            index.replace_subjects(con, results, touched, ledger=store)
+        except TamperDetected as exc:
+            # The batch is committed and signed; the index is left as it is, and checks refuse
+            # it until `evaluate` rebuilds it.
+            log.warning("index_not_updated", reason=exc.message)
 
-    def verify(self) -> VerifyReport:
-        s = self.settings
-        public = keys.load_signing_key(s.path(s.signing_key_file)).public_key()
-        with self.ledger(read_only=True) as store:
-            return store.verify(public)
+    def verify(
+        self, *, key: str | Path | None = None, against: Sequence[Path] = ()
+    ) -> VerifyReport:
+        """Verify the ledger with the pinned public key: `key` (a verifier key, or a file
+        holding one), else `settings.verify_key`; never with a key found in the workspace.
+        Every checkpoint, every witness folder's (`against` and `witness_dirs`) and the decision
+        index are checked. The result is recorded in `verification_file`."""
+        pin = keys.pinned_key(key, f"--key {key}") if key is not None else self.pinned_key()
+        if pin is None:
+            raise SettingsError(
+                "verify needs the log's public key, pinned outside the workspace: pass "
+                "`--key FILE` (the ledger.pub file `xinyong init` wrote, or the verifier key "
+                "it printed) or set XINYONG_VERIFY_KEY",
+                details=[
+                    "a key read from the workspace would be no pin: whoever can rewrite the "
+                    "ledger can replace it"
+                ],
+            )
+        pin.check_origin(self.settings.ledger_origin)
+        with self.ledger(read_only=True, public_key=pin.public_key) as store:
+            report = store.verify(pin.public_key, tuple(against))
+            tip = store.latest_checkpoint() if report.ok else None
+        report.key = f"{pin.fingerprint} ({pin.source})"
+        self._record_verification(report, tip.size if tip else None)
+        return report
+
+    def _record_verification(self, report: VerifyReport, size: int | None) -> None:
+        path = self.settings.path(self.settings.verification_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {
+            "ok": report.ok,
+            "ledger_ok": report.ledger_ok,
+            "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "entries": report.size,
+            "checkpoints": report.checkpoints,
+            "signed_size": size,
+            "key": report.key,
+            "problems": report.problems[:20],
+        }
+        write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+
+    def _index_rebuilt(self) -> None:
+        """After a failed verification that found only the decision index wrong, a rebuilt
+        index (sealed over the verified ledger) clears the failure."""
+        path = self.settings.path(self.settings.verification_file)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(record, dict) and record.get("ok") is False and record.get("ledger_ok"):
+            record["ok"] = True
+            record["index_rebuilt_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+
+    def refuse_if_verification_failed(self, *, rebuilding_index: bool = False) -> None:
+        """`TamperDetected` while the last `verify` recorded a failure; when only the decision
+        index failed, `evaluate` may still rebuild it (`rebuilding_index`).
+
+        Whoever can write the workspace can delete the record; so every command that opens the
+        ledger for writing also checks, cheaply, that the newest checkpoint signs the stored
+        tree (and, with a pinned key, that the signing key is the pinned one), and checks check
+        the decision index's seal and binding.
+        """
+        path = self.settings.path(self.settings.verification_file)
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            raise TamperDetected(
+                f"the verification record {path} is unreadable ({exc}): run `xinyong verify`"
+            ) from exc
+        if not isinstance(record, dict):
+            record = {}
+        if record.get("ok") is not True and not (
+            rebuilding_index and record.get("ledger_ok") is True
+        ):
+            problems = record.get("problems", [])
+            when = record.get("verified_at", "?")
+            raise TamperDetected(
+                f"the last verification of this ledger ({when}) failed; refusing to use it "
+                "until `xinyong verify` passes (restore the ledger from a backup, or rebuild "
+                "the decision index with `xinyong evaluate` if only it failed)",
+                details=[f"- {p}" for p in problems[:5]],
+            )
 
     def find_scheme(self, identifier: str, scheme: str | None = None) -> IdentifierScheme:
         """The scheme `identifier` is valid in: the one named, or the only one it fits."""
@@ -207,8 +340,7 @@ class Workspace:
     def subject(self, identifier: str, scheme: str | None = None) -> SubjectView:
         found = self.find_scheme(identifier, scheme)
         value = found.validate(identifier)
-        s = self.settings
-        key = subject_key(found, value, keys.load_pseudonym_key(s.path(s.pseudonym_key_file)))
+        key = subject_key(found, value, keys.pseudonym_key_from(self.settings))
         with self.ledger(read_only=True) as store:
             entries = store.entries(subject_key=key)
         return SubjectView(scheme=found.name, identifier=value, subject_key=key, entries=entries)
@@ -235,23 +367,26 @@ class Workspace:
                 + (f". {hint}" if hint else "")
             )
         day = as_of or self.today()
+        self.refuse_if_verification_failed(rebuilding_index=keep)
         with self.ledger(read_only=not keep) as store:
             con = store.connection  # type: ignore[attr-defined]
             results = ENGINES[engine](self, con, day)
             if keep:
-                index.replace(con, results, ledger_size=store.size(), now=datetime.now(UTC))
+                index.replace(con, results, ledger=store, now=datetime.now(UTC))
+        if keep:
+            self._index_rebuilt()
         return results
 
     def subject_key(self, identifier: str, scheme: str | None = None) -> str:
         found = self.find_scheme(identifier, scheme)
         value = found.validate(identifier)
-        s = self.settings
-        return subject_key(found, value, keys.load_pseudonym_key(s.path(s.pseudonym_key_file)))
+        return subject_key(found, value, keys.pseudonym_key_from(self.settings))
 
     @contextmanager
     def checker(self) -> Iterator[Checker]:
         """A checker holding the ledger and the pseudonym key open, for many checks in a row
         (a relying party's service); `check` opens one for a single question."""
+        self.refuse_if_verification_failed()
         with self.ledger() as store:
             checker = Checker(self, store)
             try:
@@ -338,7 +473,8 @@ class Checker:
 
     When the index does not hold the date asked about, or is stale (another pack in force, or
     entries appended since), the subject alone is evaluated by the reference evaluator, which
-    the engines are held to row for row.
+    the engines are held to row for row. An index whose seal does not verify, or that was
+    computed from a ledger this one does not extend, is refused (`TamperDetected`).
 
     The audience decides what is built and shown (`domain.decision.Audience`): a relying party
     (the default: whoever does not say whom they serve gets the least) is answered from the
@@ -354,16 +490,15 @@ class Checker:
         self.store = store
         self.pack = workspace.pack
         s = workspace.settings
-        self._key = keys.load_pseudonym_key(s.path(s.pseudonym_key_file))
+        self._key = keys.pseudonym_key_from(s)
         self._con = store.connection  # type: ignore[attr-defined]
         # Nothing else can write the ledger while this connection holds it (DuckDB allows one
-        # writer), so the index's state is read once.
+        # writer), so the index's state is read, and its seal and binding checked, once.
         self._meta = index.meta(self._con)
-        self._fresh = (
-            self._meta is not None
-            and self._meta.pack_version == self.pack.version
-            and self._meta.ledger_size == store.size()
-        )
+        self._fresh = False
+        if self._meta is not None:
+            seal = index.open_seal(self._meta, store)
+            self._fresh = index.binding(seal, store, self.pack.version) == "fresh"
         self.log = index.DecisionLog(s.path(s.decision_log))
 
     def close(self) -> None:

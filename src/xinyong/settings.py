@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -13,7 +14,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from xinyong.errors import SettingsError
+
 SETTINGS_FILE = "xinyong.toml"
+KEYS_SUFFIX = ".keys"  # the default keys folder is the workspace folder's sibling `<name>.keys`
+# Settings read from the environment (or given by the caller) only, never from `xinyong.toml`:
+# whoever can write the workspace could otherwise choose the key `verify` trusts, or plant keys.
+ENV_ONLY: tuple[str, ...] = ("verify_key", "signing_key", "pseudonym_key")
 
 
 class Settings(BaseSettings):
@@ -30,12 +37,51 @@ class Settings(BaseSettings):
         Path("checkpoints"),
         description="Signed checkpoints, kept outside the database so truncation is detectable.",
     )
+    keys_dir: Path | None = Field(
+        None,
+        description="Folder of the secret keys and the public key file, outside the workspace "
+        "folder so that copies, backups and readers of the workspace's data do not carry the "
+        "secrets. Unset: the workspace folder's sibling `<workspace>.keys` (`xinyong init` "
+        "writes the absolute path it chose).",
+    )
     signing_key_file: Path = Field(
-        Path("keys/ledger-signing.key"), description="Ed25519 private key that signs checkpoints."
+        Path("ledger-signing.key"),
+        description="Ed25519 private key that signs checkpoints (PKCS#8 PEM, mode 0600); "
+        "relative to `keys_dir`. Needed to write the ledger, never to verify it.",
     )
     pseudonym_key_file: Path = Field(
-        Path("keys/pseudonym.key"),
-        description="Secret key of the keyed hash that pseudonymises identifiers of individuals.",
+        Path("pseudonym.key"),
+        description="Secret key of the keyed hash that pseudonymises identifiers of individuals "
+        "(32 bytes, mode 0600); relative to `keys_dir`.",
+    )
+    signing_key: SecretStr | None = Field(
+        None,
+        description="The signing key itself (PKCS#8 PEM text), for servers that take secrets "
+        "from the environment; wins over `signing_key_file`. Environment only.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None,
+        description="The pseudonym key itself (64 hex digits), for servers; wins over "
+        "`pseudonym_key_file`. Environment only.",
+    )
+    verify_key: str | None = Field(
+        None,
+        description="The pinned public key of the log: its verifier key "
+        "(`<origin>+<key hash>+<base64 key>`, printed by `xinyong init`) or the path of a file "
+        "holding it. `verify` needs it (or `--key`); when set, every command that writes the "
+        "ledger also refuses a signing key or checkpoints that are not the pinned key's. "
+        "Environment only: a key named in the workspace is not a pin.",
+    )
+    witness_dirs: list[Path] = Field(
+        [],
+        description="Folders, kept apart from the workspace (another disk, machine or owner), "
+        "that receive a copy of every checkpoint; `verify` holds the ledger to them. In the "
+        "environment, a JSON list: XINYONG_WITNESS_DIRS='[\"/mnt/witness\"]'.",
+    )
+    verification_file: Path = Field(
+        Path("logs/verification.json"),
+        description="The result of the last `verify`; ingest, evaluate and check refuse to run "
+        "while it records a failure.",
     )
     pack: Path = Field(Path("pack"), description="The policy pack folder in force.")
     decision_log: Path = Field(
@@ -73,10 +119,22 @@ class Settings(BaseSettings):
         """A settings path resolved against the workspace folder."""
         return p if p.is_absolute() else self.workspace / p
 
+    def keys_path(self) -> Path:
+        """The folder of the keys: `keys_dir`, or the workspace folder's sibling `<name>.keys`."""
+        if self.keys_dir is not None:
+            return self.path(self.keys_dir)
+        folder = self.workspace.absolute()
+        return folder.parent / f"{folder.name}{KEYS_SUFFIX}"
+
+    def key_path(self, p: Path) -> Path:
+        """A key file's path, resolved against the keys folder."""
+        return p if p.is_absolute() else self.keys_path() / p
+
     @classmethod
     def for_workspace(cls, workspace: Path, **overrides: object) -> Settings:
         """Settings of the workspace at `workspace`: overrides, then env, then `xinyong.toml`."""
         toml = workspace / SETTINGS_FILE
+        _refuse_env_only(toml)
 
         class _WorkspaceSettings(cls):  # type: ignore[valid-type,misc]
             @classmethod
@@ -92,3 +150,20 @@ class Settings(BaseSettings):
 
         loaded = _WorkspaceSettings(**{"workspace": workspace, **overrides})
         return cls.model_validate(loaded.model_dump())
+
+
+def _refuse_env_only(toml: Path) -> None:
+    try:
+        written = tomllib.loads(toml.read_text(encoding="utf-8")) if toml.is_file() else {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return  # pydantic's own reading of the file reports it
+    found = [name for name in ENV_ONLY if name in written]
+    if found:
+        raise SettingsError(
+            f"{toml}: {', '.join(found)} cannot be set in the workspace's settings file: whoever "
+            "can write the workspace could choose the key verification trusts, or plant keys",
+            details=[
+                "set it in the environment (XINYONG_" + found[0].upper() + "), or pass "
+                "`--key` to `xinyong verify`"
+            ],
+        )

@@ -46,7 +46,8 @@ def _signed(ws: Workspace) -> int:
 def _small_batches(ws: Workspace, rows: int) -> Workspace:
     settings = ws.settings.workspace / "xinyong.toml"
     settings.write_text(settings.read_text() + f"ingest_batch_rows = {rows}\n")
-    return Workspace.open(ws.settings.workspace)
+    # the key this process pinned at init, for `verify`
+    return Workspace.open(ws.settings.workspace, verify_key=ws.settings.verify_key)
 
 
 @pytest.mark.slow
@@ -54,7 +55,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(tmp_path: Path) 
     victim = _small_batches(Workspace.init(tmp_path / "victim", today=date(2026, 11, 1)), 200)
     # The reference is a copy of the fresh workspace: same keys, same empty signed ledger.
     shutil.copytree(tmp_path / "victim", tmp_path / "reference")
-    reference = Workspace.open(tmp_path / "reference")
+    reference = Workspace.open(tmp_path / "reference", verify_key=victim.settings.verify_key)
     sample = write_csv(
         tmp_path / "records.csv",
         victim.pack.catalogue,

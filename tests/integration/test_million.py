@@ -74,10 +74,11 @@ def test_reingest_adds_nothing_and_verify_passes(
 
 def _tampered(workspace: Workspace, tmp: Path, *statements: str) -> VerifyReport:
     s = workspace.settings
-    copy = Workspace.init(tmp / "copy")
+    # A workspace whose keys are the original's, verified with the original's pinned key.
+    copy = Workspace.open(Workspace.init(tmp / "copy").settings.workspace, verify_key=s.verify_key)
     c = copy.settings
     for key in ("signing_key_file", "pseudonym_key_file"):
-        shutil.copyfile(s.path(getattr(s, key)), c.path(getattr(c, key)))
+        shutil.copyfile(s.key_path(getattr(s, key)), c.key_path(getattr(c, key)))
     shutil.rmtree(c.path(c.checkpoint_dir))
     shutil.copytree(s.path(s.checkpoint_dir), c.path(c.checkpoint_dir))
     shutil.copyfile(s.path(s.database), c.path(c.database))

@@ -15,7 +15,8 @@ from xinyong.errors import XinyongError
 
 @contextmanager
 def error_handler(argv: list[str] | None = None) -> Iterator[None]:
-    """Turn a XinyongError into `Error: …` on stderr and exit 1 (re-raise under --debug)."""
+    """Turn a XinyongError into `Error: …` on stderr and its exit code (`exit_code`: 1, 3 for
+    tampering, 4 for data loss); re-raise under --debug."""
     try:
         yield
     except XinyongError as exc:
@@ -24,7 +25,7 @@ def error_handler(argv: list[str] | None = None) -> Iterator[None]:
         console = Console(stderr=True, highlight=False, soft_wrap=True)
         console.print("[bold red]Error:[/] ", end="")
         console.print(str(exc), markup=False)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
 
 
 class _CurrentStderr:

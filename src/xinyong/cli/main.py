@@ -17,9 +17,17 @@ from xinyong.ingest.read import InputFormat
 from xinyong.policy import load_pack
 from xinyong.service import Workspace
 
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 error (bad input, settings, keys); 2 usage error; 3 tampering "
+    "detected (verify failed, or a command refused a ledger, checkpoint, key or decision index "
+    "that fails a check, or whose last verification failed); 4 data loss (a committed batch is "
+    "missing, e.g. a damaged write-ahead log)."
+)
+
 app = typer.Typer(
     name="xinyong",
     help="xinyong (信用): an accountable public credit information platform.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -60,9 +68,22 @@ def init(
     pack: Annotated[
         Path | None, typer.Option(help="Policy pack folder to copy in (default: national).")
     ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            metavar="DIR",
+            help="Folder for the keys, outside the workspace (default: DIRECTORY.keys).",
+        ),
+    ] = None,
 ) -> None:
-    """Create a workspace: settings file, keys, DuckDB ledger, checkpoint folder, pack."""
-    workspace = Workspace.init(directory, pack=pack)
+    """Create a workspace: settings file, keys, DuckDB ledger, checkpoint folder, pack.
+
+    The secret keys go outside the workspace folder. The log's public key is written to
+    ledger.pub beside them and printed with its fingerprint: publish them, and give them to
+    `xinyong verify --key`.
+    """
+    workspace = Workspace.init(directory, pack=pack, keys_dir=keys)
     render.workspace_created(workspace)
 
 
@@ -85,13 +106,35 @@ def demo(
         render.demo(run)
 
 
-@app.command()
-def verify(workspace: WorkspaceOpt = Path(".")) -> None:
-    """Recompute the ledger's Merkle tree and check it against every signed checkpoint."""
-    report = Workspace.open(workspace).verify()
+@app.command(epilog=EXIT_CODES)
+def verify(
+    workspace: WorkspaceOpt = Path("."),
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            metavar="FILE|KEY",
+            help="The log's pinned public key: the ledger.pub file init wrote, or the verifier "
+            "key it printed (default: XINYONG_VERIFY_KEY). Never read from the workspace.",
+        ),
+    ] = None,
+    against: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--against",
+            metavar="DIR",
+            help="A witness folder of checkpoints kept apart; the ledger must extend every one "
+            "(repeatable; witness_dirs are checked too).",
+        ),
+    ] = None,
+) -> None:
+    """Recompute the ledger's Merkle tree and check it against every signed checkpoint, the
+    witnesses' and the decision index, with the pinned public key. Exit 3 when anything fails.
+    """
+    report = Workspace.open(workspace).verify(key=key, against=against or ())
     render.verify(report)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(3)
 
 
 @id_app.command("check")

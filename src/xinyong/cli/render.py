@@ -70,7 +70,17 @@ def workspace_created(workspace: Workspace) -> None:
     _say(f"  pack        {workspace.pack.name} {workspace.pack.version}")
     _say(f"  ledger      {s.path(s.database)}")
     _say(f"  checkpoints {s.path(s.checkpoint_dir)}")
-    _say(f"  keys        {s.path(s.signing_key_file)}, {s.path(s.pseudonym_key_file)}")
+    _say(f"  keys        {s.keys_path()} (secret; outside the workspace)")
+    pin = workspace.pinned_key()
+    if pin is not None:
+        _say(f"  public key  {workspace.public_key_file()}")
+        _say(f"  verifier    {pin.verifier}")
+        _say(f"  fingerprint {pin.fingerprint}")
+        _say("Publish the verifier key (or the fingerprint) where the ledger's operator cannot")
+        _say(
+            f"change it; verify with: xinyong verify -w {s.workspace} "
+            f"--key {workspace.public_key_file()}"
+        )
 
 
 def id_check(scheme: str, value: str, problem: str | None) -> None:
@@ -121,11 +131,15 @@ def ingest(report: IngestReport) -> None:
 
 
 def verify(report: VerifyReport) -> None:
+    if report.key:
+        _say(f"Pinned key {report.key}")
     if report.ok:
         _say(
             f"Ledger verified: {report.size:,} entries, root matches "
             f"{report.checkpoints} signed checkpoint(s)"
         )
+        for note in report.notes:
+            _say(f"  {note}")
         return
     console.print(f"Ledger verification FAILED ({len(report.problems)} problem(s)):", style="red")
     for problem in report.problems:

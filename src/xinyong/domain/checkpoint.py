@@ -94,11 +94,52 @@ def sign(
 ) -> str:
     """The signed note of a checkpoint, signed by `key_name` (default: the origin)."""
     name = checkpoint.origin if key_name is None else key_name
-    check_key_name(name)
-    body = checkpoint.body()
+    return sign_body(checkpoint.body(), private_key, name)
+
+
+def sign_body(body: str, private_key: Ed25519PrivateKey, key_name: str) -> str:
+    """A signed note of any `body` (lines ending in newlines) by `key_name`.
+
+    The log key signs more than checkpoints (pending commits, the decision index's seal); each
+    other statement starts with a line of its own (`xinyong-pending-v1`, …) and has more lines
+    than a checkpoint, so no signature on one can pass for a signature on a checkpoint.
+    """
+    check_key_name(key_name)
+    if not body.endswith("\n") or "\n\n" in body:
+        raise ValueError("a note body is non-empty lines, each ending in a newline")
     signature = private_key.sign(body.encode("utf-8"))
-    blob = key_hash(name, private_key.public_key()) + signature
-    return f"{body}\n{SIGNATURE_PREFIX}{name} {base64.b64encode(blob).decode('ascii')}\n"
+    blob = key_hash(key_name, private_key.public_key()) + signature
+    return f"{body}\n{SIGNATURE_PREFIX}{key_name} {base64.b64encode(blob).decode('ascii')}\n"
+
+
+def fingerprint(public_key: Ed25519PublicKey) -> str:
+    """A public key's fingerprint to publish and compare by eye, in OpenSSH's style:
+    `SHA256:` and the unpadded base64 of SHA-256 over the raw 32-byte key."""
+    digest = hashlib.sha256(public_key_bytes(public_key)).digest()
+    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def parse_verifier_key(text: str, source: str = "verifier key") -> tuple[str, Ed25519PublicKey]:
+    """The key name and public key of a verifier key `<name>+<hex key hash>+<base64 key>`.
+
+    The key hash must match the name and key, so a typo or a spliced name is refused.
+    """
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3:
+        raise ValueError(f"{source}: a verifier key is <name>+<key hash>+<base64 key>")
+    name, hash_hex, encoded = parts
+    check_key_name(name)
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+        want = bytes.fromhex(hash_hex)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{source}: key hash or key is not hex / base64") from None
+    if len(raw) != 1 + 32 or raw[:1] != ED25519_ALG:
+        raise ValueError(f"{source}: not an Ed25519 verifier key")
+    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
+    if key_hash(name, public_key) != want:
+        raise ValueError(f"{source}: key hash {hash_hex} does not match the name and key")
+    return name, public_key
 
 
 def split_note(text: str, source: str = "note") -> tuple[str, list[NoteSignature]]:
@@ -152,6 +193,24 @@ def open_note(
     """
     body, signatures = split_note(text, source)
     checkpoint = parse_body(body, source)
+    _verify_signatures(body, signatures, public_key, key_name, source)
+    return checkpoint
+
+
+def open_body(text: str, public_key: Ed25519PublicKey, key_name: str, source: str = "note") -> str:
+    """The body of a signed note of any statement, once `key_name`'s signature is verified."""
+    body, signatures = split_note(text, source)
+    _verify_signatures(body, signatures, public_key, key_name, source)
+    return body
+
+
+def _verify_signatures(
+    body: str,
+    signatures: list[NoteSignature],
+    public_key: Ed25519PublicKey,
+    key_name: str,
+    source: str,
+) -> None:
     want_hash = key_hash(key_name, public_key)
     ours = [s for s in signatures if s.key_name == key_name and s.key_hash == want_hash]
     if not ours:
@@ -170,6 +229,59 @@ def open_note(
         except InvalidSignature:
             raise TamperDetected(
                 f"{source}: signature by {key_name!r} does not verify: "
-                "the checkpoint was edited or forged"
+                "the statement was edited or forged"
             ) from None
-    return checkpoint
+
+
+PENDING_TAG = "xinyong-pending-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCommit:
+    """A batch about to be committed, signed before the database commits it.
+
+    The ledger goes from `base` to `new`; `wal_bytes` is the length of the database's
+    write-ahead log just before the commit (0 when there was none). A database commit writes its
+    log only when it commits, so after a crash a log no longer than `wal_bytes` says the commit
+    never happened, and a longer one that did not bring the batch back says it was lost. Being
+    signed, and unlike a checkpoint, it cannot be made by renaming a checkpoint file.
+    """
+
+    base: Checkpoint
+    new: Checkpoint
+    wal_bytes: int
+
+    def __post_init__(self) -> None:
+        if self.base.origin != self.new.origin or not self.base.size < self.new.size:
+            raise ValueError("a pending commit grows one log")
+        if self.wal_bytes < 0:
+            raise ValueError("wal_bytes must be ≥ 0")
+
+    def body(self) -> str:
+        b64 = base64.b64encode
+        return (
+            f"{PENDING_TAG}\n{self.new.origin}\n{self.base.size}\n"
+            f"{b64(self.base.root).decode('ascii')}\n{self.new.size}\n"
+            f"{b64(self.new.root).decode('ascii')}\n{self.wal_bytes}\n"
+        )
+
+    @classmethod
+    def parse(cls, body: str, source: str = "note") -> PendingCommit:
+        lines = body.split("\n")
+        if len(lines) != 8 or lines[0] != PENDING_TAG:
+            raise TamperDetected(
+                f"{source}: not a pending commit ({PENDING_TAG}); a checkpoint renamed to "
+                "pending.note?"
+            )
+        origin, base_size, base_root, new_size, new_root, wal = lines[1:7]
+        try:
+            numbers = [int(t) for t in (base_size, new_size, wal) if t.isascii() and t.isdigit()]
+            if len(numbers) != 3:
+                raise ValueError("sizes are not decimal numbers")
+            return cls(
+                Checkpoint(origin, numbers[0], base64.b64decode(base_root, validate=True)),
+                Checkpoint(origin, numbers[1], base64.b64decode(new_root, validate=True)),
+                numbers[2],
+            )
+        except (binascii.Error, ValueError) as exc:
+            raise TamperDetected(f"{source}: bad pending commit: {exc}") from None

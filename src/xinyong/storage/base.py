@@ -15,6 +15,7 @@ from xinyong.errors import TamperDetected
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
     from types import TracebackType
 
     import pyarrow as pa
@@ -62,10 +63,18 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    key: str = ""  # the pinned key checked with: fingerprint and where it came from
+    index_problems: int = 0  # how many of `problems` (the last ones) concern the decision index
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def ledger_ok(self) -> bool:
+        """The ledger and its checkpoints verified; any problem is the decision index's, which
+        `evaluate` rebuilds from the ledger."""
+        return len(self.problems) == self.index_problems
 
     def raise_for_problems(self) -> None:
         """Raise `TamperDetected` listing every problem, if there is one."""
@@ -89,6 +98,8 @@ class LedgerStore(Protocol):
 
     #: Name of the engine, for logs and messages.
     engine: ClassVar[str]
+    #: The log's name: the origin line of its checkpoints and the name of its key.
+    origin: str
     #: Several processes may append at once (the store serialises them itself).
     concurrent_writers: ClassVar[bool]
     #: Readers in other processes may open the ledger while a writer has it open.
@@ -138,8 +149,17 @@ class LedgerStore(Protocol):
     def latest_checkpoint(self) -> Checkpoint | None:
         """The newest signed checkpoint in the checkpoint folder, signature checked."""
 
-    def verify(self, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
-        """Recompute every leaf and the tree, and check them against every signed checkpoint."""
+    def verify(
+        self, public_key: Ed25519PublicKey | None = None, against: tuple[Path, ...] = ()
+    ) -> VerifyReport:
+        """Recompute every leaf and the tree, and check them against every signed checkpoint,
+        those of the witness folders (`against` and the configured ones) included."""
+
+    def sign_statement(self, body: str) -> str:
+        """A note of `body` signed by the log's key (statements other than checkpoints)."""
+
+    def open_statement(self, text: str, source: str) -> str:
+        """The body of a note the log's key signed; `TamperDetected` when it did not."""
 
     def close(self) -> None: ...
 

@@ -7,13 +7,23 @@ padded so that names sort by size (`00000000000001000000.note`), and are written
 
 Crash protocol around a database commit (see `DuckDBLedger.append`):
 
-1. `write_pending(cp)`: sign the checkpoint of the new size into `pending.note`;
+1. `write_pending(p)`: sign the pending commit (old size and root, new size and root, and the
+   length of the database's write-ahead log before the commit) into `pending.note`;
 2. commit the database transaction;
-3. `promote_pending()`: rename `pending.note` to its final name.
+3. `promote_pending()`: sign the checkpoint of the new size into its final file, remove
+   `pending.note`, and copy the checkpoint to every witness folder.
 
-`recover` runs when a ledger opens for writing: a `pending.note` whose size and root match the
-database is promoted (the commit happened, the rename did not); one ahead of the database is
-discarded (the commit never happened). Anything else is refused as tampering.
+`recover` runs when a ledger opens for writing: a `pending.note` whose new size and root match
+the database is promoted (the commit happened, the promotion did not). One ahead of the database
+is discarded only when the database is exactly at its old size and root and the write-ahead log
+found at opening is no longer than before the commit: the commit never reached the log, so it
+never happened. Otherwise the batch was committed and then lost (a damaged or removed log):
+`DataLoss`, and nothing is removed. Anything else is refused as tampering.
+
+Witnesses are folders the operator keeps apart (another disk, machine or owner): every final
+checkpoint is also written there, and missing ones are copied when the ledger opens for writing.
+Whoever truncates the ledger and deletes its newest checkpoints cannot reach them, and
+`verify --against` holds the ledger to them.
 """
 
 from __future__ import annotations
@@ -29,8 +39,16 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from xinyong.domain.checkpoint import Checkpoint, check_key_name, open_note, sign
-from xinyong.errors import LedgerError, TamperDetected
+from xinyong.domain.checkpoint import (
+    Checkpoint,
+    PendingCommit,
+    check_key_name,
+    open_body,
+    open_note,
+    sign,
+    sign_body,
+)
+from xinyong.errors import DataLoss, LedgerError, TamperDetected
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -113,6 +131,7 @@ class CheckpointStore:
         *,
         signing_key: Ed25519PrivateKey | None = None,
         public_key: Ed25519PublicKey | None = None,
+        witnesses: tuple[Path, ...] = (),
     ) -> None:
         check_key_name(origin)
         self.directory = directory
@@ -121,6 +140,7 @@ class CheckpointStore:
         if public_key is None and signing_key is not None:
             public_key = signing_key.public_key()
         self.public_key = public_key
+        self.witnesses = witnesses
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -148,6 +168,24 @@ class CheckpointStore:
     def pending_text(self) -> str | None:
         path = self.directory / PENDING
         return self._read(path) if path.exists() else None
+
+    def pending(self) -> PendingCommit | None:
+        """The signed pending commit in `pending.note`, if there is one."""
+        text = self.pending_text()
+        if text is None:
+            return None
+        pending = PendingCommit.parse(self.open_statement(text, PENDING), PENDING)
+        if pending.new.origin != self.origin:
+            raise TamperDetected(
+                f"{PENDING}: pending commit is for log {pending.new.origin!r}, not {self.origin!r}"
+            )
+        return pending
+
+    def open_statement(self, text: str, source: str) -> str:
+        """The body of a note signed by the log's key (a pending commit, the index's seal)."""
+        if self.public_key is None:
+            raise LedgerError("no public key to check signed notes with")
+        return open_body(text, self.public_key, self.origin, source)
 
     def open(self, text: str, source: str) -> Checkpoint:
         """The checkpoint in `text`, signature verified and origin checked."""
@@ -186,39 +224,87 @@ class CheckpointStore:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def sign(self, checkpoint: Checkpoint) -> str:
+        return sign(checkpoint, self._signing_key(), self.origin)
+
+    def sign_statement(self, body: str) -> str:
+        """A note of `body` signed by the log's key (statements other than checkpoints)."""
+        return sign_body(body, self._signing_key(), self.origin)
+
+    def _signing_key(self) -> Ed25519PrivateKey:
         if self.signing_key is None:
             raise LedgerError("the checkpoint store was opened without a signing key (read-only)")
-        return sign(checkpoint, self.signing_key, self.origin)
+        return self.signing_key
 
     def write(self, checkpoint: Checkpoint) -> None:
         """Write a final checkpoint directly (used for the empty tree, which needs no commit)."""
         self.ensure()
-        path = self.directory / checkpoint_name(checkpoint.size)
-        write_atomic(path, self.sign(checkpoint).encode("utf-8"), overwrite=False)
+        name = checkpoint_name(checkpoint.size)
+        text = self.sign(checkpoint)
+        write_atomic(self.directory / name, text.encode("utf-8"), overwrite=False)
+        self.publish(name, text)
 
-    def write_pending(self, checkpoint: Checkpoint) -> None:
-        """Step 1 of a commit: sign the new size before the database commits."""
+    def write_pending(self, pending: PendingCommit) -> None:
+        """Step 1 of a commit: sign the commit to come before the database commits."""
         self.ensure()
-        write_atomic(self.directory / PENDING, self.sign(checkpoint).encode("utf-8"))
+        text = self.sign_statement(pending.body())
+        write_atomic(self.directory / PENDING, text.encode("utf-8"))
 
-    def promote_pending(self) -> None:
-        """Step 3 of a commit: `pending.note` becomes the checkpoint file of its size."""
-        text = self.pending_text()
-        if text is None:
+    def promote_pending(self) -> Checkpoint:
+        """Step 3 of a commit: the checkpoint of the pending commit's new size is signed into
+        its final file, `pending.note` is removed, and witnesses get a copy."""
+        pending = self.pending()
+        if pending is None:
             raise LedgerError(f"no {PENDING} to promote in {self.directory}")
-        checkpoint = self.open(text, PENDING)
-        final = self.directory / checkpoint_name(checkpoint.size)
-        if final.exists():
-            # A crash after a link but before the unlink of pending; same bytes, nothing to do.
+        checkpoint = pending.new
+        name = checkpoint_name(checkpoint.size)
+        final = self.directory / name
+        text = self.sign(checkpoint)  # Ed25519 is deterministic: the same bytes every time
+        try:
+            write_atomic(final, text.encode("utf-8"), overwrite=False)
+        except FileExistsError:
+            # A crash after writing the final file but before removing pending.note.
             if self._read(final) != text:
                 raise TamperDetected(
                     f"{PENDING} and {final.name} differ: two different checkpoints of size "
                     f"{checkpoint.size}; neither was removed"
-                )
-            (self.directory / PENDING).unlink()
-        else:
-            os.replace(self.directory / PENDING, final)
+                ) from None
+        (self.directory / PENDING).unlink()
         fsync_dir(self.directory)
+        self.publish(name, text)
+        return checkpoint
+
+    # -- witnesses ----------------------------------------------------------------------------
+
+    def publish(self, name: str, text: str) -> None:
+        """Copy a final checkpoint to every witness folder. A witness that cannot be written is
+        a warning, not a failure: the batch is committed and signed, and the copy is retried
+        when the ledger next opens for writing (`sync_witnesses`)."""
+        for witness in self.witnesses:
+            self.publish_one(witness, name, text)
+
+    def sync_witnesses(self) -> None:
+        """Copy to each witness the final checkpoints it does not hold yet."""
+        if not self.witnesses or not self.exists():
+            return
+        for witness in self.witnesses:
+            held = {p.name for p in witness.iterdir()} if witness.is_dir() else set()
+            for stored in self.stored():
+                if stored.name not in held:
+                    self.open(stored.text, stored.name)  # never spread a forged checkpoint
+                    self.publish_one(witness, stored.name, stored.text)
+
+    def publish_one(self, witness: Path, name: str, text: str) -> None:
+        """Copy one checkpoint to one witness; a different copy already there is a fork of the
+        log (`TamperDetected`), an unwritable witness a warning."""
+        try:
+            _publish_to(witness, name, text)
+        except OSError as exc:
+            log.warning(
+                "witness_unreachable",
+                witness=str(witness),
+                checkpoint=name,
+                error=exc.strerror or str(exc),
+            )
 
     def discard_pending(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -232,27 +318,67 @@ class CheckpointStore:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
-    def recover(self, db_size: int, root_at: Callable[[int], bytes]) -> str | None:
+    def recover(
+        self, db_size: int, root_at: Callable[[int], bytes], wal_bytes: int | None
+    ) -> str | None:
         """Finish or undo a commit a crash interrupted; says what it did (None: nothing to do).
 
-        `root_at(size)` is the database's root of its first `size` entries.
+        `root_at(size)` is the database's root of its first `size` entries; `wal_bytes` the
+        length of its write-ahead log when it was found, before opening replayed it (None: this
+        process saw its own commit fail, so the log is no evidence).
         """
         self.remove_stale_temp_files()
-        text = self.pending_text()
-        if text is None:
+        pending = self.pending()
+        if pending is None:
             return None
-        pending = self.open(text, PENDING)
-        if pending.size > db_size:
-            self.discard_pending()
-            outcome = f"discarded {PENDING} of size {pending.size}: the commit never happened"
-        elif root_at(pending.size) == pending.root:
+        new, base = pending.new, pending.base
+        if new.size <= db_size:
+            if root_at(new.size) != new.root:
+                raise TamperDetected(
+                    f"{PENDING} signs size {new.size} with a root the database does not have "
+                    f"(database size {db_size}); the database changed after the checkpoint was "
+                    "signed. Nothing was removed; run `verify`."
+                )
             self.promote_pending()
-            outcome = f"promoted {PENDING} of size {pending.size}: the commit had happened"
+            outcome = f"promoted {PENDING} of size {new.size}: the commit had happened"
+        elif (
+            db_size == base.size
+            and root_at(base.size) == base.root
+            and (wal_bytes is None or wal_bytes <= pending.wal_bytes)
+        ):
+            self.discard_pending()
+            outcome = f"discarded {PENDING} of size {new.size}: the commit never happened"
         else:
-            raise TamperDetected(
-                f"{PENDING} signs size {pending.size} with a root the database does not have "
-                f"(database size {db_size}); the database changed after the checkpoint was "
-                "signed. Nothing was removed; run `verify`."
+            lost = f"entries {db_size}..{new.size - 1}" if db_size < new.size else "entries"
+            evidence = (
+                f"its write-ahead log had grown from {pending.wal_bytes} to {wal_bytes} bytes, "
+                "so the commit was written"
+                if wal_bytes is not None and wal_bytes > pending.wal_bytes
+                else f"the database is not at the size it had before that commit ({base.size})"
+            )
+            raise DataLoss(
+                f"data loss: {PENDING} records the commit of entries {base.size}..{new.size - 1}, "
+                f"but after replaying its write-ahead log the database holds {db_size} entries, "
+                f"and {evidence}: {lost} were committed and then lost (a damaged or removed "
+                "write-ahead log). Nothing was removed.",
+                details=[
+                    "Restore the ledger file and its .wal from a backup that holds them, or, to "
+                    f"accept the loss, move {self.directory / PENDING} aside (keep it as "
+                    "evidence) and ingest the batch's input file again; then run `xinyong verify`."
+                ],
             )
         log.warning("checkpoint_recovery", directory=str(self.directory), outcome=outcome)
         return outcome
+
+
+def _publish_to(witness: Path, name: str, text: str) -> None:
+    witness.mkdir(parents=True, exist_ok=True)
+    try:
+        write_atomic(witness / name, text.encode("utf-8"), overwrite=False)
+    except FileExistsError:
+        held = (witness / name).read_text(encoding="utf-8")
+        if held != text:
+            raise TamperDetected(
+                f"witness {witness} holds a different {name}: two checkpoints of one size; "
+                "the witness copy was kept. Run `xinyong verify --against " + f"{witness}`"
+            ) from None

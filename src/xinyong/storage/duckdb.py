@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import structlog
 
 from xinyong.domain import merkle
-from xinyong.domain.checkpoint import Checkpoint
+from xinyong.domain.checkpoint import Checkpoint, PendingCommit
 from xinyong.domain.record import (
     CANONICAL_FIELDS,
     CANONICAL_VERSION,
@@ -36,7 +36,7 @@ from xinyong.domain.record import (
     netstring,
 )
 from xinyong.domain.subject import SubjectKind
-from xinyong.errors import LedgerError, TamperDetected
+from xinyong.errors import DataLoss, LedgerError, TamperDetected
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
 from xinyong.storage.tree import (
@@ -205,6 +205,7 @@ class DuckDBLedger:
         *,
         read_only: bool = False,
         public_key: Ed25519PublicKey | None = None,
+        witnesses: tuple[Path, ...] = (),
     ) -> None:
         if signing_key is None and not read_only:
             raise LedgerError("a ledger opened for writing needs its signing key")
@@ -212,8 +213,15 @@ class DuckDBLedger:
         self.origin = origin
         self.read_only = read_only
         self.checkpoints = CheckpointStore(
-            checkpoint_dir, origin, signing_key=signing_key, public_key=public_key
+            checkpoint_dir,
+            origin,
+            signing_key=signing_key,
+            public_key=public_key,
+            witnesses=witnesses,
         )
+        # The write-ahead log as found, before opening replays (and removes) it: the evidence
+        # of whether an interrupted commit was written (`CheckpointStore.recover`).
+        self._wal_at_open = _wal_bytes(path)
         if not read_only:
             self._check_wal_replay()
         self._con = _connect(path, read_only=read_only)
@@ -231,12 +239,24 @@ class DuckDBLedger:
         read_only: bool = False,
         public_key: Ed25519PublicKey | None = None,
     ) -> DuckDBLedger:
-        """The workspace's ledger, its signing key loaded from `settings.signing_key_file`."""
-        from xinyong.storage.keys import load_signing_key
+        """The workspace's ledger. Checkpoints are checked with `public_key`, else with the
+        pinned key of `settings.verify_key`, else (writers only) with the signing key's own.
+        Read-only with a key to check with, the signing key is not loaded at all.
 
+        A writer with a pinned key refuses a signing key that is not the pinned one, before it
+        signs anything (a swapped key), and checkpoints the pinned key did not sign.
+        """
+        from xinyong.storage.keys import pinned_from, signing_key_from
+
+        pin = pinned_from(settings)
+        if pin is not None:
+            pin.check_origin(settings.ledger_origin)
+            public_key = public_key or pin.public_key
         signing_key = None
         if not read_only or public_key is None:
-            signing_key = load_signing_key(settings.path(settings.signing_key_file))
+            signing_key = signing_key_from(settings)
+            if pin is not None and not read_only:
+                pin.check_signing_key(signing_key)
         return cls(
             settings.path(settings.database),
             settings.path(settings.checkpoint_dir),
@@ -244,6 +264,7 @@ class DuckDBLedger:
             settings.ledger_origin,
             read_only=read_only,
             public_key=public_key,
+            witnesses=tuple(settings.path(w) for w in settings.witness_dirs),
         )
 
     # -- opening ------------------------------------------------------------------------------
@@ -290,7 +311,7 @@ class DuckDBLedger:
     def _recover(self) -> None:
         """Finish an interrupted commit, then refuse to write on top of an unsigned state."""
         size = self.size()
-        self.checkpoints.recover(size, self.root)
+        self.checkpoints.recover(size, self.root, self._wal_at_open)
         latest = self.checkpoints.latest()
         if latest is None and size == 0:
             # A new ledger (or a crash right after creating it): the empty tree needs no commit.
@@ -316,6 +337,7 @@ class DuckDBLedger:
                 f"the stored Merkle tree does not match the newest checkpoint (size {size}); "
                 "refusing to append, run `verify`"
             )
+        self.checkpoints.sync_witnesses()
 
     def _check_wal_replay(self) -> None:
         # Opened for writing, DuckDB replays a write-ahead log, checkpoints it into the file and
@@ -334,10 +356,10 @@ class DuckDBLedger:
             con.close()
         signed = self.checkpoints.sizes()
         if signed and signed[-1] > size:
-            raise LedgerError(
-                f"replaying {wal} gives {size} entries but checkpoint {signed[-1]} was signed: "
-                "the write-ahead log looks damaged. Nothing was deleted or renamed; keep the "
-                ".wal file and restore the ledger from a backup"
+            raise DataLoss(
+                f"data loss: replaying {wal} gives {size} entries but checkpoint {signed[-1]} "
+                "was signed: the write-ahead log looks damaged. Nothing was deleted or renamed; "
+                "keep the .wal file and restore the ledger from a backup"
             )
 
     # -- reading ------------------------------------------------------------------------------
@@ -418,6 +440,14 @@ class DuckDBLedger:
     def latest_checkpoint(self) -> Checkpoint | None:
         return self.checkpoints.latest()
 
+    def sign_statement(self, body: str) -> str:
+        """A note of `body` signed by the log's key (the decision index's seal)."""
+        return self.checkpoints.sign_statement(body)
+
+    def open_statement(self, text: str, source: str) -> str:
+        """The body of a note the log's key signed; `TamperDetected` when it did not."""
+        return self.checkpoints.open_statement(text, source)
+
     def _tree_size(self, size: int | None) -> int:
         current = self.size()
         if size is None:
@@ -490,13 +520,19 @@ class DuckDBLedger:
             first = self.size()  # inside the transaction that takes the seqs
             params: dict[str, object] = {"first": first, "received_us": received_us}
             con.execute(INSERT_ENTRIES, params)
-            root = self._add_nodes(first, first + n, params)
+            base_root, root = self._add_nodes(first, first + n, params)
             con.execute(
                 "INSERT INTO batches VALUES ($first, $size, make_timestamp($us), $root)",
                 {"first": first, "size": first + n, "us": received_us, "root": root},
             )
             checkpoint = Checkpoint(self.origin, first + n, root)
-            self.checkpoints.write_pending(checkpoint)
+            # DuckDB writes its log only at COMMIT (checked with 2.0.0), so its length now is
+            # what recovery compares with to tell a commit that never happened from a lost one.
+            self.checkpoints.write_pending(
+                PendingCommit(
+                    Checkpoint(self.origin, first, base_root), checkpoint, _wal_bytes(self.path)
+                )
+            )
             pending_written = True
             con.execute("COMMIT")
         except duckdb.Error as exc:
@@ -520,8 +556,8 @@ class DuckDBLedger:
             raise
         return checkpoint
 
-    def _add_nodes(self, first: int, new: int, params: dict[str, object]) -> bytes:
-        """Hash the batch into leaves, add every node they complete, and return the new root.
+    def _add_nodes(self, first: int, new: int, params: dict[str, object]) -> tuple[bytes, bytes]:
+        """Hash the batch into leaves, add every node they complete; the old and new roots.
 
         The nodes are built in a temp table from the batch and the frontier of the old tree
         (`tree.py`), so the cost is that of the batch; that table also holds every node of the
@@ -529,6 +565,7 @@ class DuckDBLedger:
         """
         con = self._con
         frontier = self._nodes(merkle.root_nodes(first))
+        base_root = merkle.root_from_nodes(first, lambda level, idx: frontier[level, idx])
         # Leaves first, in a statement of their own: DuckDB hashes them on every thread there,
         # but only on one inside the materialised CTE of `tree_sql`.
         con.execute(f"CREATE OR REPLACE TEMP TABLE {LEAVES_TABLE} AS {BATCH_LEAVES}", params)
@@ -541,7 +578,7 @@ class DuckDBLedger:
         root = self._root(new, TREE_TABLE)
         con.execute(f"DROP TABLE {TREE_TABLE}")
         con.execute(f"DROP TABLE {LEAVES_TABLE}")
-        return root
+        return base_root, root
 
     def _abort(self, pending_written: bool) -> None:
         import duckdb
@@ -549,19 +586,27 @@ class DuckDBLedger:
         with contextlib.suppress(duckdb.Error):  # a failed COMMIT already ended the transaction
             self._con.execute("ROLLBACK")
         if pending_written:
-            # Whether a failed COMMIT committed is for the database to say, as after a crash.
-            self.checkpoints.recover(self.size(), self.root)
+            # Whether a failed COMMIT committed is for the database to say, as after a crash;
+            # this process saw it fail, so the log's length is no evidence of a lost commit.
+            self.checkpoints.recover(self.size(), self.root, None)
 
     # -- verification -------------------------------------------------------------------------
 
-    def verify(self, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
-        """Recompute every leaf and the whole tree and check them against every checkpoint."""
+    def verify(
+        self, public_key: Ed25519PublicKey | None = None, against: tuple[Path, ...] = ()
+    ) -> VerifyReport:
+        """Recompute every leaf and the whole tree and check them against every checkpoint, in
+        the checkpoint folder and in the witness folders (configured ones and `against`), and
+        the decision index against the tree; signatures with `public_key` (else the store's)."""
         from xinyong.storage.verify import verify_duckdb
 
         store = self.checkpoints
+        key = public_key or store.public_key
         if public_key is not None:
             store = CheckpointStore(store.directory, self.origin, public_key=public_key)
-        return verify_duckdb(self._con, store)
+        folders = list(dict.fromkeys((*self.checkpoints.witnesses, *against)))
+        witnesses = [CheckpointStore(w, self.origin, public_key=key) for w in folders]
+        return verify_duckdb(self._con, store, witnesses)
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -581,6 +626,13 @@ class DuckDBLedger:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _wal_bytes(path: Path) -> int:
+    try:
+        return Path(f"{path}.wal").stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _size(con: duckdb.DuckDBPyConnection) -> int:

@@ -17,7 +17,7 @@ leaf); whether the ledger is intact is decided against the signed checkpoints al
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -59,11 +59,23 @@ class LedgerFacts:
     described: dict[int, tuple[str, str]] = field(default_factory=dict)  # provider, document_ref
 
 
-def verify_duckdb(con: duckdb.DuckDBPyConnection, store: CheckpointStore) -> VerifyReport:
+def verify_duckdb(
+    con: duckdb.DuckDBPyConnection,
+    store: CheckpointStore,
+    witnesses: Sequence[CheckpointStore] = (),
+) -> VerifyReport:
+    """Verify the ledger in `con` against the checkpoints of `store` (opened with the pinned
+    key) and of every witness folder, then the decision index against the rebuilt tree."""
+    from xinyong.storage.index import verify_index
+
     started = time.perf_counter()
     try:
         facts, root_at = gather_duckdb(con)
-        report = judge(facts, store, root_at)
+        report = judge(facts, store, root_at, witnesses)
+        problems, notes = verify_index(con, store, root_at, facts.end)
+        report.problems += problems
+        report.index_problems = len(problems)
+        report.notes += notes
     finally:
         con.execute(f"DROP TABLE IF EXISTS {LEAVES}")
         con.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
@@ -169,8 +181,14 @@ class _Signed:
     checkpoint: Checkpoint
 
 
-def judge(facts: LedgerFacts, store: CheckpointStore, root_at: RootAt) -> VerifyReport:
-    """Hold the facts against every checkpoint in `store`; one problem line per finding."""
+def judge(
+    facts: LedgerFacts,
+    store: CheckpointStore,
+    root_at: RootAt,
+    witnesses: Sequence[CheckpointStore] = (),
+) -> VerifyReport:
+    """Hold the facts against every checkpoint in `store` and in every witness folder; one
+    problem line per finding."""
     problems: list[str] = []
     notes: list[str] = []
     signed = _open_checkpoints(store, facts, problems, notes)
@@ -241,7 +259,60 @@ def judge(facts: LedgerFacts, store: CheckpointStore, root_at: RootAt) -> Verify
 
     _check_roots(signed, root_at, problems)
     _check_batches(facts, store, by_size, problems)
+    for witness in witnesses:
+        _check_witness(facts, witness, by_size, root_at, problems, notes)
     return VerifyReport(size=facts.rows, checkpoints=len(signed), problems=problems, notes=notes)
+
+
+def _check_witness(  # noqa: PLR0917 - the facts a witness is held to
+    facts: LedgerFacts,
+    witness: CheckpointStore,
+    by_size: dict[int, str],
+    root_at: RootAt,
+    problems: list[str],
+    notes: list[str],
+) -> None:
+    """The ledger must extend every checkpoint a witness holds: not shorter, same root there."""
+    where = f"witness {witness.directory}"
+    if not witness.exists():
+        problems.append(f"{where} does not exist: nothing to hold the ledger to")
+        return
+    held: list[Checkpoint] = []
+    for stored in witness.stored():
+        try:
+            held.append(witness.load(stored.size))
+        except LedgerError as exc:
+            problems.append(f"{where}: {exc}")
+    if not held:
+        notes.append(f"{where} holds no checkpoint of this log yet")
+        return
+    newest = held[-1]
+    if newest.size > facts.end:
+        deleted = "" if newest.size in by_size else ", and its checkpoints were deleted here"
+        problems.append(
+            f"entries {facts.end}..{newest.size - 1} are missing (truncated): {where} holds "
+            f"checkpoint {checkpoint_name(newest.size)} of {newest.size} entries but the ledger "
+            f"holds {facts.end}{deleted}"
+        )
+    forked = [
+        c
+        for c in held
+        if c.size <= facts.end
+        and (merkle.EMPTY_ROOT if c.size == 0 else root_at(c.size)) not in (c.root, None)
+    ]
+    if forked:
+        first = forked[0]
+        problems.append(
+            f"the ledger differs from {where}: its checkpoint {checkpoint_name(first.size)} "
+            f"signs a root of entries 0..{first.size - 1} the ledger does not have (rewritten "
+            f"after the witness copied it)"
+            + (f"; and {len(forked) - 1} later witnessed checkpoints" if len(forked) > 1 else "")
+        )
+    if newest.size <= facts.end and not forked:
+        notes.append(
+            f"{where}: {len(held)} checkpoints, the newest of size {newest.size}, consistent "
+            "with the ledger"
+        )
 
 
 def _open_checkpoints(
@@ -268,16 +339,17 @@ def _open_checkpoints(
             continue
         signed.append(_Signed(stored.name, checkpoint))
     try:
-        text = store.pending_text()
-        pending = None if text is None else store.open(text, PENDING)
+        commit = store.pending()
+        pending = None if commit is None else commit.new
     except LedgerError as exc:
         problems.append(str(exc))
         pending = None
     if pending is not None:
         if pending.size > facts.end:
             notes.append(
-                f"{PENDING} (size {pending.size}) is ahead of the ledger: its commit never "
-                "happened, and it is discarded when the ledger is next opened for writing"
+                f"{PENDING} (size {pending.size}) is ahead of the ledger: either its commit never "
+                "happened (it is then discarded when the ledger is next opened for writing) or "
+                "the batch was lost (that opening then refuses, naming the loss)"
             )
         elif pending.size not in {s.checkpoint.size for s in signed}:
             notes.append(

@@ -129,7 +129,7 @@ def _twin(workspace: Workspace, folder: Path) -> Workspace:
     """A second workspace with the same pseudonym key, so subject keys compare equal."""
     twin = Workspace.init(folder, today=TODAY)
     s, t = workspace.settings, twin.settings
-    t.path(t.pseudonym_key_file).write_bytes(s.path(s.pseudonym_key_file).read_bytes())
+    t.key_path(t.pseudonym_key_file).write_bytes(s.key_path(s.pseudonym_key_file).read_bytes())
     return twin
 
 

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger_helpers import ORIGIN
 
-from xinyong.domain.checkpoint import Checkpoint
+from xinyong.domain.checkpoint import Checkpoint, PendingCommit
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage.checkpoints import (
     PENDING,
@@ -19,6 +19,11 @@ from xinyong.storage.checkpoints import (
 )
 
 ROOT = hashlib.sha256(b"r").digest()
+BASE = hashlib.sha256(b"b").digest()
+
+
+def commit(size: int, root: bytes = ROOT, base: int = 0, wal: int = 0) -> PendingCommit:
+    return PendingCommit(Checkpoint(ORIGIN, base, BASE), Checkpoint(ORIGIN, size, root), wal)
 
 
 @pytest.fixture
@@ -44,20 +49,20 @@ def test_write_load_latest(store: CheckpointStore) -> None:
 
 
 def test_pending_protocol_moves(store: CheckpointStore) -> None:
-    store.write_pending(Checkpoint(ORIGIN, 5, ROOT))
+    store.write_pending(commit(5))
     assert (store.directory / PENDING).exists()
-    store.promote_pending()
+    assert store.promote_pending() == Checkpoint(ORIGIN, 5, ROOT)
     assert store.sizes() == [5] and not (store.directory / PENDING).exists()
     with pytest.raises(LedgerError, match=r"no pending\.note to promote"):
         store.promote_pending()
-    store.write_pending(Checkpoint(ORIGIN, 6, ROOT))
+    store.write_pending(commit(6, base=5))
     store.discard_pending()
     assert store.pending_text() is None and store.sizes() == [5]
 
 
 def test_promote_refuses_a_different_final_file(store: CheckpointStore) -> None:
     store.write(Checkpoint(ORIGIN, 5, ROOT))
-    store.write_pending(Checkpoint(ORIGIN, 5, hashlib.sha256(b"other").digest()))
+    store.write_pending(commit(5, hashlib.sha256(b"other").digest()))
     with pytest.raises(TamperDetected, match="two different checkpoints of size 5"):
         store.promote_pending()
     assert (store.directory / PENDING).exists()
@@ -91,3 +96,44 @@ def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
         write_atomic(path, b"three", overwrite=False)
     assert path.read_bytes() == b"two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_a_checkpoint_renamed_to_pending_is_refused(store: CheckpointStore) -> None:
+    # A renamed final checkpoint must not pass for an interrupted commit: recovery would then
+    # discard it as "never happened" and forget a committed batch.
+    store.write(Checkpoint(ORIGIN, 5, ROOT))
+    name = checkpoint_name(5)
+    (store.directory / name).rename(store.directory / PENDING)
+    with pytest.raises(TamperDetected, match="not a pending commit"):
+        store.recover(0, lambda n: BASE, 0)
+    assert (store.directory / PENDING).exists()
+
+
+def test_pending_commit_round_trips_and_is_signed(store: CheckpointStore) -> None:
+    store.write_pending(commit(9, base=4, wal=1234))
+    assert store.pending() == commit(9, base=4, wal=1234)
+    text = (store.directory / PENDING).read_text()
+    (store.directory / PENDING).write_text(text.replace("\n1234\n", "\n99999\n"))
+    with pytest.raises(TamperDetected, match="does not verify"):
+        store.pending()
+
+
+def test_witnesses_get_every_checkpoint(
+    tmp_path: Path, signing_key: Ed25519PrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    witness = tmp_path / "witness"
+    store = CheckpointStore(tmp_path / "cps", ORIGIN, signing_key=signing_key, witnesses=(witness,))
+    store.write(Checkpoint(ORIGIN, 0, ROOT))
+    store.write_pending(commit(5))
+    store.promote_pending()
+    assert sorted(p.name for p in witness.iterdir()) == [checkpoint_name(0), checkpoint_name(5)]
+    # one deleted from the witness is copied again; a different one there is a fork
+    (witness / checkpoint_name(0)).unlink()
+    store.sync_witnesses()
+    assert (witness / checkpoint_name(0)).read_text() == (
+        store.directory / checkpoint_name(0)
+    ).read_text()
+    (witness / checkpoint_name(7)).write_text("x")
+    store.write_pending(commit(7, base=5))
+    with pytest.raises(TamperDetected, match=r"holds a different 00000000000000000007\.note"):
+        store.promote_pending()

@@ -15,7 +15,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger_helpers import ORIGIN, RECEIVED, OpenLedger, rows_batch
 
-from xinyong.domain.checkpoint import Checkpoint
+from xinyong.domain import merkle
+from xinyong.domain.checkpoint import Checkpoint, PendingCommit
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage.checkpoints import PENDING, CheckpointStore, checkpoint_name
 from xinyong.storage.duckdb import DuckDBLedger
@@ -29,9 +30,10 @@ def test_pending_without_commit_is_discarded(
 ) -> None:
     with open_ledger() as ledger:
         ledger.append(rows_batch(0, 4), RECEIVED)
+        base = Checkpoint(ORIGIN, 4, ledger.root())
     # The writer signed size 9 into pending.note, then died before COMMIT.
     store = CheckpointStore(paths[1], ORIGIN, signing_key=signing_key)
-    store.write_pending(Checkpoint(ORIGIN, 9, bytes(32)))
+    store.write_pending(PendingCommit(base, Checkpoint(ORIGIN, 9, bytes(32)), 10**9))
     with open_ledger() as ledger:
         assert ledger.size() == 4
         assert not (paths[1] / PENDING).exists()
@@ -41,14 +43,19 @@ def test_pending_without_commit_is_discarded(
 
 
 def test_pending_after_commit_is_promoted(
-    open_ledger: OpenLedger, paths: tuple[Path, Path]
+    open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
     with open_ledger() as ledger:
         ledger.append(rows_batch(0, 4), RECEIVED)
         ledger.append(rows_batch(4, 3), RECEIVED)
-    # The writer committed size 7 but died before renaming pending.note.
+        base = Checkpoint(ORIGIN, 4, ledger.root(4))
+        new = Checkpoint(ORIGIN, 7, ledger.root())
+    # The writer committed size 7 but died before promoting pending.note.
     final = paths[1] / checkpoint_name(7)
-    final.rename(paths[1] / PENDING)
+    final.unlink()
+    CheckpointStore(paths[1], ORIGIN, signing_key=signing_key).write_pending(
+        PendingCommit(base, new, 0)
+    )
     with open_ledger(read_only=True) as ro:  # read-only: counts pending, changes nothing
         report = ro.verify()
         assert report.ok and any("promoted" in n for n in report.notes)
@@ -58,11 +65,16 @@ def test_pending_after_commit_is_promoted(
         assert ledger.verify().ok
 
 
-def test_pending_linked_twice_is_cleaned(open_ledger: OpenLedger, paths: tuple[Path, Path]) -> None:
+def test_pending_left_beside_its_final_file_is_cleaned(
+    open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
+) -> None:
     with open_ledger() as ledger:
         ledger.append(rows_batch(0, 4), RECEIVED)
-    final = paths[1] / checkpoint_name(4)
-    (paths[1] / PENDING).write_bytes(final.read_bytes())
+        new = Checkpoint(ORIGIN, 4, ledger.root())
+    # died after writing the final file, before removing pending.note
+    CheckpointStore(paths[1], ORIGIN, signing_key=signing_key).write_pending(
+        PendingCommit(Checkpoint(ORIGIN, 0, merkle.EMPTY_ROOT), new, 0)
+    )
     with open_ledger() as ledger:
         assert not (paths[1] / PENDING).exists() and ledger.verify().ok
 
@@ -73,7 +85,8 @@ def test_pending_that_contradicts_the_database_is_refused(
     with open_ledger() as ledger:
         ledger.append(rows_batch(0, 4), RECEIVED)
     store = CheckpointStore(paths[1], ORIGIN, signing_key=signing_key)
-    store.write_pending(Checkpoint(ORIGIN, 4, bytes(32)))  # same size, another root
+    base = Checkpoint(ORIGIN, 0, merkle.EMPTY_ROOT)
+    store.write_pending(PendingCommit(base, Checkpoint(ORIGIN, 4, bytes(32)), 0))  # another root
     with pytest.raises(TamperDetected, match="root the database does not have"):
         open_ledger()
     assert (paths[1] / PENDING).exists()

@@ -105,9 +105,10 @@ def test_rsa_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_ensure_keys_creates_then_loads(tmp_path: Path) -> None:
-    settings = Settings(workspace=tmp_path)
+    settings = Settings(workspace=tmp_path / "ws")
     signing, pseudonym = ensure_keys(settings)
-    assert (tmp_path / "keys" / "ledger-signing.key").exists()
+    # outside the workspace folder: its sibling `ws.keys`
+    assert (tmp_path / "ws.keys" / "ledger-signing.key").exists()
     again_signing, again_pseudonym = ensure_keys(settings)
     assert again_pseudonym == pseudonym
     assert again_signing.public_key().public_bytes_raw() == signing.public_key().public_bytes_raw()

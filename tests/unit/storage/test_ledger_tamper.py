@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger_helpers import ORIGIN, RECEIVED, OpenLedger, rows_batch
 
-from xinyong.domain.checkpoint import Checkpoint, sign
+from xinyong.domain.checkpoint import Checkpoint, PendingCommit, sign, sign_body
 from xinyong.errors import TamperDetected
 from xinyong.storage.base import VerifyReport
 from xinyong.storage.checkpoints import PENDING, checkpoint_name
@@ -187,7 +187,8 @@ def test_missing_checkpoint_folder(
 def test_pending_ahead_is_a_note_not_a_problem(
     built: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
-    (built[1] / PENDING).write_text(sign(Checkpoint(ORIGIN, 20, bytes(32)), signing_key))
+    commit = PendingCommit(Checkpoint(ORIGIN, 10, bytes(32)), Checkpoint(ORIGIN, 20, bytes(32)), 0)
+    (built[1] / PENDING).write_text(sign_body(commit.body(), signing_key, ORIGIN))
     db, cps = built
     with DuckDBLedger(
         db, cps, None, ORIGIN, read_only=True, public_key=signing_key.public_key()
