@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         Path("keys/pseudonym.key"),
         description="Secret key of the keyed hash that pseudonymises identifiers of individuals.",
     )
+    api_keys_file: Path = Field(
+        Path("keys/api-keys.json"),
+        description="API keys of `xinyong serve` (mode 0600): role, scope, expiry and the SHA-256 "
+        "of each secret, never a secret; managed with `xinyong keys`.",
+    )
     pack: Path = Field(Path("pack"), description="The policy pack folder in force.")
     decision_log: Path = Field(
         Path("logs/decisions.jsonl"),
