@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.workdays import WorkdayCalendar
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-    from xinyong.domain.access import ApiKey, Role, Scope
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.engines.results import Results
@@ -310,7 +310,6 @@ class Workspace:
         Each role must be given exactly the scope it is narrowed to: a provider an authority
         and record types of the pack's catalogue, a relying party actions and a purpose, a
         subject its identifier (kept as the subject key only)."""
-        from xinyong.domain.access import Role, Scope
         from xinyong.domain.measures import ACTIONS
         from xinyong.errors import InvalidInput
 

@@ -118,7 +118,7 @@ class ApiKeyStore:
         write_atomic(self.path, text.encode("utf-8"), mode=FILE_MODE)
         self._seen = None
 
-    def keys(self) -> list[ApiKey]:
+    def list_keys(self) -> list[ApiKey]:
         with self._lock:
             return sorted(self._load().values(), key=lambda k: (k.created_at, k.key_id))
 
