@@ -416,7 +416,10 @@ class Workspace:
         if row is None:
             return None
         names = ("as_of", "pack_version", "result_hash", "evaluated_at", "ledger_size")
-        return dict(zip(names, row, strict=True))
+        found = dict(zip(names, row, strict=True))
+        # stored as a naive UTC timestamp (index.replace is given datetime.now(UTC))
+        found["evaluated_at"] = row[3].replace(tzinfo=UTC)
+        return found
 
 
 def _check_scope(path: Path, fmt: InputFormat | None, scope: Scope) -> None:

@@ -49,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
         "Every route needs an API key (`Authorization: Bearer xy_…`) of a role it admits; "
         "every error is an RFC 9457 problem (`application/problem+json`).",
         responses=problem_responses(Problem),
+        # operation ids are the routers' function names: stable, and what OpenAPI links name
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.workspace = Workspace(settings)
     for exc, handler in HANDLERS.items():

@@ -30,7 +30,20 @@ router = APIRouter(prefix="/v1", tags=["checks (relying parties)"])
 RelyingParty = Annotated[ApiKey, Depends(allow(Role.relying_party))]
 
 
-@router.post("/checks", summary="May this subject do this action? The outcome and its reasons")
+@router.post(
+    "/checks",
+    summary="May this subject do this action? The outcome and its reasons",
+    responses={
+        200: {
+            "links": {
+                "SubjectChecks": {
+                    "operationId": "subject_checks",
+                    "parameters": {"identifier": "$request.body#/subject"},
+                }
+            }
+        }
+    },
+)
 def check(body: CheckIn, key: RelyingParty, ws: Ws) -> CheckOut:
     granted_action(key, body.action)
     decision = ws.check(

@@ -37,7 +37,21 @@ def list_keys(key: Admin, ws: Ws) -> KeysOut:
     return KeysOut(keys=[key_out(k) for k in ws.api_keys.list_keys()])
 
 
-@router.post("", status_code=201, summary="Create an API key; the token is shown this once")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an API key; the token is shown this once",
+    responses={
+        201: {
+            "links": {
+                "Revoke": {
+                    "operationId": "revoke_key",
+                    "parameters": {"key_id": "$response.body#/key/key_id"},
+                }
+            }
+        }
+    },
+)
 def create_key(body: KeyIn, key: Admin, ws: Ws) -> CreatedKey:
     created, token = ws.create_api_key(
         name=body.name,

@@ -64,12 +64,34 @@ def _submit_one(ws: Ws, key: ApiKey, row: dict[str, object]) -> Submission:
     return _result(report, [])
 
 
-@router.post("", summary="Submit one record (or an act on an earlier one)")
+_TO_SUBJECT = {
+    200: {
+        "links": {
+            "SubjectFile": {
+                "operationId": "subject_file",
+                "parameters": {"identifier": "$request.body#/subject_id"},
+            },
+            "SubjectChecks": {
+                "operationId": "subject_checks",
+                "parameters": {"identifier": "$request.body#/subject_id"},
+            },
+        }
+    }
+}
+
+
+@router.post(
+    "", summary="Submit one record (or an act on an earlier one)", responses=_TO_SUBJECT
+)
 def submit_record(record: RecordIn, key: Provider, ws: Ws) -> Submission:
     return _submit_one(ws, key, record.model_dump(mode="json"))
 
 
-@router.post("/corrections", summary="Correct a record: new values, referring to the old one")
+@router.post(
+    "/corrections",
+    summary="Correct a record: new values, referring to the old one",
+    responses=_TO_SUBJECT,
+)
 def correct_record(act: ActIn, key: Provider, ws: Ws) -> Submission:
     return _submit_one(ws, key, {**act.model_dump(mode="json"), "entry_kind": "correction"})
 
