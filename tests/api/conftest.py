@@ -63,6 +63,13 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
 
 
+def list_adult(api: Api) -> None:
+    """Submit the warning notice and the dishonesty decision about ADULT through the API."""
+    for kind in ("notice", "dishonest"):
+        r = api.client.post("/v1/records", json=record(kind), headers=api.headers("provider"))
+        assert r.status_code == 200, r.text
+
+
 def make_keys(ws: Workspace) -> dict[str, str]:
     later = datetime.now(UTC) + timedelta(days=30)
     specs: dict[str, dict[str, object]] = {
