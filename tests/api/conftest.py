@@ -94,7 +94,7 @@ def make_keys(ws: Workspace) -> dict[str, str]:
     }
     tokens = {}
     for name, spec in specs.items():
-        key, tokens[name] = ws.create_api_key(name=name, expires_at=later, **spec)  # type: ignore[arg-type]
+        _, tokens[name] = ws.create_api_key(name=name, expires_at=later, **spec)  # type: ignore[arg-type]
     store = ws.api_keys
     # expire one key by hand: the store checks expiry against the wall clock on every request
     raw = json.loads(store.path.read_text(encoding="utf-8"))

@@ -69,7 +69,8 @@ def test_malformed_json_is_422_not_500(api: Api) -> None:
 def test_a_bad_identifier_names_it(api: Api) -> None:
     wrong = ADULT[:-1] + ("0" if ADULT[-1] != "0" else "1")
     r = api.client.post(
-        "/v1/checks", json={"subject": wrong, "action": "air_travel.book"},
+        "/v1/checks",
+        json={"subject": wrong, "action": "air_travel.book"},
         headers=api.headers("relying_party"),
     )
     body = _problem(r, 422)
@@ -103,16 +104,21 @@ def test_unknown_route_and_method(api: Api) -> None:
 
 
 def test_unknown_list(api: Api) -> None:
-    body = _problem(api.client.get("/v1/lists/dishonest_debtors", headers=api.headers("authority")), 404)
+    body = _problem(
+        api.client.get("/v1/lists/dishonest_debtors", headers=api.headers("authority")), 404
+    )
     assert "dishonest_judgment_debtors" in str(body["detail"])  # did you mean
 
 
 def test_a_cursor_not_issued_here(api: Api) -> None:
     r = api.client.post(
-        "/v1/changes", json={"subjects": [ADULT], "cursor": "99999.x.y"},
+        "/v1/changes",
+        json={"subjects": [ADULT], "cursor": "99999.x.y"},
         headers=api.headers("relying_party"),
     )
-    assert _problem(r, 422)["errors"] == [{"field": "cursor", "reason": "not a cursor this server issued", "line": None}]
+    assert _problem(r, 422)["errors"] == [
+        {"field": "cursor", "reason": "not a cursor this server issued", "line": None}
+    ]
 
 
 def test_an_unexpected_error_is_a_bare_500_problem(api: Api) -> None:

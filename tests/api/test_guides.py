@@ -51,7 +51,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
             "authority": "court:110105",
             "record_types": ["court.enforcement.notice", "court.enforcement.dishonesty_decision"],
         },
-        "RP": {"role": Role.relying_party, "actions": ["air_travel.book"], "purpose": "ticket sale"},
+        "RP": {
+            "role": Role.relying_party,
+            "actions": ["air_travel.book"],
+            "purpose": "ticket sale",
+        },
         "SUBJECT": {"role": Role.subject, "subject": SUBJECT},
         "AUTHORITY": {"role": Role.authority},
         "AUDITOR": {"role": Role.auditor},
@@ -65,9 +69,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     base = f"http://127.0.0.1:{port}"
     child_env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xinyong", "serve", "-w", str(ws.settings.workspace),
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "xinyong",
+            "serve",
+            "-w",
+            str(ws.settings.workspace),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=child_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -77,7 +93,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read() if proc.stderr else ''}") from None
+                    raise RuntimeError(
+                        f"server did not start: {proc.stderr.read() if proc.stderr else ''}"
+                    ) from None
                 time.sleep(0.2)
         yield {**env, "XY": base, "CWD": str(root)}
     finally:
@@ -88,7 +106,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
 def _run(script: str, env: dict[str, str]) -> str:
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=env["CWD"], env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+        cwd=env["CWD"],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, f"{script}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
     return done.stdout

@@ -68,9 +68,7 @@ def test_a_scope_that_does_not_fit_the_role(workspace: Workspace, role, scope, f
 
 
 def test_a_subject_key_holds_the_pseudonym_not_the_number(workspace: Workspace) -> None:
-    key, _ = workspace.create_api_key(
-        name="me", role=Role.subject, subject=ADULT, expires_at=LATER
-    )
+    key, _ = workspace.create_api_key(name="me", role=Role.subject, subject=ADULT, expires_at=LATER)
     assert key.scope.subject_key == workspace.subject_key(ADULT)
     assert ADULT not in workspace.api_keys.path.read_text(encoding="utf-8")
 
@@ -80,8 +78,20 @@ def test_cli_create_list_revoke(workspace: Workspace) -> None:
     ws = str(workspace.settings.workspace)
     made = runner.invoke(
         app,
-        ["keys", "create", "--role", "relying_party", "--name", "airline", "--actions",
-         "air_travel.book", "--purpose", "ticket sale", "-w", ws],
+        [
+            "keys",
+            "create",
+            "--role",
+            "relying_party",
+            "--name",
+            "airline",
+            "--actions",
+            "air_travel.book",
+            "--purpose",
+            "ticket sale",
+            "-w",
+            ws,
+        ],
     )
     assert made.exit_code == 0, made.output
     token = made.output.strip().splitlines()[-1]

@@ -63,14 +63,22 @@ def _csv(rows: list[dict[str, object]]) -> bytes:
     w = csv.DictWriter(out, fieldnames=list(rows[0]))
     w.writeheader()
     for r in rows:
-        w.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in r.items()})
+        w.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+                for k, v in r.items()
+            }
+        )
     return out.getvalue().encode()
 
 
 def _parquet(rows: list[dict[str, object]]) -> bytes:
     table = pa.table(
         {
-            k: [json.dumps(r[k], ensure_ascii=False) if isinstance(r[k], dict) else r[k] for r in rows]
+            k: [
+                json.dumps(r[k], ensure_ascii=False) if isinstance(r[k], dict) else r[k]
+                for r in rows
+            ]
             for k in rows[0]
         }
     )

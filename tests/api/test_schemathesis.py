@@ -57,7 +57,7 @@ def _send(case: schemathesis.Case, served: Api) -> None:
         )
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(ALLOWED), ids=lambda v: str(v))
+@pytest.mark.parametrize(("method", "path"), sorted(ALLOWED), ids=str)
 def test_api(method: str, path: str, api_schema: Any, served: Api) -> None:
     operation = api_schema[path][method]
     strategy = operation.as_strategy()
@@ -90,9 +90,7 @@ def state_machine(api_schema: Any, served: Api) -> Any:
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
             return {"headers": _key_for(served, case.method, case.path)}
 
-        def validate_response(
-            self, response: Any, case: schemathesis.Case, **kwargs: Any
-        ) -> None:
+        def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
             case.validate_response(response, excluded_checks=EXCLUDED, transport_kwargs=kwargs)
 
     return Machine

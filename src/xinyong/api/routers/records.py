@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -64,7 +64,7 @@ def _submit_one(ws: Ws, key: ApiKey, row: dict[str, object]) -> Submission:
     return _result(report, [])
 
 
-_TO_SUBJECT = {
+_TO_SUBJECT: dict[int | str, dict[str, Any]] = {
     200: {
         "links": {
             "SubjectFile": {
@@ -80,9 +80,7 @@ _TO_SUBJECT = {
 }
 
 
-@router.post(
-    "", summary="Submit one record (or an act on an earlier one)", responses=_TO_SUBJECT
-)
+@router.post("", summary="Submit one record (or an act on an earlier one)", responses=_TO_SUBJECT)
 def submit_record(record: RecordIn, key: Provider, ws: Ws) -> Submission:
     return _submit_one(ws, key, record.model_dump(mode="json"))
 
