@@ -72,6 +72,7 @@ class Workspace:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._held: LedgerStore | None = None
 
     @classmethod
     def open(cls, directory: Path) -> Workspace:
@@ -132,12 +133,35 @@ class Workspace:
 
     @contextmanager
     def ledger(self, *, read_only: bool = False) -> Iterator[LedgerStore]:
+        """The ledger store: opened for this use and closed after, or the one `held` open."""
         from xinyong.storage.duckdb import DuckDBLedger
 
+        if self._held is not None:
+            yield self._held
+            return
         store = DuckDBLedger.from_settings(self.settings, read_only=read_only)
         try:
             yield store
         finally:
+            store.close()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep one read-write ledger store open, and use it for every operation, until exit.
+
+        For a process that owns the workspace and runs one operation at a time (`xinyong
+        serve`): opening and closing the DuckDB file costs far more than a check (≈ 200 ms
+        against well under 1 ms), and the process holds the file's write lock anyway."""
+        from xinyong.storage.duckdb import DuckDBLedger
+
+        if self._held is not None:
+            yield
+            return
+        self._held = DuckDBLedger.from_settings(self.settings)
+        try:
+            yield
+        finally:
+            store, self._held = self._held, None
             store.close()
 
     def ingest(

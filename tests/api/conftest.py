@@ -111,7 +111,10 @@ def build(root: Path) -> Api:
     ws = Workspace.init(root / "ws", today=TODAY)
     ws.evaluate()  # an (empty) decision index, so submits take the incremental path
     tokens = make_keys(ws)
-    return Api(ws, TestClient(create_app(ws.settings), raise_server_exceptions=False), tokens)
+    app = create_app(ws.settings)
+    # the app's own workspace: while the app runs it holds the ledger open, and tests reading
+    # the ledger (verify) must go through the same store
+    return Api(app.state.workspace, TestClient(app, raise_server_exceptions=False), tokens)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ a writer, and several workers, come with the server-side ledger store.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -42,7 +44,16 @@ class _Serialise:
 
 def create_app(settings: Settings) -> FastAPI:
     """The API for the workspace `settings` describe; nothing global, so tests build many."""
+    workspace = Workspace(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the server owns the workspace: one ledger store open for its whole life
+        with workspace.held():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="xinyong API",
         version=API_VERSION,
         description="Submit credit records, check subjects, read your own file, audit decisions. "
@@ -52,7 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         # operation ids are the routers' function names: stable, and what OpenAPI links name
         generate_unique_id_function=lambda route: route.name,
     )
-    app.state.workspace = Workspace(settings)
+    app.state.workspace = workspace
     for exc, handler in HANDLERS.items():
         app.add_exception_handler(exc, handler)
     for module in ROUTERS:

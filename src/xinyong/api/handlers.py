@@ -88,7 +88,7 @@ HANDLERS: dict[type[Exception], Callable[[Request, Exception], Any]] = {
 
 # Documented on every route, so clients (and schemathesis) know each error's shape; `app.py`
 # moves their content to `application/problem+json` in the OpenAPI document.
-PROBLEM_STATUSES = (401, 403, 404, 409, 422, 503)
+PROBLEM_STATUSES = (400, 401, 403, 404, 409, 422, 503)
 
 
 def problem_responses(model: type) -> dict[int | str, dict[str, Any]]:
