@@ -66,6 +66,15 @@ def test_malformed_json_is_422_not_500(api: Api) -> None:
     _problem(r, 422)
 
 
+def test_an_undecodable_body_is_400_naming_the_body(api: Api) -> None:
+    r = api.client.post(
+        "/v1/checks",
+        content=b"\xff\xfe{",
+        headers={**api.headers("relying_party"), "content-type": "application/json"},
+    )
+    assert _problem(r, 400)["errors"][0]["field"] == "body"  # type: ignore[index]
+
+
 def test_a_bad_identifier_names_it(api: Api) -> None:
     wrong = ADULT[:-1] + ("0" if ADULT[-1] != "0" else "1")
     r = api.client.post(

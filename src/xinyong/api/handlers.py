@@ -71,7 +71,9 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return problem(exc.status_code, str(exc.detail), (), exc.headers)
+    # FastAPI's only 400 is a body it cannot decode at all: name the body as the field
+    errors = [{"field": "body", "reason": str(exc.detail)}] if exc.status_code == 400 else []
+    return problem(exc.status_code, str(exc.detail), errors, exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
