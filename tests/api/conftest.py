@@ -107,10 +107,33 @@ def make_keys(ws: Workspace) -> dict[str, str]:
     return tokens
 
 
+@dataclass
+class _Template:
+    directory: Path
+    tokens: dict[str, str]
+
+
+_TEMPLATE: list[_Template] = []  # one per test session, made on first use
+
+
+def _template(root: Path) -> _Template:
+    """A workspace with its keys, made once per session; each test copies it (making one
+    costs seconds, copying it milliseconds)."""
+    if not _TEMPLATE:
+        ws = Workspace.init(root / "template", today=TODAY)
+        ws.evaluate()  # an (empty) decision index, so submits take the incremental path
+        _TEMPLATE.append(_Template(ws.settings.workspace, make_keys(ws)))
+    return _TEMPLATE[0]
+
+
 def build(root: Path) -> Api:
-    ws = Workspace.init(root / "ws", today=TODAY)
-    ws.evaluate()  # an (empty) decision index, so submits take the incremental path
-    tokens = make_keys(ws)
+    import shutil
+    import tempfile
+
+    template = _template(Path(tempfile.mkdtemp(prefix="xinyong-api-template-")))
+    shutil.copytree(template.directory, root / "ws")  # modes kept: keys stay 0600
+    ws = Workspace.open(root / "ws")
+    tokens = dict(template.tokens)
     app = create_app(ws.settings)
     # the app's own workspace: while the app runs it holds the ledger open, and tests reading
     # the ledger (verify) must go through the same store
