@@ -113,3 +113,29 @@ def test_admin_manages_keys_over_the_api(api: Api) -> None:
     assert all("token" not in k for k in c.get("/v1/keys", headers=admin).json()["keys"])
     assert c.delete(f"/v1/keys/{key_id}", headers=admin).status_code == 200
     assert c.get("/v1/decisions", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_no_other_token_authenticates(tmp_path: Path) -> None:
+    """Any token but the one issued is refused: another secret, another id, another prefix."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xinyong.domain.access import Scope
+    from xinyong.storage.apikeys import ApiKeyStore
+
+    store = ApiKeyStore(tmp_path / "keys.json")
+    now = datetime.now(UTC)
+    _, token = store.create(name="a", role=Role.auditor, scope=Scope(), now=now, expires_at=LATER)
+
+    @given(
+        st.text(max_size=80)
+        | st.builds(lambda s: token[: -len(s)] + s, st.text(min_size=1, max_size=5))
+    )
+    @settings(max_examples=200, deadline=None)
+    def refused(other: str) -> None:
+        if other == token:
+            return
+        with pytest.raises(Unauthorized):
+            store.authenticate(other, now)
+
+    refused()
