@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from xinyong.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from xinyong.domain.decision import Decision
+    from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.engines.results import Results
     from xinyong.policy import Pack
@@ -57,13 +57,15 @@ def subject_results(
     return reference.evaluate_subject(pack, [_row(e) for e in entries], day), entries
 
 
-def subject_file(store: LedgerStore, pack: Pack, key: str, today: date) -> SubjectFile:
+def subject_file(
+    store: LedgerStore, pack: Pack, key: str, today: date, audience: Audience
+) -> SubjectFile:
     from xinyong.decide import decide
 
     results, entries = subject_results(store, pack, key, today)
     by_seq = {e.seq: e for e in entries}
     actions = sorted({str(r[1]) for r in results["decisions"] if r[0] == key})
-    decisions = [decide(pack, results, key, a, by_seq) for a in actions]
+    decisions = [decide(pack, results, key, a, by_seq, audience=audience) for a in actions]
     return SubjectFile(subject_key=key, entries=entries, results=results, decisions=decisions)
 
 

@@ -395,12 +395,14 @@ class Workspace:
                     ]
         return report, rows
 
-    def subject_file(self, key: str) -> SubjectFile:
-        """Everything held on the subject with this key: entries, listings, scores, decisions."""
+    def subject_file(self, key: str, audience: Audience | str = "subject") -> SubjectFile:
+        """Everything held on the subject with this key: entries, listings, scores, decisions
+        (built for `audience`: the subject, or an auditor)."""
         from xinyong.queries import subject_file
 
+        served = _audience(audience)
         with self.ledger(read_only=True) as store:
-            return subject_file(store, self.pack, key, self.today())
+            return subject_file(store, self.pack, key, self.today(), served)
 
     def decision_log(
         self, where: LogFilter, *, offset: int = 0, limit: int = 100

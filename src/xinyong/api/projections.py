@@ -1,13 +1,15 @@
 """Decisions and subject files projected to what each audience may see.
 
-A relying party sees the outcome and its reason codes (measures, the lists or grade behind them,
-their legal basis), never the records or the subject's file; the subject and auditors see the
-decision whole. (The `explain` work will give the façade audience-bound explanations; until
-then this module is the one place that projects.)
+The façade builds each decision for an audience (`domain.decision.Audience`), and the routers
+bind the audience to the caller's role: a relying party is told the outcome, the reason codes it
+is entitled to (measure_applies / no_measure_applies) and the measures with the lists or grade
+behind them and their legal basis, never the records or the subject's file; the subject and
+auditors are told every reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 
 def _lists(m: AppliedMeasure) -> list[str]:
     return list(dict.fromkeys(lr.list_name for lr in m.listings))
+
+
+def codes(decision: Decision) -> list[str]:
+    return [r.code.value for r in decision.reasons]
 
 
 def reasons(decision: Decision) -> list[Reason]:
@@ -64,6 +70,7 @@ def decision_whole(decision: Decision) -> DecisionOut:
             for m in decision.measures
         ],
         objection=list(decision.objection),
+        reasons=[dataclasses.asdict(r) for r in decision.reasons],
     )
 
 

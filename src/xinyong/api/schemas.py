@@ -171,6 +171,7 @@ class CheckOut(BaseModel):
             "outcome": "restrict",
             "as_of": "2026-11-22",
             "pack_version": "sha256:…",
+            "codes": ["measure_applies"],
             "reasons": [
                 {
                     "measure": "spc.high_consumption",
@@ -189,12 +190,17 @@ class CheckOut(BaseModel):
     outcome: str
     as_of: date
     pack_version: str
+    codes: list[str] = Field(
+        description="The reason codes told to a relying party: measure_applies or "
+        "no_measure_applies."
+    )
     reasons: list[Reason]
 
 
 class BatchItem(BaseModel):
     subject: str
     outcome: str | None = None
+    codes: list[str] = []
     reasons: list[Reason] = []
     error: FieldProblem | None = None
 
@@ -205,7 +211,15 @@ class BatchCheckOut(BaseModel):
             "action": "air_travel.book",
             "as_of": "2026-11-22",
             "pack_version": "sha256:…",
-            "results": [{"subject": USCC, "outcome": "allow", "reasons": [], "error": None}],
+            "results": [
+                {
+                    "subject": USCC,
+                    "outcome": "allow",
+                    "codes": ["no_measure_applies"],
+                    "reasons": [],
+                    "error": None,
+                }
+            ],
         }
     )
     action: str
@@ -284,6 +298,10 @@ class DecisionOut(BaseModel):
     as_of: date
     measures: list[MeasureOut]
     objection: list[str]
+    reasons: list[dict[str, Any]] = Field(
+        description="Every reason, `code` first (measure_applies, not_listed, barred, "
+        "listing_ended…), with what it rests on."
+    )
 
 
 class SubjectFileOut(BaseModel):
@@ -321,6 +339,7 @@ class LoggedCheck(BaseModel):
     outcome: str
     measures: list[str]
     pack_version: str
+    audience: str | None = Field(None, description="Who the answer was served to.")
 
 
 _LOGGED = {

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from xinyong.api.deps import Ws, allow, asked_by, granted_action
-from xinyong.api.projections import reasons
+from xinyong.api.projections import codes, reasons
 from xinyong.api.schemas import (
     BatchCheckIn,
     BatchCheckOut,
@@ -24,6 +24,7 @@ from xinyong.api.schemas import (
     FieldProblem,
 )
 from xinyong.domain.access import ApiKey, Role
+from xinyong.domain.decision import Audience
 from xinyong.errors import IdentifierError, InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["checks (relying parties)"])
@@ -53,6 +54,7 @@ def check(body: CheckIn, key: RelyingParty, ws: Ws) -> CheckOut:
         scheme=body.scheme,
         asked_by=asked_by(key),
         purpose=key.scope.purpose,
+        audience=Audience.relying_party,  # the caller's role decides what it is told
     )
     return CheckOut(
         subject=body.subject,
@@ -60,6 +62,7 @@ def check(body: CheckIn, key: RelyingParty, ws: Ws) -> CheckOut:
         outcome=decision.outcome,
         as_of=decision.as_of,
         pack_version=decision.pack_version,
+        codes=codes(decision),
         reasons=reasons(decision),
     )
 
@@ -82,13 +85,16 @@ def check_batch(body: BatchCheckIn, key: RelyingParty, ws: Ws) -> BatchCheckOut:
                     as_of=body.as_of,
                     asked_by=asked_by(key),
                     purpose=key.scope.purpose,
+                    audience=Audience.relying_party,
                 )
             except IdentifierError as exc:
                 problem = FieldProblem(field=f"body.subjects.{i}", reason=exc.reason)
                 items.append(BatchItem(subject=subject, error=problem))
                 continue
             as_of = d.as_of
-            items.append(BatchItem(subject=subject, outcome=d.outcome, reasons=reasons(d)))
+            items.append(
+                BatchItem(subject=subject, outcome=d.outcome, codes=codes(d), reasons=reasons(d))
+            )
     return BatchCheckOut(
         action=body.action, as_of=as_of, pack_version=ws.pack.version, results=items
     )

@@ -12,6 +12,7 @@ from xinyong.api.deps import Ws, allow, own_subject
 from xinyong.api.projections import file_parts
 from xinyong.api.schemas import LoggedCheck, LoggedChecks, Scheme, SubjectFileOut
 from xinyong.domain.access import ApiKey, Role
+from xinyong.domain.decision import Audience
 from xinyong.queries import LogFilter
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
@@ -34,7 +35,8 @@ def subject_file(
 ) -> SubjectFileOut:
     subject_key = ws.subject_key(identifier, scheme)
     own_subject(key, subject_key)
-    found = ws.subject_file(subject_key)
+    audience = Audience.subject if key.role is Role.subject else Audience.auditor
+    found = ws.subject_file(subject_key, audience)
     entries, listings, scores, decisions = file_parts(found)
     return SubjectFileOut(
         subject=identifier,
