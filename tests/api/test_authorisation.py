@@ -134,6 +134,7 @@ def test_a_relying_party_sees_reason_codes_never_records(api: Api) -> None:
     answer = c.post("/v1/checks", json={"subject": ADULT, "action": "air_travel.book"}, headers=rp)
     got = answer.json()
     assert got["outcome"] == "restrict"
+    assert set(got["codes"]) == {"measure_applies"}  # the codes a relying party is told
     assert {"measure", "kind", "outcome", "agency", "legal_basis", "lists", "grade"} == set(
         got["reasons"][0]
     )

@@ -27,6 +27,9 @@ def test_a_record_submitted_changes_the_next_check(api: Api) -> None:
     list_adult(api)
     # the decision index was brought up to date before the submit returned: no evaluate run
     assert _outcome(api) == "restrict"
+    file = api.client.get(f"/v1/subjects/{ADULT}", headers=api.headers("subject")).json()
+    air = next(d for d in file["decisions"] if d["action"] == "air_travel.book")
+    assert air["reasons"][0]["code"] == "measure_applies"  # the subject is told every reason
     revoke = {**record("dishonest"), "decision_date": "2023-06-01", "refers_to": f"D{CASE}"}
     r = api.client.post("/v1/records/revocations", json=revoke, headers=api.headers("provider"))
     assert r.status_code == 200, r.text
