@@ -117,3 +117,42 @@ class CalendarError(XinyongError):
 
 class NotFound(XinyongError):
     status = 404
+
+
+class Unauthorized(XinyongError):
+    """A request carries no API key, or one that is unknown, expired or revoked."""
+
+    status = 401
+
+
+class Forbidden(XinyongError):
+    """The caller's key is valid, but its role or scope does not allow what it asked;
+    `errors` names the fields (and lines, for files) outside the scope."""
+
+    status = 403
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[str] | None = None,
+        errors: list[dict[str, object]] | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.errors: list[dict[str, object]] = list(errors or [])
+
+
+class InvalidInput(XinyongError):
+    """Input refused as a whole; `errors` names each field at fault (and its line, for files)."""
+
+    status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[str] | None = None,
+        errors: list[dict[str, object]] | None = None,
+    ) -> None:
+        super().__init__(message, details=details)
+        self.errors: list[dict[str, object]] = list(errors or [])

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.workdays import WorkdayCalendar
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.engines.results import Results
+    from xinyong.queries import Changes, LogFilter, SubjectFile
+    from xinyong.storage.apikeys import ApiKeyStore
     from xinyong.storage.base import LedgerStore, VerifyReport
 
 log = structlog.get_logger(__name__)
@@ -79,6 +82,7 @@ class Workspace:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._held: LedgerStore | None = None
 
     @classmethod
     def open(cls, directory: Path, **overrides: object) -> Workspace:
@@ -174,14 +178,37 @@ class Workspace:
     def ledger(
         self, *, read_only: bool = False, public_key: Ed25519PublicKey | None = None
     ) -> Iterator[LedgerStore]:
+        """The ledger store: opened for this use and closed after, or the one `held` open."""
         from xinyong.storage.duckdb import DuckDBLedger
 
+        if self._held is not None:
+            yield self._held
+            return
         store = DuckDBLedger.from_settings(
             self.settings, read_only=read_only, public_key=public_key
         )
         try:
             yield store
         finally:
+            store.close()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep one read-write ledger store open, and use it for every operation, until exit.
+
+        For a process that owns the workspace and runs one operation at a time (`xinyong
+        serve`): opening and closing the DuckDB file costs far more than a check (≈ 200 ms
+        against well under 1 ms), and the process holds the file's write lock anyway."""
+        from xinyong.storage.duckdb import DuckDBLedger
+
+        if self._held is not None:
+            yield
+            return
+        self._held = DuckDBLedger.from_settings(self.settings)
+        try:
+            yield
+        finally:
+            store, self._held = self._held, None
             store.close()
 
     def ingest(
@@ -416,6 +443,185 @@ class Workspace:
                 purpose=purpose,
                 audience=audience,
             )
+
+    # -- what the HTTP API serves (api/ calls only these; the logic is in queries.py) --------
+
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        from xinyong.storage.apikeys import ApiKeyStore
+
+        return ApiKeyStore(self.settings.path(self.settings.api_keys_file))
+
+    def create_api_key(
+        self,
+        *,
+        name: str,
+        role: Role,
+        expires_at: datetime,
+        authority: str | None = None,
+        record_types: Sequence[str] = (),
+        actions: Sequence[str] = (),
+        purpose: str | None = None,
+        subject: str | None = None,
+        scheme: str | None = None,
+    ) -> tuple[ApiKey, str]:
+        """A new API key bound to `role` and its scope, and its token (shown once, never kept).
+        Each role must be given exactly the scope it is narrowed to: a provider an authority
+        and record types of the pack's catalogue, a relying party actions and a purpose, a
+        subject its identifier (kept as the subject key only)."""
+        from xinyong.domain.measures import ACTIONS
+        from xinyong.errors import InvalidInput
+
+        errors: list[dict[str, object]] = []
+
+        def need(field: str, ok: bool, reason: str) -> None:
+            if not ok:
+                errors.append({"field": field, "reason": reason})
+
+        is_p, is_rp, is_s = role is Role.provider, role is Role.relying_party, role is Role.subject
+        need("authority", bool(authority) == is_p, "required for a provider, and only for one")
+        need("record_types", bool(record_types) == is_p, "required for a provider, only for one")
+        unknown = [t for t in record_types if t not in self.pack.catalogue.record_types]
+        need("record_types", not unknown, f"not in the catalogue: {', '.join(unknown)}")
+        need("actions", bool(actions) == is_rp, "required for a relying party, only for one")
+        need("actions", all(a in ACTIONS for a in actions), "unknown action")
+        need("purpose", bool(purpose) == is_rp, "required for a relying party, only for one")
+        need("subject", bool(subject) == is_s, "required for a subject, and only for one")
+        need("name", bool(name.strip()), "must not be empty")
+        if errors:
+            raise InvalidInput(f"API key for role {role.value}: invalid scope", errors=errors)
+        scope = Scope(
+            authority=authority,
+            record_types=tuple(sorted(set(record_types))),
+            actions=tuple(sorted(set(actions))),
+            purpose=purpose,
+            subject_key=self.subject_key(subject, scheme) if subject else None,
+        )
+        now = datetime.now(UTC)
+        if expires_at <= now:
+            raise InvalidInput(
+                "an API key must expire in the future",
+                errors=[{"field": "expires_at", "reason": "in the past"}],
+            )
+        return self.api_keys.create(
+            name=name.strip(), role=role, scope=scope, now=now, expires_at=expires_at
+        )
+
+    def submit(
+        self, path: Path, *, fmt: InputFormat | None = None, scope: Scope | None = None
+    ) -> tuple[IngestReport, list[dict[str, object]]]:
+        """Ingest a file a provider submitted, refusing it whole (nothing written) when a row is
+        outside the provider's scope; returns the report and the rejected rows (line, field,
+        reason) instead of a rejects file."""
+        import csv
+        import tempfile
+
+        if scope is not None:
+            _check_scope(path, fmt, scope)
+        with tempfile.TemporaryDirectory(prefix="xinyong-submit-") as tmp:
+            rejects = Path(tmp) / "rejects.csv"
+            report = self.ingest(path, rejects=rejects, fmt=fmt)
+            rows: list[dict[str, object]] = []
+            if report.rejects_path is not None:
+                with report.rejects_path.open(encoding="utf-8", newline="") as fh:
+                    rows = [
+                        {"line": int(r["line"]), "field": r["field"], "reason": r["reason"]}
+                        for r in csv.DictReader(fh)
+                    ]
+        return report, rows
+
+    def subject_file(self, key: str, audience: Audience | str = "subject") -> SubjectFile:
+        """Everything held on the subject with this key: entries, listings, scores, decisions
+        (built for `audience`: the subject, or an auditor)."""
+        from xinyong.queries import subject_file
+
+        served = _audience(audience)
+        with self.ledger(read_only=True) as store:
+            return subject_file(store, self.pack, key, self.today(), served)
+
+    def decision_log(
+        self, where: LogFilter, *, offset: int = 0, limit: int = 100
+    ) -> list[dict[str, object]]:
+        """Lines of the decision log matching `where` (who asked, why, about whom, the answer)."""
+        from xinyong.queries import decision_log
+
+        s = self.settings
+        return decision_log(s.path(s.decision_log), where, offset=offset, limit=limit)
+
+    def changes(self, keys: list[str], cursor: str | None) -> Changes:
+        """Which of these subjects have entries appended since `cursor` (see queries.changes)."""
+        from xinyong.queries import changes
+
+        with self.ledger(read_only=True) as store:
+            return changes(store, self.pack, keys, cursor)
+
+    def list_members(self, name: str) -> tuple[date, list[tuple[object, ...]]]:
+        from xinyong.queries import list_members
+
+        with self.ledger(read_only=True) as store:
+            return list_members(store, self.pack, name)
+
+    def evaluation(self) -> dict[str, object] | None:
+        """The evaluation in force (the decision index): its date, pack, hash and size."""
+        import duckdb
+
+        with self.ledger(read_only=True) as store:
+            con = store.connection  # type: ignore[attr-defined]
+            try:
+                row = con.execute(
+                    "SELECT as_of, pack_version, result_hash, evaluated_at, ledger_size "
+                    "FROM index_meta"
+                ).fetchone()
+            except duckdb.CatalogException:
+                return None
+        if row is None:
+            return None
+        names = ("as_of", "pack_version", "result_hash", "evaluated_at", "ledger_size")
+        found = dict(zip(names, row, strict=True))
+        # stored as a naive UTC timestamp (index.replace is given datetime.now(UTC))
+        found["evaluated_at"] = row[3].replace(tzinfo=UTC)
+        return found
+
+
+def _check_scope(path: Path, fmt: InputFormat | None, scope: Scope) -> None:
+    """Refuse a file holding a row of another provider, or of a record type the provider may
+    not submit, naming each such row's line and field."""
+    import duckdb
+
+    from xinyong.errors import Forbidden
+    from xinyong.ingest.read import stage
+
+    con = duckdb.connect()
+    try:
+        staged = stage(con, path, fmt)
+        cols = set(staged.columns)
+        picks = [
+            f"trim({c})" if c in cols else "NULL"
+            for c in ("provider", "record_type", "refers_to_provider")
+        ]
+        rows = con.execute(
+            f"SELECT _line, {', '.join(picks)} FROM staged ORDER BY _line"
+        ).fetchall()
+    finally:
+        con.close()
+    errors: list[dict[str, object]] = []
+    for line, provider, record_type, refers_to_provider in rows:
+        if provider not in (None, "") and provider != scope.authority:
+            errors.append({"line": line, "field": "provider", "reason": "not your authority"})
+        if refers_to_provider not in (None, "") and refers_to_provider != scope.authority:
+            errors.append(
+                {"line": line, "field": "refers_to_provider", "reason": "not your authority"}
+            )
+        if record_type not in (None, "") and record_type not in scope.record_types:
+            errors.append(
+                {"line": line, "field": "record_type", "reason": "not a type your key may submit"}
+            )
+    if errors:
+        raise Forbidden(
+            f"{len(errors)} field(s) outside this key's scope; nothing was written",
+            details=[f"line {e['line']} {e['field']}: {e['reason']}" for e in errors[:20]],
+            errors=errors,
+        )
 
 
 def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         description="The result of the last `verify`; ingest, evaluate and check refuse to run "
         "while it records a failure.",
     )
+    api_keys_file: Path = Field(
+        Path("keys/api-keys.json"),
+        description="API keys of `xinyong serve` (mode 0600): role, scope, expiry and the SHA-256 "
+        "of each secret, never a secret; managed with `xinyong keys`.",
+    )
     pack: Path = Field(Path("pack"), description="The policy pack folder in force.")
     decision_log: Path = Field(
         Path("logs/decisions.jsonl"),

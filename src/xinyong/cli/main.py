@@ -11,6 +11,7 @@ import typer
 
 from xinyong.cli import render
 from xinyong.cli.errors import configure_logging, error_handler
+from xinyong.domain.access import Role
 from xinyong.domain.decision import Audience
 from xinyong.domain.identifiers import default_registry
 from xinyong.ingest.read import InputFormat
@@ -40,6 +41,8 @@ app.add_typer(id_app, name="id")
 app.add_typer(pack_app, name="pack")
 app.add_typer(records_app, name="records")
 app.add_typer(subject_app, name="subject")
+keys_app = typer.Typer(help="API keys: create (the token is shown once), list, revoke.")
+app.add_typer(keys_app, name="keys")
 
 WorkspaceOpt = Annotated[
     Path,
@@ -259,6 +262,78 @@ def check(  # noqa: PLR0917 - typer maps parameters to options
         render.decision_json(decision)
     else:
         render.decision(decision)
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOpt = Path("."),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API (/v1, OpenAPI at /docs) over the workspace, in one process."""
+    import uvicorn
+
+    from xinyong.api import create_app
+
+    ws = Workspace.open(workspace)
+    # access_log off: request lines carry subjects' identifiers (/v1/subjects/{identifier})
+    uvicorn.run(create_app(ws.settings), host=host, port=port, access_log=False, workers=1)
+
+
+@keys_app.command("create")
+def keys_create(  # noqa: PLR0917 - typer maps parameters to options
+    role: Annotated[Role, typer.Option(help="The key's role.")],
+    name: Annotated[str, typer.Option(help="Who holds the key (shown in logs).")],
+    workspace: WorkspaceOpt = Path("."),
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
+    authority: Annotated[
+        str | None, typer.Option(help="provider: the authority it submits for.")
+    ] = None,
+    record_types: Annotated[
+        list[str] | None,
+        typer.Option("--record-type", help="provider: a record type it may submit."),
+    ] = None,
+    actions: Annotated[
+        list[str] | None, typer.Option("--actions", help="relying_party: an action it may check.")
+    ] = None,
+    purpose: Annotated[
+        str | None, typer.Option(help="relying_party: the purpose it declares.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option(help="subject: its own identifier.")] = None,
+) -> None:
+    """Create an API key bound to a role and scope; prints the token once (it is not stored)."""
+    from datetime import UTC, timedelta
+
+    ws = Workspace.open(workspace)
+    key, token = ws.create_api_key(
+        name=name,
+        role=role,
+        expires_at=datetime.now(UTC) + timedelta(days=days),
+        authority=authority,
+        record_types=record_types or (),
+        actions=actions or (),
+        purpose=purpose,
+        subject=subject,
+    )
+    render.key_created(key, token)
+
+
+@keys_app.command("list")
+def keys_list(workspace: WorkspaceOpt = Path(".")) -> None:
+    """List the API keys: id, role, scope, expiry, revocation (never a secret)."""
+    render.keys(Workspace.open(workspace).api_keys.list_keys())
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (the token's middle part).")],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Revoke an API key: it stops working at the server's next request."""
+    from datetime import UTC
+
+    key = Workspace.open(workspace).api_keys.revoke(key_id, datetime.now(UTC))
+    render.keys([key])
 
 
 def main() -> None:

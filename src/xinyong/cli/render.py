@@ -28,6 +28,7 @@ from xinyong.domain.decision import (
 
 if TYPE_CHECKING:
     from xinyong.demo import DemoRun
+    from xinyong.domain.access import ApiKey
     from xinyong.engines.results import Results
     from xinyong.ingest.pipeline import IngestReport
     from xinyong.ingest.pipeline import Progress as ProgressFn
@@ -340,3 +341,30 @@ def _reason(reason: Reason, decision: Decision) -> list[str]:
             f"{', '.join(reason.measures)} need {', '.join(reason.grades)}"
         ]
     return [f"  {reason.code}"]
+
+
+def key_created(key: ApiKey, token: str) -> None:
+    _say(f"Created API key {key.key_id} ({key.role.value}, {key.name})")
+    _say(f"  expires {key.expires_at:%Y-%m-%d %H:%M} UTC")
+    _say("The token is shown this once; it is not stored anywhere:")
+    print(token)
+
+
+def keys(found: list[ApiKey]) -> None:
+    table = Table("id", "role", "name", "scope", "expires", "revoked")
+    for k in found:
+        s = k.scope
+        scope = "; ".join(
+            part
+            for part in (
+                f"authority {s.authority}" if s.authority else "",
+                f"types {', '.join(s.record_types)}" if s.record_types else "",
+                f"actions {', '.join(s.actions)}" if s.actions else "",
+                f"purpose {s.purpose}" if s.purpose else "",
+                f"subject {s.subject_key[:12]}…" if s.subject_key else "",
+            )
+            if part
+        )
+        revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        table.add_row(k.key_id, k.role.value, k.name, scope, f"{k.expires_at:%Y-%m-%d}", revoked)
+    console.print(table)

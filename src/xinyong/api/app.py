@@ -1,0 +1,97 @@
+"""`create_app(settings)`: the HTTP API over one workspace's façade.
+
+The server process owns the workspace. DuckDB admits one writing process, and a process may not
+hold one database file open twice with different modes, so this first version serialises
+requests within the process (`_Serialise`) and runs as one worker; concurrent readers beside
+a writer, and several workers, come with the server-side ledger store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from xinyong.api.handlers import HANDLERS, PROBLEM, problem_responses
+from xinyong.api.routers import authorities, checks, decisions, keys, records, subjects
+from xinyong.api.schemas import Problem
+from xinyong.service import Workspace
+from xinyong.settings import Settings
+
+API_VERSION = "1.0.0"
+ROUTERS = (records, checks, subjects, authorities, decisions, keys)
+
+
+class _Serialise:
+    """One request at a time through the workspace (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.lock = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.lock:
+            await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API for the workspace `settings` describe; nothing global, so tests build many."""
+    workspace = Workspace(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the server owns the workspace: one ledger store open for its whole life
+        with workspace.held():
+            yield
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="xinyong API",
+        version=API_VERSION,
+        description="Submit credit records, check subjects, read your own file, audit decisions. "
+        "Every route needs an API key (`Authorization: Bearer xy_…`) of a role it admits; "
+        "every error is an RFC 9457 problem (`application/problem+json`).",
+        responses=problem_responses(Problem),
+        # operation ids are the routers' function names: stable, and what OpenAPI links name
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.workspace = workspace
+    for exc, handler in HANDLERS.items():
+        app.add_exception_handler(exc, handler)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.add_middleware(_Serialise)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_media(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _problem_media(doc: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are `application/problem+json`, as the handlers send them."""
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            for status, response in op.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content[PROBLEM] = content.pop("application/json")
+    return doc

@@ -1,0 +1,125 @@
+"""Relying parties: check one subject, check a batch, learn which watched subjects changed.
+
+A relying party's key names the actions it may check and the purpose it declared; every check
+is logged with the key and that purpose. The answer is the outcome and the reason codes the
+relying party is entitled to (`projections.reasons`), never the subject's file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from xinyong.api.deps import Ws, allow, asked_by, granted_action
+from xinyong.api.projections import codes, reasons
+from xinyong.api.schemas import (
+    BatchCheckIn,
+    BatchCheckOut,
+    BatchItem,
+    ChangesIn,
+    ChangesOut,
+    CheckIn,
+    CheckOut,
+    FieldProblem,
+)
+from xinyong.domain.access import ApiKey, Role
+from xinyong.domain.decision import Audience
+from xinyong.errors import IdentifierError, InvalidInput
+
+router = APIRouter(prefix="/v1", tags=["checks (relying parties)"])
+RelyingParty = Annotated[ApiKey, Depends(allow(Role.relying_party))]
+
+
+@router.post(
+    "/checks",
+    summary="May this subject do this action? The outcome and its reasons",
+    responses={
+        200: {
+            "links": {
+                "SubjectChecks": {
+                    "operationId": "subject_checks",
+                    "parameters": {"identifier": "$request.body#/subject"},
+                }
+            }
+        }
+    },
+)
+def check(body: CheckIn, key: RelyingParty, ws: Ws) -> CheckOut:
+    granted_action(key, body.action)
+    decision = ws.check(
+        body.subject,
+        body.action,
+        as_of=body.as_of,
+        scheme=body.scheme,
+        asked_by=asked_by(key),
+        purpose=key.scope.purpose,
+        audience=Audience.relying_party,  # the caller's role decides what it is told
+    )
+    return CheckOut(
+        subject=body.subject,
+        action=decision.action,
+        outcome=decision.outcome,
+        as_of=decision.as_of,
+        pack_version=decision.pack_version,
+        codes=codes(decision),
+        reasons=reasons(decision),
+    )
+
+
+@router.post(
+    "/checks/batch",
+    summary="Check up to 10,000 subjects for one action",
+    description="An identifier that is invalid gets an `error` naming it; the others are checked.",
+)
+def check_batch(body: BatchCheckIn, key: RelyingParty, ws: Ws) -> BatchCheckOut:
+    granted_action(key, body.action)
+    items: list[BatchItem] = []
+    as_of = None
+    with ws.checker() as checker:
+        for i, subject in enumerate(body.subjects):
+            try:
+                d = checker.check(
+                    subject,
+                    body.action,
+                    as_of=body.as_of,
+                    asked_by=asked_by(key),
+                    purpose=key.scope.purpose,
+                    audience=Audience.relying_party,
+                )
+            except IdentifierError as exc:
+                problem = FieldProblem(field=f"body.subjects.{i}", reason=exc.reason)
+                items.append(BatchItem(subject=subject, error=problem))
+                continue
+            as_of = d.as_of
+            items.append(
+                BatchItem(subject=subject, outcome=d.outcome, codes=codes(d), reasons=reasons(d))
+            )
+    return BatchCheckOut(
+        action=body.action, as_of=as_of, pack_version=ws.pack.version, results=items
+    )
+
+
+@router.post(
+    "/changes",
+    summary="Which of these subjects changed since a cursor (re-screen only those)",
+    description="Give the cursor of the previous answer; the answer names the subjects with "
+    "new ledger entries since then, or says `everything` when the pack in force or the "
+    "evaluation date changed. Nothing about the subjects is kept on the server.",
+)
+def changes(body: ChangesIn, key: RelyingParty, ws: Ws) -> ChangesOut:
+    keys: list[str] = []
+    errors: list[dict[str, object]] = []
+    for i, subject in enumerate(body.subjects):
+        try:
+            keys.append(ws.subject_key(subject))
+        except IdentifierError as exc:
+            errors.append({"field": f"body.subjects.{i}", "reason": exc.reason})
+    if errors:
+        raise InvalidInput(f"{len(errors)} invalid identifier(s)", errors=errors)
+    found = ws.changes(keys, body.cursor)
+    return ChangesOut(
+        cursor=found.cursor,
+        everything=found.everything,
+        changed=[body.subjects[i] for i in found.changed],
+    )

@@ -1,0 +1,147 @@
+"""An API over a fresh workspace (clock pinned), with a key of every role.
+
+`api_keys` holds a token per role name, plus `subject_other` (a subject key of another subject),
+`provider_other` (another authority), `expired` and `revoked`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import TODAY
+from xinyong.api import create_app
+from xinyong.domain.access import Role
+from xinyong.domain.identifiers import generate_resident_id, generate_uscc
+from xinyong.service import Workspace
+
+rng = random.Random(19)
+ADULT = generate_resident_id(rng, date(1980, 5, 1))
+OTHER = generate_resident_id(rng, date(1975, 1, 9))
+FIRM = generate_uscc(rng, authority="9")
+COURT = "court:110105"
+TYPES = ("court.enforcement.notice", "court.enforcement.dishonesty_decision")
+CASE = "(2023)京0105执200号"
+
+
+def record(kind: str, who: str = ADULT, **over: object) -> dict[str, object]:
+    """A court record about `who`: `notice` (warning of listing) or `dishonest` (the decision)."""
+    base = {"case_number": CASE, "court": "Chaoyang District People's Court"}
+    if kind == "notice":
+        rt, day, ref = TYPES[0], "2023-02-01", f"N{CASE}"
+        attrs = {**base, "performance_deadline": "2023-02-11", "listing_risk_warning": True}
+    else:
+        rt, day, ref = TYPES[1], "2023-03-01", f"D{CASE}"
+        attrs = {**base, "ground": "refuses_despite_ability"}
+    row: dict[str, object] = {
+        "provider": COURT,
+        "record_type": rt,
+        "subject_scheme": "resident_id",
+        "subject_id": who,
+        "subject_kind": "individual",
+        "decision_date": day,
+        "document_ref": ref,
+        "attributes": attrs,
+    }
+    return {**row, **over}
+
+
+@dataclass
+class Api:
+    ws: Workspace
+    client: TestClient
+    tokens: dict[str, str]
+
+    def headers(self, who: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+
+
+def list_adult(api: Api) -> None:
+    """Submit the warning notice and the dishonesty decision about ADULT through the API."""
+    for kind in ("notice", "dishonest"):
+        r = api.client.post("/v1/records", json=record(kind), headers=api.headers("provider"))
+        assert r.status_code == 200, r.text
+
+
+def make_keys(ws: Workspace) -> dict[str, str]:
+    later = datetime.now(UTC) + timedelta(days=30)
+    specs: dict[str, dict[str, object]] = {
+        "provider": {"role": Role.provider, "authority": COURT, "record_types": TYPES},
+        "provider_other": {
+            "role": Role.provider,
+            "authority": "tax:3501",
+            "record_types": TYPES,
+        },
+        "relying_party": {
+            "role": Role.relying_party,
+            "actions": ["air_travel.book"],
+            "purpose": "ticket sale",
+        },
+        "subject": {"role": Role.subject, "subject": ADULT},
+        "subject_other": {"role": Role.subject, "subject": OTHER},
+        "authority": {"role": Role.authority},
+        "auditor": {"role": Role.auditor},
+        "admin": {"role": Role.admin},
+        "expired": {"role": Role.admin},
+        "revoked": {"role": Role.admin},
+    }
+    tokens = {}
+    for name, spec in specs.items():
+        _, tokens[name] = ws.create_api_key(name=name, expires_at=later, **spec)  # type: ignore[arg-type]
+    store = ws.api_keys
+    # expire one key by hand: the store checks expiry against the wall clock on every request
+    raw = json.loads(store.path.read_text(encoding="utf-8"))
+    for k in raw["keys"]:
+        if k["name"] == "expired":
+            k["expires_at"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    store.path.write_text(json.dumps(raw), encoding="utf-8")
+    revoked = next(k for k in store.list_keys() if k.name == "revoked")
+    store.revoke(revoked.key_id, datetime.now(UTC))
+    return tokens
+
+
+@dataclass
+class _Template:
+    directory: Path
+    tokens: dict[str, str]
+
+
+_TEMPLATE: list[_Template] = []  # one per test session, made on first use
+
+
+def _template(root: Path) -> _Template:
+    """A workspace with its keys, made once per session; each test copies it (making one
+    costs seconds, copying it milliseconds)."""
+    if not _TEMPLATE:
+        ws = Workspace.init(root / "template", today=TODAY)
+        ws.evaluate()  # an (empty) decision index, so submits take the incremental path
+        _TEMPLATE.append(_Template(ws.settings.workspace, make_keys(ws)))
+    return _TEMPLATE[0]
+
+
+def build(root: Path) -> Api:
+    import shutil
+    import tempfile
+
+    template = _template(Path(tempfile.mkdtemp(prefix="xinyong-api-template-")))
+    shutil.copytree(template.directory, root / "ws")  # modes kept: keys stay 0600
+    ws = Workspace.open(root / "ws")
+    tokens = dict(template.tokens)
+    app = create_app(ws.settings)
+    # the app's own workspace: while the app runs it holds the ledger open, and tests reading
+    # the ledger (verify) must go through the same store
+    return Api(app.state.workspace, TestClient(app, raise_server_exceptions=False), tokens)
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    built = build(tmp_path)
+    with built.client:
+        yield built

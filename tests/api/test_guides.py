@@ -1,0 +1,145 @@
+"""The API guides' curl examples, run against a live `xinyong serve` on 127.0.0.1 (a free port),
+in the order a reader follows them: submit, check, read my file, audit. Every route is in a
+guide."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.api.routes import ALLOWED
+from tests.conftest import TODAY
+from xinyong.domain.access import Role
+from xinyong.service import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDES = ROOT / "docs" / "guides"
+ORDER = ("api-submit.md", "api-check.md", "api-subject.md", "api-audit.md")
+SUBJECT = "11010519491231002X"
+
+
+def _blocks(page: str) -> list[str]:
+    text = (GUIDES / page).read_text(encoding="utf-8")
+    return re.findall(r"^```bash\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    root = tmp_path_factory.mktemp("guides")
+    ws = Workspace.init(root / "ws", today=TODAY)
+    ws.evaluate()
+    later = datetime.now(UTC) + timedelta(days=1)
+    scopes: dict[str, dict[str, object]] = {
+        "PROVIDER": {
+            "role": Role.provider,
+            "authority": "court:110105",
+            "record_types": ["court.enforcement.notice", "court.enforcement.dishonesty_decision"],
+        },
+        "RP": {
+            "role": Role.relying_party,
+            "actions": ["air_travel.book"],
+            "purpose": "ticket sale",
+        },
+        "SUBJECT": {"role": Role.subject, "subject": SUBJECT},
+        "AUTHORITY": {"role": Role.authority},
+        "AUDITOR": {"role": Role.auditor},
+        "ADMIN": {"role": Role.admin},
+    }
+    env = {
+        name: ws.create_api_key(name=name.lower(), expires_at=later, **spec)[1]  # type: ignore[arg-type]
+        for name, spec in scopes.items()
+    }
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    child_env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "xinyong",
+            "serve",
+            "-w",
+            str(ws.settings.workspace),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=child_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/openapi.json", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"server did not start: {proc.stderr.read() if proc.stderr else ''}"
+                    ) from None
+                time.sleep(0.2)
+        yield {**env, "XY": base, "CWD": str(root)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _run(script: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=env["CWD"],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"{script}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    return done.stdout
+
+
+def test_the_guides_run_in_order(server: dict[str, str]) -> None:
+    out = {page: [_run(block, server) for block in _blocks(page)] for page in ORDER}
+    one, batch, revoke = out["api-submit.md"]
+    assert '"accepted":1' in one
+    assert '"rejected":1' in batch and '"line":2' in batch and '"field":"subject_id"' in batch
+    assert '"accepted":1' in revoke
+    check, many, changes = out["api-check.md"]
+    assert '"outcome":"restrict"' in check and "restrict_air_travel" in check
+    assert "N(2023)" not in check and "court:110105" not in check  # no records for a relying party
+    assert '"field":"body.subjects.2"' in many
+    assert '"everything":false' in changes
+    file, checks = out["api-subject.md"]
+    assert '"document_ref":"D(2023)京0105执200号"' in file
+    assert '"purpose":"ticket sale"' in checks
+    packs, members, evaluations, log, key = out["api-audit.md"]
+    assert '"name":"national"' in packs
+    assert '"since":"2023-03-01"' in members
+    assert '"ledger_size"' in evaluations
+    assert '"outcome":"restrict"' in log
+    assert '"token":"xy_' in key
+
+
+def test_every_route_is_in_the_routes_table() -> None:
+    text = (GUIDES / "api.md").read_text(encoding="utf-8")
+    missing = [f"{m} {p}" for m, p in ALLOWED if f"| `{m} {p}` |" not in text]
+    assert not missing, f"routes missing from docs/guides/api.md: {missing}"

@@ -1,0 +1,141 @@
+"""API keys: the secret is shown once and never stored; the file is 0600; expiry and revocation
+take effect at once; scopes are checked when a key is made."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.api.conftest import ADULT, Api
+from xinyong.cli.main import app
+from xinyong.domain.access import Role
+from xinyong.errors import InvalidInput, SettingsError, Unauthorized
+from xinyong.service import Workspace
+
+LATER = datetime.now(UTC) + timedelta(days=1)
+
+
+def test_no_secret_at_rest_and_mode_0600(workspace: Workspace) -> None:
+    key, token = workspace.create_api_key(name="auditor", role=Role.auditor, expires_at=LATER)
+    path = workspace.api_keys.path
+    text = path.read_text(encoding="utf-8")
+    secret = token.split("_", 2)[2]
+    assert secret not in text
+    assert key.key_id in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert workspace.api_keys.authenticate(token, datetime.now(UTC)).key_id == key.key_id
+
+
+def test_a_store_readable_by_others_is_refused(workspace: Workspace) -> None:
+    _, token = workspace.create_api_key(name="a", role=Role.auditor, expires_at=LATER)
+    os.chmod(workspace.api_keys.path, 0o644)
+    with pytest.raises(SettingsError, match="chmod 600"):
+        workspace.api_keys.authenticate(token, datetime.now(UTC))
+
+
+def test_expiry_and_revocation(workspace: Workspace) -> None:
+    store = workspace.api_keys
+    key, token = workspace.create_api_key(name="a", role=Role.auditor, expires_at=LATER)
+    assert store.authenticate(token, LATER - timedelta(seconds=1))
+    with pytest.raises(Unauthorized):
+        store.authenticate(token, LATER)
+    store.revoke(key.key_id, datetime.now(UTC))
+    with pytest.raises(Unauthorized):
+        store.authenticate(token, datetime.now(UTC))
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "field"),
+    [
+        (Role.provider, {"authority": "court:1"}, "record_types"),
+        (Role.provider, {"authority": "c", "record_types": ["no.such.type"]}, "record_types"),
+        (Role.relying_party, {"actions": ["air_travel.book"]}, "purpose"),
+        (Role.relying_party, {"actions": ["fly"], "purpose": "p"}, "actions"),
+        (Role.subject, {}, "subject"),
+        (Role.auditor, {"purpose": "p"}, "purpose"),
+    ],
+)
+def test_a_scope_that_does_not_fit_the_role(workspace: Workspace, role, scope, field) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as caught:
+        workspace.create_api_key(name="k", role=role, expires_at=LATER, **scope)
+    assert field in {e["field"] for e in caught.value.errors}
+
+
+def test_a_subject_key_holds_the_pseudonym_not_the_number(workspace: Workspace) -> None:
+    key, _ = workspace.create_api_key(name="me", role=Role.subject, subject=ADULT, expires_at=LATER)
+    assert key.scope.subject_key == workspace.subject_key(ADULT)
+    assert ADULT not in workspace.api_keys.path.read_text(encoding="utf-8")
+
+
+def test_cli_create_list_revoke(workspace: Workspace) -> None:
+    runner = CliRunner()
+    ws = str(workspace.settings.workspace)
+    made = runner.invoke(
+        app,
+        [
+            "keys",
+            "create",
+            "--role",
+            "relying_party",
+            "--name",
+            "airline",
+            "--actions",
+            "air_travel.book",
+            "--purpose",
+            "ticket sale",
+            "-w",
+            ws,
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    token = made.output.strip().splitlines()[-1]
+    assert token.startswith("xy_")
+    listed = runner.invoke(app, ["keys", "list", "-w", ws])
+    assert "airline" in listed.output and token.split("_", 2)[2] not in listed.output
+    key_id = token.split("_")[1]
+    assert runner.invoke(app, ["keys", "revoke", key_id, "-w", ws]).exit_code == 0
+    raw = json.loads(Path(workspace.api_keys.path).read_text(encoding="utf-8"))
+    assert raw["keys"][0]["revoked_at"] is not None
+
+
+def test_admin_manages_keys_over_the_api(api: Api) -> None:
+    c, admin = api.client, api.headers("admin")
+    made = c.post("/v1/keys", json={"name": "auditor 2", "role": "auditor"}, headers=admin)
+    assert made.status_code == 201, made.text
+    token, key_id = made.json()["token"], made.json()["key"]["key_id"]
+    assert c.get("/v1/decisions", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert all("token" not in k for k in c.get("/v1/keys", headers=admin).json()["keys"])
+    assert c.delete(f"/v1/keys/{key_id}", headers=admin).status_code == 200
+    assert c.get("/v1/decisions", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_no_other_token_authenticates(tmp_path: Path) -> None:
+    """Any token but the one issued is refused: another secret, another id, another prefix."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xinyong.domain.access import Scope
+    from xinyong.storage.apikeys import ApiKeyStore
+
+    store = ApiKeyStore(tmp_path / "keys.json")
+    now = datetime.now(UTC)
+    _, token = store.create(name="a", role=Role.auditor, scope=Scope(), now=now, expires_at=LATER)
+
+    @given(
+        st.text(max_size=80)
+        | st.builds(lambda s: token[: -len(s)] + s, st.text(min_size=1, max_size=5))
+    )
+    @settings(max_examples=200, deadline=None)
+    def refused(other: str) -> None:
+        if other == token:
+            return
+        with pytest.raises(Unauthorized):
+            store.authenticate(other, now)
+
+    refused()
