@@ -177,7 +177,9 @@ def check(path: Path) -> dict[str, Any]:
         mine = list(zip(*(out[c] for c in b2.ENTRY), strict=True))
         assert len(mine) == report.accepted, f"B2 accepted {len(mine)}, xinyong {report.accepted}"
         diff = next((i for i, (a, b) in enumerate(zip(mine, stored, strict=True)) if a != b), None)
-        assert diff is None, f"entry {diff} differs:\n B2      {mine[diff]}\n xinyong {stored[diff]}"
+        assert diff is None, (
+            f"entry {diff} differs:\n B2      {mine[diff]}\n xinyong {stored[diff]}"
+        )
         _, root = b2._tree(b2.leaves(out, received))
         assert root.hex() == report.root, "B2's leaves and tree give another root"
         b1t_raw = b1t.load(path, work / "b1t.duckdb")

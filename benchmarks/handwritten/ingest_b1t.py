@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,8 +89,12 @@ def interior_nodes(leaves: list[bytes]) -> tuple[list[list[bytes]], bytes]:
     levels: list[list[bytes]] = []
     level = leaves
     while len(level) > 1:
-        paired = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
-        levels.append(paired)
+        paired = [
+            sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
+        # Only complete nodes are stored (level L has n >> L); a pair holding a carried-up
+        # node is not one, though it is on the way to the root.
+        levels.append(paired[: len(leaves) >> (len(levels) + 1)])
         level = paired + level[-1:] if len(level) % 2 else paired
     return levels, level[0]
 
@@ -100,7 +103,9 @@ def _store_tree(con: duckdb.DuckDBPyConnection, leaves: list[bytes]) -> bytes:
     levels, root = interior_nodes(leaves)
     table = pa.table(
         {
-            "level": np.repeat(np.arange(1, len(levels) + 1, dtype=np.uint8), [len(x) for x in levels]),
+            "level": np.repeat(
+                np.arange(1, len(levels) + 1, dtype=np.uint8), [len(x) for x in levels]
+            ),
             "idx": np.concatenate([np.arange(len(x), dtype=np.int64) for x in levels] or [[]]),
             "hash": pa.array(list(itertools.chain.from_iterable(levels)), pa.binary()),
         }

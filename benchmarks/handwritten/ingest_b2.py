@@ -36,8 +36,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 from pydantic import (
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -130,9 +130,7 @@ def attribute_models(rt: RecordType) -> tuple[type[BaseModel], type[BaseModel]]:
     )
 
 
-def make_row_model(
-    catalogue: Catalogue, schemes: SchemeRegistry, today: date
-) -> type[BaseModel]:
+def make_row_model(catalogue: Catalogue, schemes: SchemeRegistry, today: date) -> type[BaseModel]:
     types = catalogue.record_types
     models = {name: attribute_models(rt) for name, rt in types.items()}
     specs = {name: rt.attributes for name, rt in types.items()}
@@ -204,9 +202,11 @@ def make_row_model(
 
         def _attributes(self, rt: RecordType) -> str:
             full, loose = models[rt.name]
-            values = json.loads(self.attributes, object_pairs_hook=_no_repeats) if (
-                self.attributes is not None
-            ) else {}
+            values = (
+                json.loads(self.attributes, object_pairs_hook=_no_repeats)
+                if (self.attributes is not None)
+                else {}
+            )
             if not isinstance(values, dict):
                 raise ValueError("attributes must be a JSON object")
             kind = self.entry_kind
@@ -235,8 +235,12 @@ def _tree(leaves: list[bytes]) -> tuple[list[list[bytes]], bytes]:
     levels: list[list[bytes]] = []
     level = leaves
     while len(level) > 1:
-        paired = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
-        levels.append(paired)
+        paired = [
+            sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)
+        ]
+        # Only complete nodes are stored (level L has n >> L); a pair holding a carried-up
+        # node is not one, though it is on the way to the root.
+        levels.append(paired[: len(leaves) >> (len(levels) + 1)])
         level = paired + level[-1:] if len(level) % 2 else paired
     return levels, (level[0] if level else sha(b"").digest())
 
@@ -275,13 +279,17 @@ def validate_file(
         if scheme not in personal:
             return f"{scheme}:{value}", None
         mac = hmac.new(pseudonym_key, f"{scheme}:{value}".encode(), hashlib.sha256)
-        return f"{scheme}:#{mac.hexdigest()}", date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        return f"{scheme}:#{mac.hexdigest()}", date(
+            int(value[6:10]), int(value[10:12]), int(value[12:14])
+        )
+
     out: dict[str, list[Any]] = {name: [] for name in ENTRY}
     firsts: dict[tuple[str, ...], tuple[int, tuple[Any, ...]]] = {}
     records: dict[tuple[str, ...], tuple[int, int]] = {}  # target key → (line, seq)
-    with path.open(newline="", encoding="utf-8") as fh, rejects.open(
-        "w", newline="", encoding="utf-8"
-    ) as bad:
+    with (
+        path.open(newline="", encoding="utf-8") as fh,
+        rejects.open("w", newline="", encoding="utf-8") as bad,
+    ):
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader)]
         if sorted(header) != sorted(COLUMNS):
