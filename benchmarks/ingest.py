@@ -14,9 +14,9 @@ closed database file:
 - B2 (`handwritten/ingest_b2.py`): the same validation in plain Python: `csv`, a pydantic v2
   model per row, the project's identifier validators, `hmac`/`hashlib`, Arrow into DuckDB.
 
-Goals: xinyong's CPU-seconds ≥ 0.6 × B1t's... as ratios, B1t / xinyong ≥ 0.6 and
-B2 / xinyong ≥ 2.5 (CPU-seconds: process CPU of every thread, steadier than wall time on a
-shared machine; wall is reported too, with the load average around each run).
+Goals, as ratios of CPU-seconds (the process's, every thread included: steadier than wall time
+on a shared machine; wall is reported too, with the load average around each run):
+B1t / xinyong ≥ 0.6 and B2 / xinyong ≥ 2.5.
 
 Before the timed rounds, `--check-rows` rows are ingested by xinyong and B2 with the same key and
 date and compared entry for entry (B2 must accept the same rows and store the same entries and
