@@ -145,7 +145,7 @@ def check(path: Path) -> dict[str, Any]:
 
     from xinyong.domain.record import epoch_us
     from xinyong.service import Workspace
-    from xinyong.storage.keys import load_pseudonym_key
+    from xinyong.storage.keys import pseudonym_key_from
 
     b1t, b2 = handwritten("b1t"), handwritten("b2")
     columns = ", ".join(b2.ENTRY)
@@ -154,7 +154,7 @@ def check(path: Path) -> dict[str, Any]:
         workspace = Workspace.init(work / "ws", today=TODAY)
         report = workspace.ingest(path, rejects=work / "xinyong-rejects.csv")
         s = workspace.settings
-        key = load_pseudonym_key(s.path(s.pseudonym_key_file))
+        key = pseudonym_key_from(s)
         con = duckdb.connect()
         con.execute(f"ATTACH '{s.path(s.database)}' AS ledger (READ_ONLY)")
         stored = con.execute(f"SELECT {columns} FROM ledger.entries ORDER BY seq").fetchall()
