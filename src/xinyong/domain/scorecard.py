@@ -286,9 +286,7 @@ def _feature_from(d: Mapping[str, Any]) -> Feature:
     )
 
 
-def points_from(
-    woe: Sequence[float], coefficient: float, factor: float
-) -> tuple[int, ...]:
+def points_from(woe: Sequence[float], coefficient: float, factor: float) -> tuple[int, ...]:
     """Integer points of each bin: `-factor · β · WoE`, rounded half away from zero so that a
     bin and its mirror image get mirror points on every platform."""
     return tuple(_round(-factor * coefficient * w) for w in woe)
@@ -296,3 +294,29 @@ def points_from(
 
 def _round(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+@dataclass(frozen=True, slots=True)
+class ScorecardInput:
+    """Where a feature's value comes from: `attribute` of the scheme's record type."""
+
+    feature: str
+    attribute: str
+    dimension: str
+
+
+@dataclass(frozen=True)
+class ScorecardUse:
+    """A pack's scorecard scheme: the artefact (checked against `sha256`), the record type whose
+    latest live record as of the date gives a subject's features, and which attribute feeds
+    which feature."""
+
+    card: Scorecard
+    sha256: str
+    artefact: str
+    record_type: str
+    inputs: tuple[ScorecardInput, ...]
+
+    def values(self, attributes: Mapping[str, Value]) -> dict[str, Value]:
+        """A record's attributes as the card's feature values."""
+        return {i.feature: attributes.get(i.attribute) for i in self.inputs}

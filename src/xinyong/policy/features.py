@@ -14,44 +14,49 @@ so, and the model report shows its effect.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 # category → words whose presence (as whole words, after splitting snake_case and punctuation)
 # marks the category. Values matter as much as names: "male : single" in a column called `x7`
 # is still sex and marital status.
 _PROTECTED: dict[str, frozenset[str]] = {
-    "sex": frozenset(
+    "sex": _words_of(
         "sex gender male female females males man woman men women masculine feminine "
-        "transgender nonbinary".split()
+        "transgender nonbinary"
     ),
-    "marital or personal status": frozenset(
+    "marital or personal status": _words_of(
         "marital married unmarried single divorced separated widowed widow widower spouse "
         "husband wife partner cohabiting personal_status civil_union pregnancy pregnant "
-        "maternity".split()
+        "maternity"
     ),
-    "nationality or foreign-worker status": frozenset(
+    "nationality or foreign-worker status": _words_of(
         "nationality citizenship citizen foreign foreigner foreign_worker immigrant "
-        "immigration migrant hukou alien residency_status national_origin".split()
+        "immigration migrant hukou alien residency_status national_origin"
     ),
-    "ethnicity or race": frozenset("ethnicity ethnic race racial minzu tribe caste".split()),
-    "religion or belief": frozenset(
-        "religion religious faith church mosque temple belief denomination".split()
+    "ethnicity or race": _words_of("ethnicity ethnic race racial minzu tribe caste"),
+    "religion or belief": _words_of(
+        "religion religious faith church mosque temple belief denomination"
     ),
-    "health or disability": frozenset(
+    "health or disability": _words_of(
         "health disability disabled illness disease diagnosis medical hospital pregnancy "
-        "mental handicap".split()
+        "mental handicap"
     ),
-    "political opinion": frozenset("political party petition protest union_member".split()),
-    "sexual life or orientation": frozenset("sexual orientation lgbt gay lesbian".split()),
-    "genetic or biometric data": frozenset("genetic dna biometric fingerprint face".split()),
-    "social relations": frozenset(
-        "friend friends contacts social_network relatives family_members associates "
-        "followers".split()
+    "political opinion": _words_of("political party petition protest union_member"),
+    "sexual life or orientation": _words_of("sexual orientation lgbt gay lesbian"),
+    "genetic or biometric data": _words_of("genetic dna biometric fingerprint face"),
+    "social relations": _words_of(
+        "friend friends contacts social_network relatives family_members associates followers"
     ),
 }
-_AGE = frozenset("age age_in_years birth birthdate birth_date date_of_birth dob born".split())
+_AGE = _words_of("age age_in_years birth birthdate birth_date date_of_birth dob born")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,7 @@ def _words(text: str) -> set[str]:
     parts = [p for p in re.split(r"[^a-z0-9]+", low) if p]
     # both the single words and adjacent pairs joined by "_", so `foreign_worker` and
     # "personal status" match whichever way they are written
-    pairs = {f"{a}_{b}" for a, b in zip(parts, parts[1:], strict=False)}
+    pairs = {f"{a}_{b}" for a, b in itertools.pairwise(parts)}
     return set(parts) | pairs
 
 
