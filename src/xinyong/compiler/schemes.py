@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from sqlglot import exp
 
+from xinyong.compiler import scorecard
 from xinyong.compiler import sql as q
 from xinyong.compiler.plan import OUTPUT_TYPES, Plan
 from xinyong.compiler.records import SUBJECTS, Records
@@ -155,6 +156,12 @@ def _items(rec: Records, schemes: Mapping[str, ScoringScheme]) -> exp.Query | No
 def build(plan: Plan, rec: Records, schemes: Mapping[str, ScoringScheme]) -> None:
     """Add `xy_items`, `score_items` and `scores`."""
     items = _items(rec, schemes)
+    for name in sorted(schemes):
+        s = schemes[name]
+        if s.scorecard is not None:
+            step = scorecard.build_latest(plan, rec, s)
+            for part in scorecard.items(step, s):
+                items = part if items is None else exp.union(items, part, distinct=False)
     if items is not None:
         # the output carries the grade ceiling too (engines read outputs by column name), so
         # the items are not copied into a second table for `scores` to read
@@ -175,7 +182,7 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
     total: exp.Expr = exp.Literal.number(s.base)
     inner = exp.select(q.col("subject_key", "s")).from_(q.table(SUBJECTS, "s"))
     ceiling: exp.Expr = exp.Literal.number(0)
-    if has_items and s.items:
+    if has_items and (s.items or s.scorecard is not None):
         agg = (
             exp.select(
                 "subject_key",
@@ -189,7 +196,8 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
         inner = inner.join(
             agg.subquery("i"),
             on=exp.EQ(this=q.col("subject_key", "i"), expression=q.col("subject_key", "s")),
-            join_type="left",
+            # a scorecard scores only the subjects that have a record to score
+            join_type="inner" if s.scorecard is not None else "left",
         )
         total = exp.Add(
             this=total,
