@@ -82,7 +82,7 @@ def test_every_engine_scores_as_the_python_card(ctx: Ctx) -> None:
 
 
 def test_a_subject_without_an_application_has_no_score() -> None:
-    rows, want = german_entries()
+    rows, _ = german_entries()
     duck = DuckDBCtx()
     try:
         duck.load(rows[:1])

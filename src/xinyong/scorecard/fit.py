@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xinyong.domain.scorecard import Bin, Feature, Scaling, Scorecard, points_from
-from xinyong.errors import XinyongError
+from xinyong.errors import ScorecardError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,10 +27,6 @@ EXTRA_HINT = "fitting needs the scorecard extra: pip install 'xinyong[scorecard]
 TRENDS = ("ascending", "descending", "auto_asc_desc", "peak", "valley", "auto")
 DEFAULT_C = 0.1  # L2 strength of the logistic regression: fixed, never tuned on test folds
 MIN_BIN_SIZE = 0.05  # every bin holds at least 5% of the fitting population
-
-
-class FitError(XinyongError):
-    """The data or the feature list cannot give a scorecard."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +47,7 @@ def require_ml() -> None:
         import optbinning  # noqa: F401
         import sklearn  # noqa: F401
     except ImportError as exc:
-        raise FitError(f"{EXTRA_HINT} ({exc})") from exc
+        raise ScorecardError(f"{EXTRA_HINT} ({exc})") from exc
 
 
 def file_sha256(path: Path) -> str:
@@ -72,7 +68,7 @@ def events(frame: pd.DataFrame, target: str, bad: Sequence[object] | None = None
         return np.asarray(col.isin(list(bad)), dtype=int)
     values = set(col.dropna().unique().tolist())
     if not values <= {0, 1}:
-        raise FitError(
+        raise ScorecardError(
             f"target {target!r} has values {sorted(map(str, values))[:5]}: "
             "name the bad ones (--bad VALUE)"
         )
@@ -170,7 +166,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     if not specs:
-        raise FitError("no feature to fit: every candidate was refused or none was declared")
+        raise ScorecardError("no feature to fit: every candidate was refused or none was declared")
     binnings = [fit_binning(frame, y, s) for s in specs]
     x = woe_matrix(binnings, frame, specs)
     lr = LogisticRegression(C=c, max_iter=1000).fit(x, y)

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from xinyong.domain.scorecard import Scaling, Scorecard
-from xinyong.errors import PolicyError
+from xinyong.errors import PolicyError, ScorecardError
 from xinyong.policy.features import screen_feature
 from xinyong.policy.problems import Problems
 from xinyong.policy.source import Document, ReadProblem, read_documents
 from xinyong.policy.spec.scheme import RawScoringSchemeSpec
 from xinyong.policy.validate import parse_document
-from xinyong.scorecard.fit import FeatureSpec, FitError, events, file_sha256, fit
+from xinyong.scorecard.fit import FeatureSpec, events, file_sha256, fit
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def fit_scheme(
     d = declared(scheme_file)
     frame = pd.read_csv(data) if data.suffix != ".parquet" else pd.read_parquet(data)
     if target not in frame.columns:
-        raise FitError(f"{data}: no target column {target!r}")
+        raise ScorecardError(f"{data}: no target column {target!r}")
     held = screen(d, frame, target)
     y = events(frame, target, bad)
     card = fit(
@@ -143,5 +143,87 @@ def pin_hash(scheme_file: Path, sha256: str) -> None:
     text = scheme_file.read_text(encoding="utf-8")
     new, n = re.subn(r"(?m)^(\s*sha256:\s*)\S.*$", lambda m: m.group(1) + sha256, text, count=1)
     if n != 1:
-        raise FitError(f"{scheme_file}: no `sha256:` line under `scorecard:` to pin")
+        raise ScorecardError(f"{scheme_file}: no `sha256:` line under `scorecard:` to pin")
     scheme_file.write_text(new, encoding="utf-8")
+
+
+def _frame(data: Path) -> Any:
+    import pandas as pd
+
+    return pd.read_parquet(data) if data.suffix == ".parquet" else pd.read_csv(data)
+
+
+def cross_validate_scheme(
+    scheme_file: Path,
+    data: Path,
+    target: str,
+    bad: tuple[str, ...] | None = None,
+    *,
+    splits: int = 5,
+    repeats: int = 5,
+    seed: int = 42,
+) -> dict[str, dict[str, float | int]]:
+    """The leak-free CV figures of the scheme's procedure on `data`, with the comparisons."""
+    from xinyong.scorecard.validate import cross_validate
+
+    d = declared(scheme_file)
+    frame = _frame(data)
+    screen(d, frame, target)
+    y = events(frame, target, bad)
+    return cross_validate(
+        frame, y, d.features, d.scaling, splits=splits, repeats=repeats, seed=seed
+    )
+
+
+def fitted_card(d: Declared) -> Scorecard:
+    """The artefact the scheme names, checked against the hash it states."""
+    assert d.spec.scorecard is not None
+    card = Scorecard.from_json(d.artefact.read_text(encoding="utf-8"))
+    if card.sha256 != d.spec.scorecard.sha256:
+        raise ScorecardError(
+            f"{d.artefact}: hash {card.sha256}, not the {d.spec.scorecard.sha256} the scheme states"
+        )
+    return card
+
+
+def report_scheme(
+    scheme_file: Path,
+    data: Path,
+    target: str,
+    bad: tuple[str, ...] | None = None,
+    *,
+    splits: int = 5,
+    repeats: int = 5,
+) -> dict[str, Any]:
+    """The model report of the scheme's fitted card on the data it was fitted on."""
+    from xinyong.scorecard.report import model_report
+    from xinyong.scorecard.validate import cross_validate
+
+    d = declared(scheme_file)
+    card = fitted_card(d)
+    if file_sha256(data) != card.data_sha256:
+        raise ScorecardError(
+            f"{data} is not the data the card was fitted on ({card.data_sha256}): "
+            "a report describes the fitting data"
+        )
+    frame = _frame(data)
+    y = events(frame, target, bad)
+    cv = cross_validate(frame, y, d.features, d.scaling, splits=splits, repeats=repeats)
+    rows = [{f.name: r.get(f.column) for f in d.features} for r in frame.to_dict("records")]
+    assert d.spec.scorecard is not None
+    dims = {f.name: f.dimension for f in d.spec.scorecard.features}
+    return model_report(card, frame, y, rows, cv=cv, dimensions=dims)
+
+
+def stability_scheme(scheme_file: Path, fitted: Path, new: Path) -> dict[str, Any]:
+    """PSI of a new population against the fitting one, per score band and feature."""
+    from xinyong.scorecard.report import stability
+
+    d = declared(scheme_file)
+    card = fitted_card(d)
+
+    def rows(path: Path) -> list[dict[str, Any]]:
+        frame = _frame(path)
+        return [{f.name: r.get(f.column) for f in d.features} for r in frame.to_dict("records")]
+
+    return stability(card, rows(fitted), rows(new))
