@@ -161,7 +161,7 @@ class Scorecard:
         """At most four features, ordered by points lost against the feature's maximum (then by
         name, so ties order the same everywhere); a feature at its best gives no reason."""
         lost = sorted(
-            ((f.max_points - points[f.name], f) for f in self.features),
+            ((f.max_points - points.get(f.name, f.max_points), f) for f in self.features),
             key=lambda t: (-t[0], t[1].name),
         )
         out = []
@@ -174,7 +174,7 @@ class Scorecard:
                     feature=f.name,
                     points_lost=gap,
                     text=f"{what}: {gap} points below the best",
-                    remedy=f"{what} in the range «{f.best.label}» would raise the score",
+                    remedy=(f"{what} «{f.best.label}» would raise the score by up to {gap} points"),
                 )
             )
         return tuple(out)
