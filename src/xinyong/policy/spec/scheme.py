@@ -54,15 +54,6 @@ class RawGradeBandSpec(SpecModel):
     minimum: StrictInt | None = Field(None, description="Absent only on the lowest band.")
 
 
-DIMENSIONS: tuple[str, ...] = (
-    "credit_history",
-    "behaviour",
-    "ability_to_pay",
-    "personal_characteristics",
-    "social_relations",
-)
-
-
 class RawScalingSpec(SpecModel):
     anchor_score: StrictInt = Field(description="The score at the anchor odds.")
     anchor_odds: PositiveFloat = Field(description="Good:bad odds that score `anchor_score`.")
