@@ -159,7 +159,7 @@ def build(plan: Plan, rec: Records, schemes: Mapping[str, ScoringScheme]) -> Non
     for name in sorted(schemes):
         s = schemes[name]
         if s.scorecard is not None:
-            step = scorecard.build_latest(plan, rec, s)
+            step = scorecard.build_points(plan, rec, s)
             for part in scorecard.items(step, s):
                 items = part if items is None else exp.union(items, part, distinct=False)
     if items is not None:
@@ -182,7 +182,12 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
     total: exp.Expr = exp.Literal.number(s.base)
     inner = exp.select(q.col("subject_key", "s")).from_(q.table(SUBJECTS, "s"))
     ceiling: exp.Expr = exp.Literal.number(0)
-    if has_items and (s.items or s.scorecard is not None):
+    if s.scorecard is not None:
+        # the card's points step holds the sum already, for exactly the subjects it scores (of
+        # the scheme's kinds, with a record to score)
+        inner = exp.select(q.col("subject_key", "s")).from_(q.table(scorecard.points_step(s), "s"))
+        total = q.col(scorecard.TOTAL, "s")
+    elif has_items and s.items:
         agg = (
             exp.select(
                 "subject_key",
@@ -196,8 +201,7 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
         inner = inner.join(
             agg.subquery("i"),
             on=exp.EQ(this=q.col("subject_key", "i"), expression=q.col("subject_key", "s")),
-            # a scorecard scores only the subjects that have a record to score
-            join_type="inner" if s.scorecard is not None else "left",
+            join_type="left",
         )
         total = exp.Add(
             this=total,
@@ -216,7 +220,9 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
     inner = inner.select(
         exp.cast(clamped, exp.DataType.Type.BIGINT).as_("points"),
         ceiling.as_("ceiling"),
-    ).where(kinds)
+    )
+    if s.scorecard is None:
+        inner = inner.where(kinds)
     last = len(s.grades) - 1
     band = q.case(
         [

@@ -1,12 +1,13 @@
 """Scorecard schemes → score items (docs/concepts/scorecards.md).
 
 A subject is scored from its latest live record of the scheme's record type as of D (by decision
-date, then ledger order): one `sc_<scheme>` step picks that record per subject, with every feature's
-attribute in its typed column. Each feature is then one score item whose points are a `CASE` over
-its bins — numeric bins as `value < upper` in ascending order, categorical bins as `value IN (…)`,
-a missing or unseen value getting the feature's `missing_points` — and the scheme's score is the
-card's base plus the items' points, clamped to the card's range (`compiler/schemes.py`). A subject
-without such a record has no score, as in the reference evaluator.
+date, then ledger order). One `sc_<scheme>` step picks that record per subject and gives each
+feature's points as a column of its own — a `CASE` over its bins: numeric bins as `value < upper`
+in ascending order, categorical bins as `value IN (…)`, a missing or unseen value getting the
+feature's `missing_points` — with their sum and the card's base. The score reads that sum (clamped
+to the card's range, `compiler/schemes.py`), not the items, so no per-subject regrouping of 18
+rows is needed; each feature is also one row of `score_items`, which the decision's reasons read.
+A subject without such a record has no score, as in the reference evaluator.
 """
 
 from __future__ import annotations
@@ -29,12 +30,20 @@ def condition(use: ScorecardUse) -> RecordCondition:
     )
 
 
-def latest_step(s: ScoringScheme) -> str:
+def points_step(s: ScoringScheme) -> str:
     return f"sc_{s.name}"
 
 
-def build_latest(plan: Plan, rec: Records, s: ScoringScheme) -> str:
-    """Add the step holding each subject's latest record of the scorecard's type."""
+def point_col(f: Feature) -> str:
+    return f"p_{f.name}"
+
+
+TOTAL = "sc_total"
+
+
+def build_points(plan: Plan, rec: Records, s: ScoringScheme) -> str:
+    """Add the step holding, per subject with a record to score, each feature's points (a column
+    each) and their sum with the base, from the subject's latest record of the type."""
     use = s.scorecard
     assert use is not None
     rt = use.record_type
@@ -42,11 +51,11 @@ def build_latest(plan: Plan, rec: Records, s: ScoringScheme) -> str:
         this=q.col("subject_kind", "x"),
         expressions=[q.lit(k.value) for k in sorted(s.subject_kinds)],
     )
-    cols = [rec.column(rt, i.attribute, "x").as_(f"f_{i.feature}") for i in use.inputs]
+    attribute = {i.feature: i.attribute for i in use.inputs}
     ranked = (
         exp.select(
             q.col("subject_key", "x"),
-            *cols,
+            *[rec.column(rt, a, "x").as_(f"f_{f}") for f, a in sorted(attribute.items())],
             q.row_number(
                 [q.col("subject_key", "x")],
                 [q.desc(q.col("decision_date", "x")), q.desc(q.col("seq", "x"))],
@@ -55,12 +64,21 @@ def build_latest(plan: Plan, rec: Records, s: ScoringScheme) -> str:
         .from_(q.table(rec.live, "x"))
         .where(exp.and_(exp.EQ(this=q.col("record_type", "x"), expression=q.lit(rt)), kinds))
     )
+    cols = [points(f, q.col(f"f_{f.name}")).as_(point_col(f)) for f in use.card.features]
     latest = (
-        exp.select("subject_key", *[f"f_{i.feature}" for i in use.inputs])
+        exp.select("subject_key", *cols)
         .from_(ranked.subquery("r"))
         .where(exp.EQ(this=q.col("rn"), expression=exp.Literal.number(1)))
     )
-    return plan.add(latest_step(s), latest)
+    total: exp.Expr = exp.Literal.number(use.card.base)
+    for f in use.card.features:
+        total = exp.Add(this=total, expression=q.col(point_col(f)))
+    step = exp.select(
+        "subject_key",
+        *[point_col(f) for f in use.card.features],
+        total.as_(TOTAL),
+    ).from_(latest.subquery("l"))
+    return plan.add(points_step(s), step)
 
 
 def _number(x: float) -> exp.Expr:
@@ -98,7 +116,7 @@ def items(step: str, s: ScoringScheme) -> list[exp.Query]:
                 q.lit(s.name).as_("scheme_name"),
                 q.lit(f.name).as_("item_name"),
                 exp.cast(exp.Literal.number(1), exp.DataType.Type.BIGINT).as_("records"),
-                exp.cast(points(f, q.col(f"f_{f.name}")), exp.DataType.Type.BIGINT).as_("points"),
+                exp.cast(q.col(point_col(f)), exp.DataType.Type.BIGINT).as_("points"),
                 q.null_of("INT").as_("ceiling"),
             ).from_(step)
         )
