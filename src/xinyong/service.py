@@ -52,7 +52,13 @@ log = structlog.get_logger(__name__)
 DEFAULT_PACK = "national"
 # The packs shipped with xinyong, by folder name (docs/concepts/packs.md describes each, and what
 # each leaves out).
-SHIPPED_PACKS: tuple[str, ...] = ("national", "rongcheng", "fuzhou-jasmine", "suining")
+SHIPPED_PACKS: tuple[str, ...] = (
+    "national",
+    "rongcheng",
+    "fuzhou-jasmine",
+    "suining",
+    "german-credit",
+)
 
 
 def shipped_pack(name: str = DEFAULT_PACK) -> Path:
