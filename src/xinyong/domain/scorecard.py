@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from xinyong.domain.catalogue import Citation
+
 # the schema of the artefact file; bump on any change that alters how a stored artefact scores
 ARTEFACT_FORMAT = "xinyong.scorecard/1"
 MAX_REASONS = 4
@@ -303,6 +305,8 @@ class ScorecardInput:
     feature: str
     attribute: str
     dimension: str
+    # what allows the feature where the law must (age)
+    legal_basis: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)

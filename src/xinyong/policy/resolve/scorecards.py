@@ -76,8 +76,8 @@ def scorecard_use(ctx: Context, doc: Document, raw: RawScorecardSpec) -> Scoreca
                 f"feature {f.name!r} is age: cite the legal basis that allows scoring on it",
             )
             ok = False
-        ctx.citations(doc, (*loc, "legal_basis"), f.legal_basis)
-        inputs.append(ScorecardInput(f.name, attribute, f.dimension))
+        basis = ctx.citations(doc, (*loc, "legal_basis"), f.legal_basis)
+        inputs.append(ScorecardInput(f.name, attribute, f.dimension, basis))
 
     card = _artefact(ctx, doc, raw)
     if card is None or not ok or rt is None:
