@@ -123,3 +123,9 @@ def test_the_scheme_must_state_the_artefacts_hash(pack_dir: Path) -> None:
 def test_the_screen_reads_values_not_only_names() -> None:
     assert screen_feature("a1", values=["widowed"]).category == "marital or personal status"
     assert screen_feature("purpose", values=["car (new)", "education"]).refused is False
+
+
+def test_the_screen_also_reads_the_pack_lexicon() -> None:
+    # Chinese values and terms only the meaning screen's lexicon holds
+    assert screen_feature("x", values=["民族: 汉族"]).refused
+    assert screen_feature("col3", description="宗教信仰").refused

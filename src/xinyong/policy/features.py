@@ -8,8 +8,9 @@ principle 2; social relations also principle 3: nobody is scored for whom they k
 not refused outright but flagged: a pack may use it only where it cites a legal basis for doing
 so, and the model report shows its effect.
 
-`screen_feature` is the one entry point, so that the lexicon screen of pack text, when it lands in
-`policy/lint`, can replace the word lists below without touching the callers.
+`screen_feature` is the one entry point: the word lists below (which also read snake_case column
+names and data values) first, then the pack meaning screen's lexicon (`policy/screen`, English
+and Chinese) on the name, the description and each value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from xinyong.policy.screen import screen_terms
 
 
 def _words_of(text: str) -> frozenset[str]:
@@ -104,4 +107,11 @@ def screen_feature(name: str, description: str = "", values: Iterable[object] = 
         hit = sorted(words & lexicon)
         if hit:
             return Screened(category=category, word=hit[0])
+    # then the pack meaning screen's lexicon (English and Chinese, `policy/screen`), which every
+    # text of a pack passes: a feature is held to no less
+    texts = [name.replace("_", " "), description, *(v for v in values if isinstance(v, str))]
+    for text in texts:
+        found = screen_terms(text)
+        if found:
+            return Screened(category=found[0].category.label, word=found[0].found)
     return Screened(age=bool(words & _AGE))
