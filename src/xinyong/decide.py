@@ -38,10 +38,12 @@ from xinyong.domain.decision import (
     Reason,
     RecordRef,
     Remedy,
+    ScoreReason,
 )
 from xinyong.domain.lists import CreditList, EntryRule, ExitEvent, ExitRule
 from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind
 from xinyong.domain.record import Entry
+from xinyong.domain.scoring import ScoringScheme
 from xinyong.engines.results import (
     ALLOW,
     BARRED,
@@ -321,6 +323,23 @@ def _listing(
     )
 
 
+def _scorecard_reasons(
+    s: ScoringScheme, results: Results, subject_key: str
+) -> tuple[ScoreReason, ...]:
+    """A scorecard's reason codes from the points each feature gave the subject."""
+    if s.scorecard is None:
+        return ()
+    points = {
+        str(r[2]): int(r[4])
+        for r in results["score_items"]
+        if r[0] == subject_key and r[1] == s.name
+    }
+    return tuple(
+        ScoreReason(r.feature, r.points_lost, r.text, r.remedy)
+        for r in s.scorecard.card.reasons(points)
+    )
+
+
 def _applied(
     pack: Pack,
     results: Results,
@@ -381,6 +400,7 @@ def _applied(
                     for r in results["score_items"]
                     if r[0] == subject_key and r[1] == s.name
                 ),
+                reasons=_scorecard_reasons(s, results, subject_key),
             )
     return AppliedMeasure(
         name=m.name,

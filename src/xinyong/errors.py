@@ -22,6 +22,13 @@ class XinyongError(Exception):
         return "\n".join([self.message, *self.details])
 
 
+class ScorecardError(XinyongError):
+    """A scorecard cannot be fitted, reported or checked: the data, the features or the artefact
+    say why (fitting needs the `scorecard` extra)."""
+
+    status = 422
+
+
 class SettingsError(XinyongError):
     """Settings or keys are missing or unusable."""
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from xinyong.cli import render
+from xinyong.cli import scorecard as scorecard_cli
 from xinyong.cli.errors import configure_logging, error_handler
 from xinyong.domain.access import Role
 from xinyong.domain.decision import Audience
@@ -43,6 +44,7 @@ app.add_typer(records_app, name="records")
 app.add_typer(subject_app, name="subject")
 keys_app = typer.Typer(help="API keys: create (the token is shown once), list, revoke.")
 app.add_typer(keys_app, name="keys")
+app.add_typer(scorecard_cli.app, name="scorecard")
 
 WorkspaceOpt = Annotated[
     Path,

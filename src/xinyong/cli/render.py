@@ -251,6 +251,8 @@ def decision(decision: Decision) -> None:
             _say(f"    grade {g.grade} ({g.points} points) on {g.scheme_name}")
             for item in g.items:
                 _say(f"      {item.item_name}: {item.records} record(s), {item.points:+d}")
+            for code in g.reasons:
+                _say(f"      reason: {code.text}; {code.remedy}")
         for remedy in m.remedies:
             deadline = (
                 f" (taken down within {remedy.deadline_working_days} working days)"

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from xinyong.compiler import lists as list_steps
 from xinyong.compiler import measures as measure_steps
-from xinyong.compiler import records
+from xinyong.compiler import records, scorecard
 from xinyong.compiler import schemes as scheme_steps
 from xinyong.compiler import sql as q
 from xinyong.compiler.plan import INPUT, OUTPUT_TYPES, PORTABLE, SCOPE, Capabilities, Plan, Step
@@ -45,6 +45,8 @@ def compile_pack(
                 same.setdefault(a.record_type, set()).update(matched)
     for s in pack.schemes.values():
         conditions.extend(i.condition for i in s.items)
+        if s.scorecard is not None:
+            conditions.append(scorecard.condition(s.scorecard))
     rec = records.build(plan, pack.catalogue, conditions, same, with_subjects=bool(pack.schemes))
     steps = list_steps.build(plan, rec, pack.lists)
     _listings(plan, [steps[n] for n in list_steps.list_order(pack.lists)])

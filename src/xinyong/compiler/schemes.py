@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from sqlglot import exp
 
+from xinyong.compiler import scorecard
 from xinyong.compiler import sql as q
 from xinyong.compiler.plan import OUTPUT_TYPES, Plan
 from xinyong.compiler.records import SUBJECTS, Records
@@ -155,6 +156,12 @@ def _items(rec: Records, schemes: Mapping[str, ScoringScheme]) -> exp.Query | No
 def build(plan: Plan, rec: Records, schemes: Mapping[str, ScoringScheme]) -> None:
     """Add `xy_items`, `score_items` and `scores`."""
     items = _items(rec, schemes)
+    for name in sorted(schemes):
+        s = schemes[name]
+        if s.scorecard is not None:
+            step = scorecard.build_points(plan, rec, s)
+            for part in scorecard.items(step, s):
+                items = part if items is None else exp.union(items, part, distinct=False)
     if items is not None:
         # the output carries the grade ceiling too (engines read outputs by column name), so
         # the items are not copied into a second table for `scores` to read
@@ -175,7 +182,12 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
     total: exp.Expr = exp.Literal.number(s.base)
     inner = exp.select(q.col("subject_key", "s")).from_(q.table(SUBJECTS, "s"))
     ceiling: exp.Expr = exp.Literal.number(0)
-    if has_items and s.items:
+    if s.scorecard is not None:
+        # the card's points step holds the sum already, for exactly the subjects it scores (of
+        # the scheme's kinds, with a record to score)
+        inner = exp.select(q.col("subject_key", "s")).from_(q.table(scorecard.points_step(s), "s"))
+        total = q.col(scorecard.TOTAL, "s")
+    elif has_items and s.items:
         agg = (
             exp.select(
                 "subject_key",
@@ -208,7 +220,9 @@ def _scores(s: ScoringScheme, *, has_items: bool) -> exp.Query:
     inner = inner.select(
         exp.cast(clamped, exp.DataType.Type.BIGINT).as_("points"),
         ceiling.as_("ceiling"),
-    ).where(kinds)
+    )
+    if s.scorecard is None:
+        inner = inner.where(kinds)
     last = len(s.grades) - 1
     band = q.case(
         [

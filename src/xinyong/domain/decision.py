@@ -106,12 +106,25 @@ class ItemReason:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreReason:
+    """A scorecard's reason code (adverse-action style): the feature that cost the subject most
+    points against its best bin, and what would raise the score."""
+
+    feature: str
+    points_lost: int
+    text: str
+    remedy: str
+
+
+@dataclass(frozen=True, slots=True)
 class GradeReason:
     scheme_name: str
     scheme_title: str
     points: int
     grade: str
     items: tuple[ItemReason, ...]
+    # scorecards only: at most four, most points lost first
+    reasons: tuple[ScoreReason, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,7 @@ ACTIONS: Mapping[str, Action] = _actions(
     ),
     ("financial_institution.establish", BreachDomain.finance, "establish a financial institution"),
     ("bond.issue", BreachDomain.finance, "issue corporate or interbank bonds"),
+    ("consumer_credit.apply", BreachDomain.finance, "apply for consumer credit"),
     ("subsidy.apply", _P, "apply for government subsidies or preferential policies"),
     ("honour.award", _P, "receive government honours and awards"),
     ("rental.deposit_waiver", BreachDomain.commerce, "rent without a deposit"),

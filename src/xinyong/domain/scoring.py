@@ -5,8 +5,8 @@ per item and calendar period), clamps to `minimum`..`maximum`, and maps the scor
 An item may also cap the grade (`grade_at_most`): one matching live record holds the subject at
 that grade or below, whatever its points (Rongcheng: drunk driving means grade C at best). A
 "rewards only" scheme has no deducting items, so it can raise a score but never lower it; the
-loader enforces that. Statistical scorecards are reserved (`ScoringMethod.scorecard`) and not yet
-loadable.
+loader enforces that. A statistical scorecard (`ScoringMethod.scorecard`) has no items: its score
+is the fitted card's (`domain.scorecard`) on the subject's latest record of one type.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from xinyong.domain.catalogue import BreachDomain, Catalogue, Citation, Period
 from xinyong.domain.lists import RecordCondition
+from xinyong.domain.scorecard import ScorecardUse
 from xinyong.domain.subject import SubjectKind
 
 
@@ -115,6 +116,7 @@ class ScoringScheme:
     minimum: int | None = None
     maximum: int | None = None
     description: str = ""
+    scorecard: ScorecardUse | None = None
 
     def clamp(self, score: int) -> int:
         if self.minimum is not None:
@@ -145,6 +147,9 @@ class ScoringScheme:
         """Domains of the records that can lower a score or a grade (deducting items and grade
         caps); what a sanction triggered by low grades answers (principle 6)."""
         del grades  # every deduction can move any grade; kept for a future per-band refinement
+        if self.scorecard is not None and self.scorecard.record_type in catalogue:
+            # every feature of the card can lower the score
+            return frozenset({catalogue[self.scorecard.record_type].domain})
         return frozenset(
             catalogue[i.condition.record_type].domain
             for i in self.items

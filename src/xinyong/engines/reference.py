@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from xinyong.domain.catalogue import FixedDisplay, Period, Scalar, TieredDisplay, UntilExitDisplay
 from xinyong.domain.lists import (
@@ -30,6 +31,7 @@ from xinyong.domain.lists import (
 )
 from xinyong.domain.measures import GradeTrigger, ListTrigger, MeasureKind
 from xinyong.domain.record import EntryKind
+from xinyong.domain.scoring import ScoringScheme
 from xinyong.engines.reference_plan import Plan, compile_plan, plan_of
 from xinyong.engines.reference_values import (
     add_period,
@@ -499,6 +501,9 @@ class _Subject:
             scheme = plan.scheme
             if self.kind not in scheme.subject_kinds:
                 continue
+            if scheme.scorecard is not None:
+                self._scorecard(out, scheme, grades)
+                continue
             total = scheme.base
             caps: list[str] = []
             for it in plan.items:
@@ -517,6 +522,26 @@ class _Subject:
             grades[scheme.name] = grade
             out["scores"].append((self.key, scheme.name, score, grade))
         return grades
+
+    def _scorecard(
+        self, out: dict[str, list[Row]], scheme: ScoringScheme, grades: dict[str, str]
+    ) -> None:
+        """A scorecard scores the subject's latest live record of its type (by decision date,
+        then ledger order); a subject without one has no score."""
+        use = scheme.scorecard
+        assert use is not None
+        found = self.live.get(use.record_type)
+        if not found:
+            return
+        latest = max(found, key=lambda r: (r.decided, r.seq))
+        values = use.values({k: _feature_value(v) for k, v in latest.attrs.items()})
+        points = {f.name: f.points_of(values.get(f.name)) for f in use.card.features}
+        for f in use.card.features:
+            out["score_items"].append((self.key, scheme.name, f.name, 1, points[f.name]))
+        score = use.card.clamp(use.card.base + sum(points.values()))
+        grade = scheme.grade_for(score)
+        grades[scheme.name] = grade
+        out["scores"].append((self.key, scheme.name, score, grade))
 
     def _decisions(
         self, out: dict[str, list[Row]], members: set[str], grades: Mapping[str, str]
@@ -549,3 +574,12 @@ def _seq(row: Row) -> int:
 
 def _decided_then_seq(row: Row) -> tuple[date, int]:
     return (as_date(row[_DECIDED]), int(row[_SEQ]))
+
+
+def _feature_value(v: object) -> str | int | float | None:
+    """An attribute as a scorecard reads it: numbers as numbers, everything else as text."""
+    if v is None or (isinstance(v, str | int | float) and not isinstance(v, bool)):
+        return v
+    if isinstance(v, Decimal):
+        return float(v)
+    return str(v)

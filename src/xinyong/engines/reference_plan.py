@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from xinyong.domain.catalogue import AttributeSpec, Disclosure
 from xinyong.domain.lists import CreditList
 from xinyong.domain.measures import Measure
-from xinyong.domain.scoring import CapBucket, ScoreItem, ScoringMethod, ScoringScheme
+from xinyong.domain.scoring import CapBucket, ScoreItem, ScoringScheme
 from xinyong.policy.pack import Pack
 
 
@@ -57,8 +57,6 @@ def compile_plan(pack: Pack) -> Plan:
             ),
         )
         for s in pack.schemes.values()
-        # scorecards are reserved and not loadable: nothing to evaluate
-        if s.method is ScoringMethod.points
     )
     return Plan(
         pack_version=pack.version,

@@ -36,6 +36,9 @@ def cited(pack: Pack) -> set[str]:
         add(s.legal_basis)
         for item in s.items:
             add(item.legal_basis)
+        if s.scorecard is not None:
+            for i in s.scorecard.inputs:
+                add(i.legal_basis)
     for m in pack.measures.values():
         add(m.legal_basis)
         add(m.cross_domain_basis)

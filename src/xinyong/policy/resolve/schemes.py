@@ -6,6 +6,7 @@ from xinyong.domain.scoring import Cap, GradeBand, ScoreItem, ScoringMethod, Sco
 from xinyong.domain.subject import SubjectKind
 from xinyong.policy.resolve.conditions import record_condition
 from xinyong.policy.resolve.context import Context
+from xinyong.policy.resolve.scorecards import scorecard_use
 from xinyong.policy.source import Document, Loc
 from xinyong.policy.spec.scheme import CAP_BUCKETS, RawScoringSchemeSpec
 
@@ -13,12 +14,13 @@ from xinyong.policy.spec.scheme import CAP_BUCKETS, RawScoringSchemeSpec
 def scheme(ctx: Context, doc: Document, raw: RawScoringSchemeSpec) -> ScoringScheme | None:
     problems = ctx.problems
     if raw.method == "scorecard":
-        problems.add(
-            doc,
-            ("method",),
-            "statistical scorecards are reserved but not supported yet; use `method: points`",
-        )
+        return _scorecard_scheme(ctx, doc, raw)
+    if raw.scorecard is not None:
+        problems.add(doc, ("scorecard",), "only `method: scorecard` schemes have a scorecard")
+    if raw.base is None:
+        problems.add(doc, ("base",), "a points scheme needs `base:`, the score it starts from")
         return None
+    base: int = raw.base
     ctx.unique(doc, ("items",), [i.name for i in raw.items], "item name")
     grade_names = [band.grade for band in raw.grades]
     items = []
@@ -75,6 +77,78 @@ def scheme(ctx: Context, doc: Document, raw: RawScoringSchemeSpec) -> ScoringSch
                 ScoreItem(item.name, condition, item.points, cap, basis, item.grade_at_most)
             )
 
+    grades = _grades(ctx, doc, raw)
+    if raw.minimum is not None and raw.maximum is not None and raw.minimum > raw.maximum:
+        problems.add(doc, ("maximum",), f"must be ≥ minimum {raw.minimum} (got {raw.maximum})")
+    for key, bound in (("minimum", raw.minimum), ("maximum", raw.maximum)):
+        if bound is None:
+            continue
+        if (key == "minimum" and base < bound) or (key == "maximum" and base > bound):
+            problems.add(doc, ("base",), f"base {base} is outside the scheme's {key} {bound}")
+
+    return ScoringScheme(
+        name=raw.name,
+        title=raw.title,
+        method=ScoringMethod.points,
+        legal_basis=ctx.citations(doc, ("legal_basis",), raw.legal_basis),
+        subject_kinds=frozenset(SubjectKind(k) for k in raw.subject_kinds),
+        base=base,
+        items=tuple(items),
+        grades=tuple(grades),
+        rewards_only=raw.rewards_only,
+        minimum=raw.minimum,
+        maximum=raw.maximum,
+        description=raw.description,
+    )
+
+
+def _scorecard_scheme(
+    ctx: Context, doc: Document, raw: RawScoringSchemeSpec
+) -> ScoringScheme | None:
+    """A statistical scorecard: no base, items or bounds of its own (the card has them)."""
+    problems = ctx.problems
+    for key, value in (
+        ("base", raw.base),
+        ("minimum", raw.minimum),
+        ("maximum", raw.maximum),
+        ("items", raw.items or None),
+    ):
+        if value is not None:
+            problems.add(
+                doc,
+                (key,),
+                f"a scorecard scheme has no `{key}:`: the fitted card and its scaling give it",
+            )
+    if raw.rewards_only:
+        problems.add(doc, ("rewards_only",), "a scorecard can lower a score: not rewards-only")
+    if raw.scorecard is None:
+        problems.add(doc, ("method",), "`method: scorecard` needs a `scorecard:` block")
+        return None
+    use = scorecard_use(ctx, doc, raw.scorecard)
+    grades = _grades(ctx, doc, raw, floor=raw.scorecard.scaling.minimum)
+    if use is None:
+        return None
+    return ScoringScheme(
+        name=raw.name,
+        title=raw.title,
+        method=ScoringMethod.scorecard,
+        legal_basis=ctx.citations(doc, ("legal_basis",), raw.legal_basis),
+        subject_kinds=frozenset(SubjectKind(k) for k in raw.subject_kinds),
+        base=use.card.base,
+        items=(),
+        grades=tuple(grades),
+        minimum=use.card.scaling.minimum,
+        maximum=use.card.scaling.maximum,
+        description=raw.description,
+        scorecard=use,
+    )
+
+
+def _grades(
+    ctx: Context, doc: Document, raw: RawScoringSchemeSpec, floor: int | None = None
+) -> list[GradeBand]:
+    problems = ctx.problems
+    minimum = raw.minimum if floor is None else floor
     grades = []
     seen: set[str] = set()
     last = len(raw.grades) - 1
@@ -96,33 +170,12 @@ def scheme(ctx: Context, doc: Document, raw: RawScoringSchemeSpec) -> ScoringSch
                 )
             previous = band.minimum
         grades.append(GradeBand(band.grade, band.minimum))
-    floor = raw.grades[last].minimum if raw.grades else None
-    if floor is not None and (raw.minimum is None or raw.minimum < floor):
+    lowest = raw.grades[last].minimum if raw.grades else None
+    if lowest is not None and (minimum is None or minimum < lowest):
         problems.add(
             doc,
             ("grades", last, "minimum"),
             "the lowest band must have no minimum, or the scheme's `minimum:` must reach it, "
             "so that every score has a grade",
         )
-    if raw.minimum is not None and raw.maximum is not None and raw.minimum > raw.maximum:
-        problems.add(doc, ("maximum",), f"must be ≥ minimum {raw.minimum} (got {raw.maximum})")
-    for key, bound in (("minimum", raw.minimum), ("maximum", raw.maximum)):
-        if bound is None:
-            continue
-        if (key == "minimum" and raw.base < bound) or (key == "maximum" and raw.base > bound):
-            problems.add(doc, ("base",), f"base {raw.base} is outside the scheme's {key} {bound}")
-
-    return ScoringScheme(
-        name=raw.name,
-        title=raw.title,
-        method=ScoringMethod.points,
-        legal_basis=ctx.citations(doc, ("legal_basis",), raw.legal_basis),
-        subject_kinds=frozenset(SubjectKind(k) for k in raw.subject_kinds),
-        base=raw.base,
-        items=tuple(items),
-        grades=tuple(grades),
-        rewards_only=raw.rewards_only,
-        minimum=raw.minimum,
-        maximum=raw.maximum,
-        description=raw.description,
-    )
+    return grades

@@ -1,14 +1,12 @@
-"""`kind: ScoringScheme`: a points score with grade bands (`method: points`).
-
-`method` is the room left for statistical scorecards: today only `points` loads, and the resolver
-says so plainly when a pack asks for `scorecard`.
+"""`kind: ScoringScheme`: a points score with grade bands (`method: points`), or a statistical
+scorecard (`method: scorecard`) that names its fitted artefact by hash.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, PositiveFloat, StrictBool, StrictInt
 
 from xinyong.domain.subject import SubjectKind
 from xinyong.policy.spec.common import Allow, Basis, Name, PeriodText, SpecModel, Text
@@ -56,6 +54,48 @@ class RawGradeBandSpec(SpecModel):
     minimum: StrictInt | None = Field(None, description="Absent only on the lowest band.")
 
 
+class RawScalingSpec(SpecModel):
+    anchor_score: StrictInt = Field(description="The score at the anchor odds.")
+    anchor_odds: PositiveFloat = Field(description="Good:bad odds that score `anchor_score`.")
+    pdo: StrictInt = Field(gt=0, description="Points to double the odds.")
+    minimum: StrictInt = Field(350, description="Lowest score; lower sums are clamped to it.")
+    maximum: StrictInt = Field(950, description="Highest score; higher sums are clamped to it.")
+
+
+class RawScorecardFeatureSpec(SpecModel):
+    name: Name
+    attribute: Name | None = Field(
+        None, description="The attribute of the scorecard's record type; `name` when absent."
+    )
+    dimension: Literal[
+        "credit_history",
+        "behaviour",
+        "ability_to_pay",
+        "personal_characteristics",
+        "social_relations",
+    ] = Field(description="What the feature speaks to; `social_relations` is refused.")
+    trend: Literal["ascending", "descending", "auto_asc_desc", "peak", "valley", "auto"] | None = (
+        Field(None, description="Monotonic trend of the event rate over the bins (fitting).")
+    )
+    description: Text = Field("", description="Plain words for reasons: what the feature is.")
+    legal_basis: Basis = Field(
+        (), description="Required for age: the legal basis that allows scoring on it."
+    )
+
+
+class RawScorecardSpec(SpecModel):
+    artefact: Text = Field(description="The fitted artefact, relative to this file's folder.")
+    sha256: Text = Field(description="The artefact's content hash (`sha256:…`) it must match.")
+    record_type: Name = Field(
+        description=(
+            "The record type whose attributes are the features: a subject is scored from its "
+            "latest live record of this type as of the evaluation date."
+        )
+    )
+    scaling: RawScalingSpec
+    features: tuple[RawScorecardFeatureSpec, ...] = Field(min_length=1)
+
+
 class RawScoringSchemeSpec(SpecModel):
     kind: Literal["ScoringScheme"]
     name: Name
@@ -64,10 +104,11 @@ class RawScoringSchemeSpec(SpecModel):
     method: Literal["points", "scorecard"] = "points"
     legal_basis: Basis = ()
     subject_kinds: tuple[SubjectKind, ...] = Field(min_length=1)
-    base: StrictInt
+    base: StrictInt | None = Field(None, description="Points schemes: the starting score.")
     minimum: StrictInt | None = None
     maximum: StrictInt | None = None
     rewards_only: StrictBool = False
     items: tuple[RawScoreItemSpec, ...] = ()
+    scorecard: RawScorecardSpec | None = Field(None, description="`method: scorecard` only.")
     grades: tuple[RawGradeBandSpec, ...] = Field(min_length=1)
     allow: Allow = Field((), description="Reviewed exceptions to the meaning screen (rule S1).")
