@@ -150,7 +150,8 @@ def id_check(
     """Check an identifier: exit 0 when valid, 1 with the reason when not."""
     found = default_registry().get(scheme)
     problem = found.problem(found.normalise(value))
-    render.id_check(found.name, value, problem)
+    warning = found.warning(value) if problem is None else None
+    render.id_check(found.name, value, problem, warning)
     if problem is not None:
         raise typer.Exit(1)
 
