@@ -46,6 +46,9 @@ keys_app = typer.Typer(help="API keys: create (the token is shown once), list, r
 app.add_typer(keys_app, name="keys")
 app.add_typer(scorecard_cli.app, name="scorecard")
 
+#: `records ingest` when some rows were rejected (the file refused whole: `IngestError.exit_code`).
+EXIT_ROWS_REJECTED = 3
+
 WorkspaceOpt = Annotated[
     Path,
     typer.Option(
@@ -175,11 +178,18 @@ def records_ingest(
         InputFormat | None, typer.Option("--format", help="Input format (default: from suffix).")
     ] = None,
 ) -> None:
-    """Validate a file of records and append the valid ones; rejected rows go to a rejects file."""
+    """Validate a file of records and append the valid ones; rejected rows go to a rejects file.
+
+    Exit codes: 0 every row accepted (or already in the ledger); 3 some rows rejected (the valid
+    ones appended, the others in the rejects file); 4 the file refused whole (unreadable, not
+    UTF-8, wrong columns: nothing appended); 1 any other error (no workspace, ledger in use).
+    """
     ws = Workspace.open(workspace)
     with render.progress() as progress:
         report = ws.ingest(file, rejects=rejects, fmt=fmt, progress=progress)
     render.ingest(report)
+    if report.rejected:
+        raise typer.Exit(EXIT_ROWS_REJECTED)
 
 
 @subject_app.command("show")
