@@ -24,6 +24,7 @@ import structlog
 
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
+from xinyong.domain.masking import log_text
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
@@ -744,6 +745,8 @@ class Checker:
             raise NotFound(f"unknown action {action!r}" + (f". {hint}" if hint else ""))
         served = _audience(audience)
         full = served.full
+        # Refused before the question is answered: an unloggable check is not asked.
+        asked_by, purpose = log_text("asked_by", asked_by), log_text("purpose", purpose)
         key = self.subject_key(identifier, scheme)
         pack = self.pack
         found = self._meta

@@ -20,6 +20,8 @@ import re
 
 from sqlglot import exp
 
+from xinyong.errors import RequestError
+
 KEEP = 2  # characters kept at each end
 _RID18 = (r"([0-9]{2})[0-9]{14}([0-9][0-9Xx])", r"\1**************\2")
 _RID15 = (r"([0-9]{2})[0-9]{11}([0-9]{2})", r"\1***********\2")
@@ -70,3 +72,27 @@ def mask_identifiers_sql(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = f"regexp_replace({text}, {_lit(pattern)}, {_lit(replacement)}, 'g')"
     return text
+
+
+#: Longest free text a decision log line keeps per field (characters): a purpose is a phrase
+#: ("ticket sale", "procurement bid 2024-17"), who asks a name; more is a letter, or a leak.
+LOG_TEXT_LIMITS = {"purpose": 200, "asked_by": 100}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def log_text(field: str, value: str | None) -> str | None:
+    """A free-text field of the decision log as it is written: within `LOG_TEXT_LIMITS` (else
+    `RequestError`, the check is not answered), control characters refused, identifiers of
+    individuals masked.
+
+    >>> log_text("purpose", "refund to 11010519491231002X")
+    'refund to 11**************2X'
+    """
+    if value is None:
+        return None
+    limit = LOG_TEXT_LIMITS[field]
+    if len(value) > limit:
+        raise RequestError(f"{field}: must be at most {limit} characters, got {len(value)}")
+    if _CONTROL.search(value):
+        raise RequestError(f"{field}: must not hold control characters (line breaks, tabs)")
+    return mask_identifiers(value.strip()) or None
