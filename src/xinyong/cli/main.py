@@ -17,7 +17,7 @@ from xinyong.domain.decision import Audience
 from xinyong.domain.identifiers import default_registry
 from xinyong.ingest.read import InputFormat
 from xinyong.policy import load_pack
-from xinyong.service import Workspace
+from xinyong.service import Workspace, pack_folder
 
 EXIT_CODES = (
     "Exit codes: 0 success; 1 error (bad input, settings, keys); 2 usage error; 3 tampering "
@@ -74,7 +74,8 @@ def init(
         "."
     ),
     pack: Annotated[
-        Path | None, typer.Option(help="Policy pack folder to copy in (default: national).")
+        Path | None,
+        typer.Option(help="Pack folder, or a shipped pack's name, to copy in (default: national)."),
     ] = None,
     keys: Annotated[
         Path | None,
@@ -161,10 +162,13 @@ def id_check(
 
 @pack_app.command("validate")
 def pack_validate(
-    path: Annotated[Path, typer.Argument(help="The pack folder (holding pack.yaml).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="The pack folder (holding pack.yaml), or a shipped pack's name."),
+    ],
 ) -> None:
     """Validate a policy pack: exit 0 when valid, 1 listing every problem with file and line."""
-    render.pack_valid(load_pack(path))
+    render.pack_valid(load_pack(pack_folder(path)))
 
 
 @records_app.command("ingest")
