@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ledger_helpers import OpenLedger, batch, row
 
@@ -40,6 +40,7 @@ def test_a_format_1_ledger_is_not_opened(open_ledger: OpenLedger) -> None:
         open_ledger()
 
 
+@settings(deadline=None)  # the first DuckDB query of a process is slow
 @given(
     st.dates(min_value=date(1800, 1, 1), max_value=date(2026, 12, 31)),
     st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 12, 31)),
