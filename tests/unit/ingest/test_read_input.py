@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from xinyong.errors import IngestError
 from xinyong.ingest.encoding import first_bad_utf8, not_utf8
 from xinyong.ingest.read import REQUIRED_COLUMNS, stage
+from xinyong.service import Workspace
 
 HEADER = ",".join(REQUIRED_COLUMNS) + "\n"
 ROW = "court.spc,t,resident_id,x,individual,2024-01-01,{ref}\n"
@@ -131,3 +132,21 @@ def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(IngestError, match=r"records\.csv: is a directory, not a file"):
         stage(duckdb.connect(), folder)
+
+
+def test_jsonl_attributes_with_a_repeated_key_are_rejected(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"provider": "court.example", "record_type": "court.judgment.effective",'
+        ' "subject_scheme": "uscc", "subject_id": "91350100M000100Y43", "subject_kind":'
+        ' "enterprise", "decision_date": "2024-03-01", "document_ref": "J1", "attributes":'
+        ' {"case_number": "J1", "court": "c", "document_type": "judgment", "court": "d"}}\n',
+        encoding="utf-8",
+    )
+    report = workspace.ingest(path)
+    assert (report.accepted, report.rejected) == (0, 1)
+    assert report.rejects_path is not None
+    text = report.rejects_path.read_text(encoding="utf-8")
+    assert "attributes: has a key more than once" in text
