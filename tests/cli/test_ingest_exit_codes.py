@@ -1,4 +1,4 @@
-"""`records ingest` exit codes: 0 all accepted, 3 rows rejected, 4 the file refused whole."""
+"""`records ingest` exit codes: 0 all accepted, 5 rows rejected, 1 the file refused whole."""
 
 from __future__ import annotations
 
@@ -37,14 +37,14 @@ def test_exit_codes(workspace: Workspace, tmp_path: Path, monkeypatch: pytest.Mo
     assert _ingest(good, workspace, monkeypatch) == 0  # again: nothing new, nothing rejected
     some_bad = tmp_path / "some.csv"
     some_bad.write_text(HEADER + GOOD.replace("J1", "J2") + "x,y\n", encoding="utf-8")
-    assert _ingest(some_bad, workspace, monkeypatch) == 3
+    assert _ingest(some_bad, workspace, monkeypatch) == 5
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes((HEADER + GOOD.replace("c", "法院")).encode("gbk"))
-    assert _ingest(gbk, workspace, monkeypatch) == 4
+    assert _ingest(gbk, workspace, monkeypatch) == 1
     folder = tmp_path / "folder.csv"
     folder.mkdir()
-    assert _ingest(folder, workspace, monkeypatch) == 4
-    assert _ingest(tmp_path / "missing.csv", workspace, monkeypatch) == 4
+    assert _ingest(folder, workspace, monkeypatch) == 1
+    assert _ingest(tmp_path / "missing.csv", workspace, monkeypatch) == 1
     with workspace.ledger(read_only=True) as store:
         assert store.size() == 2
 
@@ -55,4 +55,4 @@ def test_other_errors_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(sys, "argv", ["xinyong", "records", "ingest", str(path), "-w", "nowhere"])
     with pytest.raises(SystemExit) as caught:
         main()
-    assert caught.value.code == 1  # not a workspace: not about the file
+    assert caught.value.code == 1  # not a workspace

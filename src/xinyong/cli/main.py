@@ -23,7 +23,8 @@ EXIT_CODES = (
     "Exit codes: 0 success; 1 error (bad input, settings, keys); 2 usage error; 3 tampering "
     "detected (verify failed, or a command refused a ledger, checkpoint, key or decision index "
     "that fails a check, or whose last verification failed); 4 data loss (a committed batch is "
-    "missing, e.g. a damaged write-ahead log)."
+    "missing, e.g. a damaged write-ahead log); 5 `records ingest` rejected some rows (the valid "
+    "ones appended)."
 )
 
 app = typer.Typer(
@@ -46,8 +47,9 @@ keys_app = typer.Typer(help="API keys: create (the token is shown once), list, r
 app.add_typer(keys_app, name="keys")
 app.add_typer(scorecard_cli.app, name="scorecard")
 
-#: `records ingest` when some rows were rejected (the file refused whole: `IngestError.exit_code`).
-EXIT_ROWS_REJECTED = 3
+#: `records ingest` when some rows were rejected and the valid ones appended (a file refused
+#: whole is an error like any other: 1). 3 and 4 are taken (tampering, data loss).
+EXIT_ROWS_REJECTED = 5
 
 WorkspaceOpt = Annotated[
     Path,
@@ -184,9 +186,10 @@ def records_ingest(
 ) -> None:
     """Validate a file of records and append the valid ones; rejected rows go to a rejects file.
 
-    Exit codes: 0 every row accepted (or already in the ledger); 3 some rows rejected (the valid
-    ones appended, the others in the rejects file); 4 the file refused whole (unreadable, not
-    UTF-8, wrong columns: nothing appended); 1 any other error (no workspace, ledger in use).
+    Exit codes: 0 every row accepted (or already in the ledger); 5 some rows rejected (the valid
+    ones appended, the others in the rejects file); 1 the file refused whole (not found, a
+    directory, not UTF-8, wrong columns: nothing appended) or any other error; 3 and 4 as for
+    every command (tampering, data loss).
     """
     ws = Workspace.open(workspace)
     with render.progress() as progress:
