@@ -72,7 +72,7 @@ def run(records: int, subjects: int, sample: int, seed: int) -> None:
         )
         ws.ingest(made.path)
         s = ws.settings
-        key = keys.load_pseudonym_key(s.path(s.pseudonym_key_file))
+        key = keys.pseudonym_key_from(s)
         people = {x.identifier: x for x in made.subjects if x.scheme == "resident_id"}
         by_key: dict[str, str] = {ws.subject_key(i, "resident_id"): i for i in people}
         stored_birth: dict[str, set[date]] = defaultdict(set)
