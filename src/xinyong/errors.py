@@ -94,6 +94,12 @@ class IngestError(XinyongError):
     status = 422
 
 
+class RequestError(XinyongError):
+    """A request's own fields are unusable (a check's purpose too long, say)."""
+
+    status = 422
+
+
 class LedgerError(XinyongError):
     """The ledger refused a write (append-only violation) or cannot be opened safely."""
 

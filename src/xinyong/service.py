@@ -24,6 +24,7 @@ import structlog
 
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
+from xinyong.domain.masking import log_text
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
@@ -74,6 +75,23 @@ def shipped_pack(name: str = DEFAULT_PACK) -> Path:
     raise NotFound(f"no shipped pack named {name!r}")
 
 
+def pack_folder(given: Path) -> Path:
+    """The pack folder `given` names: a folder (holding pack.yaml) as it is, else a shipped pack
+    by name (`national`), from whatever folder the command runs in.
+
+    >>> pack_folder(Path("national")) == shipped_pack("national")
+    True
+    """
+    if given.exists():
+        return given
+    if str(given) in SHIPPED_PACKS:
+        return shipped_pack(str(given))
+    raise NotFound(
+        f"{given}: no such pack folder, and no shipped pack of that name "
+        f"(shipped: {', '.join(SHIPPED_PACKS)})"
+    )
+
+
 @dataclass(frozen=True)
 class SubjectView:
     """A subject's entries as the ledger holds them, with the identifier the caller gave."""
@@ -120,7 +138,7 @@ class Workspace:
         """
         if (directory / SETTINGS_FILE).exists():
             raise SettingsError(f"{directory}: already a workspace ({SETTINGS_FILE} exists)")
-        source = pack or shipped_pack()
+        source = pack_folder(pack) if pack is not None else shipped_pack()
         load_pack(source)  # refuse to start a workspace on an invalid pack
         directory.mkdir(parents=True, exist_ok=True)
         overrides: dict[str, object] = {"today": today} if today else {}
@@ -744,6 +762,8 @@ class Checker:
             raise NotFound(f"unknown action {action!r}" + (f". {hint}" if hint else ""))
         served = _audience(audience)
         full = served.full
+        # Refused before the question is answered: an unloggable check is not asked.
+        asked_by, purpose = log_text("asked_by", asked_by), log_text("purpose", purpose)
         key = self.subject_key(identifier, scheme)
         pack = self.pack
         found = self._meta

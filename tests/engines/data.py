@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from xinyong.domain.catalogue import AttributeSpec, AttributeType, Catalogue, RecordType
 from xinyong.domain.record import AttributeValue, EntryKind, canonical_attributes
+from xinyong.domain.subject import kept_birth_date
 from xinyong.engines.results import Row
 from xinyong.policy.pack import Pack
 from xinyong.sample.generate import generate_subjects, records
@@ -117,7 +118,7 @@ class Entries:
                 record_type,
                 key,
                 subject_kind,
-                born,
+                kept_birth_date(born, decided),  # as ingest stores it (ledger format 2)
                 decided,
                 attributes,
             )

@@ -17,13 +17,14 @@ from xinyong.domain.decision import Audience
 from xinyong.domain.identifiers import default_registry
 from xinyong.ingest.read import InputFormat
 from xinyong.policy import load_pack
-from xinyong.service import Workspace
+from xinyong.service import Workspace, pack_folder
 
 EXIT_CODES = (
     "Exit codes: 0 success; 1 error (bad input, settings, keys); 2 usage error; 3 tampering "
     "detected (verify failed, or a command refused a ledger, checkpoint, key or decision index "
     "that fails a check, or whose last verification failed); 4 data loss (a committed batch is "
-    "missing, e.g. a damaged write-ahead log)."
+    "missing, e.g. a damaged write-ahead log); 5 `records ingest` rejected some rows (the valid "
+    "ones appended)."
 )
 
 app = typer.Typer(
@@ -45,6 +46,10 @@ app.add_typer(subject_app, name="subject")
 keys_app = typer.Typer(help="API keys: create (the token is shown once), list, revoke.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(scorecard_cli.app, name="scorecard")
+
+#: `records ingest` when some rows were rejected and the valid ones appended (a file refused
+#: whole is an error like any other: 1). 3 and 4 are taken (tampering, data loss).
+EXIT_ROWS_REJECTED = 5
 
 WorkspaceOpt = Annotated[
     Path,
@@ -71,7 +76,8 @@ def init(
         "."
     ),
     pack: Annotated[
-        Path | None, typer.Option(help="Policy pack folder to copy in (default: national).")
+        Path | None,
+        typer.Option(help="Pack folder, or a shipped pack's name, to copy in (default: national)."),
     ] = None,
     keys: Annotated[
         Path | None,
@@ -150,17 +156,21 @@ def id_check(
     """Check an identifier: exit 0 when valid, 1 with the reason when not."""
     found = default_registry().get(scheme)
     problem = found.problem(found.normalise(value))
-    render.id_check(found.name, value, problem)
+    warning = found.warning(value) if problem is None else None
+    render.id_check(found.name, value, problem, warning)
     if problem is not None:
         raise typer.Exit(1)
 
 
 @pack_app.command("validate")
 def pack_validate(
-    path: Annotated[Path, typer.Argument(help="The pack folder (holding pack.yaml).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="The pack folder (holding pack.yaml), or a shipped pack's name."),
+    ],
 ) -> None:
     """Validate a policy pack: exit 0 when valid, 1 listing every problem with file and line."""
-    render.pack_valid(load_pack(path))
+    render.pack_valid(load_pack(pack_folder(path)))
 
 
 @records_app.command("ingest")
@@ -174,11 +184,19 @@ def records_ingest(
         InputFormat | None, typer.Option("--format", help="Input format (default: from suffix).")
     ] = None,
 ) -> None:
-    """Validate a file of records and append the valid ones; rejected rows go to a rejects file."""
+    """Validate a file of records and append the valid ones; rejected rows go to a rejects file.
+
+    Exit codes: 0 every row accepted (or already in the ledger); 5 some rows rejected (the valid
+    ones appended, the others in the rejects file); 1 the file refused whole (not found, a
+    directory, not UTF-8, wrong columns: nothing appended) or any other error; 3 and 4 as for
+    every command (tampering, data loss).
+    """
     ws = Workspace.open(workspace)
     with render.progress() as progress:
         report = ws.ingest(file, rejects=rejects, fmt=fmt, progress=progress)
     render.ingest(report)
+    if report.rejected:
+        raise typer.Exit(EXIT_ROWS_REJECTED)
 
 
 @subject_app.command("show")

@@ -84,9 +84,11 @@ def workspace_created(workspace: Workspace) -> None:
         )
 
 
-def id_check(scheme: str, value: str, problem: str | None) -> None:
+def id_check(scheme: str, value: str, problem: str | None, warning: str | None = None) -> None:
     if problem is None:
         _say(f"{scheme} {value}: valid")
+        if warning is not None:
+            Console(stderr=True).print(f"warning: {warning}", markup=False, style="yellow")
     else:
         console.print(f"{scheme} {value}: invalid: {problem}", markup=False, style="red")
 

@@ -60,7 +60,9 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CHECKS = "0123456789X0"  # indexed by 11 − (Σ mod 11), which is 1…11
 _RID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _RID_CHECKS = "10X98765432"
-EARLIEST_BIRTH = date(1900, 1, 1)
+#: A holder older than this on the day of a check is implausible: `warning()` says so, but the
+#: number stays valid (GB 11643-1999 sets no earliest birth year; its own example is old).
+PLAUSIBLE_AGE = 120
 
 
 def _shown(ch: str) -> str:
@@ -267,6 +269,10 @@ class IdentifierScheme(ABC):
         """The date of birth the identifier encodes, if its scheme encodes one."""
         return None
 
+    def warning(self, value: str) -> str | None:
+        """A note on a valid identifier that looks odd but is not wrong (never a refusal)."""
+        return None
+
     @abstractmethod
     def sql_problem(self, column: str) -> str:
         """DuckDB expression over a normalised VARCHAR column: NULL if valid, else the same
@@ -425,13 +431,25 @@ class ResidentIdScheme(IdentifierScheme):
             born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
         except ValueError:
             return f"birth date {v[6:14]} is not a calendar date"
-        if born < EARLIEST_BIRTH:
-            return f"birth date {v[6:14]} is before {EARLIEST_BIRTH.year}"
         if born > self._today():
             return f"birth date {v[6:14]} is in the future"
         if (check := resident_id_check(v[:17])) != v[17]:
             return f"check character should be {check}, got {v[17]}"
         return None
+
+    def warning(self, value: str) -> str | None:
+        """A note on a *valid* number whose holder would be implausibly old; never a refusal.
+
+        >>> ResidentIdScheme(as_of=date(2026, 1, 1)).warning("110105188001010017")
+        'birth date 18800101: the holder would be 146 years old (valid nonetheless)'
+        """
+        born = self.birth_date(value)
+        today = self._today()
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age <= PLAUSIBLE_AGE:
+            return None
+        shown = f"{born.year:04d}{born.month:02d}{born.day:02d}"
+        return f"birth date {shown}: the holder would be {age} years old (valid nonetheless)"
 
     def birth_date(self, value: str) -> date:
         """Date of birth of a valid resident ID; raises `IdentifierError` if invalid.
@@ -470,10 +488,6 @@ class ResidentIdScheme(IdentifierScheme):
                 # strptime accepts year 0000 (1 BC), which Python's date does not.
                 f"try_strptime({born}, '%Y%m%d') IS NULL OR {year} = '0000'",
                 reason_born + "' is not a calendar date'",
-            ),
-            (
-                f"{year} < '{EARLIEST_BIRTH.year}'",
-                reason_born + f"' is before {EARLIEST_BIRTH.year}'",
             ),
             (f"{born} > {today}", reason_born + "' is in the future'"),
             _sql_expected(col, check, "check", 18, "check character"),
@@ -672,18 +686,17 @@ def generate_uscc(rng: random.Random, *, authority: str | None = None) -> str:
 def generate_resident_id(
     rng: random.Random, birth_date: date, *, address_code: str | None = None
 ) -> str:
-    """A valid resident ID for someone born on `birth_date` (1900 or later).
+    """A valid resident ID for someone born on `birth_date` (any year 1-9999).
 
     >>> import random
     >>> rid = generate_resident_id(random.Random(1), date(1990, 2, 28), address_code="110105")
     >>> rid[:14], ResidentIdScheme().birth_date(rid)
     ('11010519900228', datetime.date(1990, 2, 28))
     """
-    if birth_date < EARLIEST_BIRTH:
-        raise ValueError(f"birth date {birth_date} is before {EARLIEST_BIRTH}")
     if address_code is None:
         address_code = rng.choice(_mainland_counties())
     elif address_code not in _division_code_set():
         raise ValueError(f"address code {address_code!r} is not a known division code")
-    first17 = address_code + birth_date.strftime("%Y%m%d") + f"{rng.randrange(1, 1000):03d}"
+    born = f"{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}"  # strftime: no pad
+    first17 = address_code + born + f"{rng.randrange(1, 1000):03d}"
     return first17 + resident_id_check(first17)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from xinyong.domain.masking import mask_identifiers_sql, mask_value_sql
 from xinyong.ingest.read import INPUT_COLUMNS, InputFormat, stage
 from xinyong.ingest.resolve import resolve
 from xinyong.ingest.sqlbuild import col, lit, sql
@@ -103,7 +104,8 @@ def ingest_file(
         report("validate", 1, 1)
         counts = _counts(con)
         rejected = counts["rejected"] + staged.unreadable
-        written = _write_rejects(con, rejects_path) if rejected else None
+        public = [sch.name for sch in schemes if not sch.personal]
+        written = _write_rejects(con, rejects_path, public) if rejected else None
         if not rejected and rejects_path.exists():
             rejects_path.unlink()  # a stale rejects file would describe another run
         accepted = con.sql(
@@ -180,13 +182,28 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Every rejected row with its line, fields and reasons, and its input values untouched."""
+def _masked(column: str, public_schemes: list[str]) -> str:
+    """A staged column as the rejects file shows it: an identifier under a scheme that is not
+    known to be public masked whole (a USCC is public, and many are 17 digits and an X, so
+    the resident ID pattern would hide them too), resident-ID-like runs in other text masked."""
+    value = f"s.{sql(col(column))}"
+    if column != "subject_id":
+        return mask_identifiers_sql(value)
+    if not public_schemes:
+        return mask_value_sql(value)
+    public = f"trim(s.subject_scheme) IN ({', '.join(lit(n) for n in public_schemes)})"
+    return f"CASE WHEN coalesce({public}, false) THEN {value} ELSE {mask_value_sql(value)} END"
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path, public_schemes: list[str]) -> Path:
+    """Every rejected row with its line, fields and reasons, and its input values, identifiers
+    of individuals masked (`domain.masking`); readable by the owner alone (0600)."""
     inputs = ", ".join(sql(col(c)) for c in INPUT_COLUMNS)
     nulls = ", ".join(f"NULL AS {sql(col(c))}" for c in INPUT_COLUMNS)
-    staged = ", ".join(f"s.{sql(col(c))}" for c in INPUT_COLUMNS)
+    staged = ", ".join(f"{_masked(c, public_schemes)} AS {sql(col(c))}" for c in INPUT_COLUMNS)
     query = f"""
-        SELECT _line AS line, field, reason, {inputs}, raw FROM (
+        SELECT _line AS line, field, {mask_identifiers_sql("reason")} AS reason, {inputs}, raw
+        FROM (
             SELECT c._line,
                    array_to_string(list_transform(c.problems, lambda p: p.field), '; ') AS field,
                    array_to_string(
@@ -198,12 +215,17 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
             SELECT o._line, o.field, o.field || ': ' || o.reason, {staged}, NULL
             FROM outcome o JOIN staged s USING (_line) WHERE o.status = 'rejected'
             UNION ALL
-            SELECT _line, '(row)', '(row): ' || reason, {nulls}, raw FROM unreadable
+            SELECT _line, '(row)', '(row): ' || reason, {nulls}, {mask_identifiers_sql("raw")}
+            FROM unreadable
         ) ORDER BY _line
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
+    # Created 0600 before DuckDB writes into it, so it is never readable by others, even briefly.
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
     con.execute(f"COPY ({query}) TO {lit(str(partial))} (HEADER, DELIMITER ',')")
+    os.chmod(partial, 0o600)
     os.replace(partial, target)
     return target
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from xinyong.domain.subject import AGE_OF_MAJORITY
 from xinyong.ingest.attributes_sql import (
     ENTRY_KINDS,
     FACTS_TABLE,
@@ -69,6 +70,14 @@ VALID_COLUMNS: tuple[str, ...] = (
     "n_refers_to",
     "n_refers_to_provider",
 )
+
+
+def kept_birth_date_sql(birth: str, decided: str) -> str:
+    """DuckDB twin of `domain.subject.kept_birth_date`: the birth date while the subject is a
+    minor on the decision date, else NULL. DATE + INTERVAL n MONTH clamps to the month's end,
+    as `comes_of_age` does."""
+    months = AGE_OF_MAJORITY * 12
+    return f"CASE WHEN {decided} < CAST({birth} + INTERVAL {months} MONTH AS DATE) THEN {birth} END"
 
 
 def _problem(condition: str, field: str, reason: str) -> Check:
@@ -346,12 +355,14 @@ def build_checked(
         + attribute_checks_sql(_groups(con, catalogue), "attrs_input")
     )
     valid = ", ".join(VALID_COLUMNS)
+    # Only what the minors rule needs of a birth date is kept (docs/concepts/identifiers.md).
+    kept_birth = kept_birth_date_sql("id_birth_date", "n_decision_date")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE checked AS
         SELECT _line, problems, {valid},
                CASE WHEN len(problems) = 0 THEN id_key END AS subject_key,
-               CASE WHEN len(problems) = 0 THEN id_birth_date END AS subject_birth_date,
+               CASE WHEN len(problems) = 0 THEN {kept_birth} END AS subject_birth_date,
                CASE WHEN len(problems) = 0 THEN canonical_attributes END AS canonical_attributes
         FROM (
             SELECT *, list_concat({problem_list(checks)},

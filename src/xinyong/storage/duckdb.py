@@ -35,7 +35,7 @@ from xinyong.domain.record import (
     epoch_us,
     netstring,
 )
-from xinyong.domain.subject import SubjectKind
+from xinyong.domain.subject import AGE_OF_MAJORITY, SubjectKind
 from xinyong.errors import DataLoss, LedgerError, TamperDetected
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
@@ -62,7 +62,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-FORMAT_VERSION = "1"
+# 2: `subject_birth_date` is kept only on entries decided while the subject is a minor (the
+# CHECK below); a format-1 ledger may hold adults' birth dates, and only re-ingesting into a new
+# ledger removes them (an append-only ledger cannot forget), so it is not opened.
+FORMAT_VERSION = "2"
 BATCH_VIEW = "xinyong_append_batch"
 KEYS_VIEW = "xinyong_lookup_keys"
 LEAVES_TABLE = "xinyong_append_leaves"  # temp table of one append's leaf hashes
@@ -81,6 +84,9 @@ def _sql_list(values: list[str]) -> str:
 ENTRY_KINDS = [k.value for k in EntryKind]
 SUBJECT_KINDS = [k.value for k in SubjectKind]
 
+# The day the subject comes of age (`domain.subject.comes_of_age`); NULL (no birth date) passes.
+_KEPT_UNTIL = f"CAST(subject_birth_date + INTERVAL {AGE_OF_MAJORITY * 12} MONTH AS DATE)"
+
 SCHEMA: tuple[str, ...] = (
     "CREATE TABLE ledger_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
     f"""CREATE TABLE entries (
@@ -97,7 +103,8 @@ SCHEMA: tuple[str, ...] = (
         document_ref VARCHAR NOT NULL,
         attributes VARCHAR NOT NULL,
         received_at TIMESTAMP NOT NULL,
-        CHECK ((entry_kind = 'record') = (refers_to IS NULL))
+        CHECK ((entry_kind = 'record') = (refers_to IS NULL)),
+        CHECK (decision_date < {_KEPT_UNTIL})
     )""",
     # A subject's report reads a handful of rows out of tens of millions: an ART index turns a
     # full scan (~1 s at 10M rows) into ~2 ms, for ~25% more append time (README.md).
@@ -740,6 +747,11 @@ _ROW_CHECKS: tuple[tuple[str, str, str], ...] = (
         "year(subject_birth_date) NOT BETWEEN 1 AND 9999",
         "subject_birth_date",
         "subject_birth_date {} is out of range",
+    ),
+    (
+        f"decision_date >= {_KEPT_UNTIL}",
+        "subject_birth_date",
+        "subject_birth_date {} is kept only while the subject is a minor on the decision date",
     ),
 )
 

@@ -147,7 +147,6 @@ def test_uscc_reasons(value: str, reason: str) -> None:
         ("110105194902300025", "birth date 19490230 is not a calendar date"),
         ("110105190002290020", "birth date 19000229 is not a calendar date"),
         ("110105000001010020", "birth date 00000101 is not a calendar date"),
-        ("110105189912310025", "birth date 18991231 is before 1900"),
         ("110105202506020025", "birth date 20250602 is in the future"),
         ("110105194912310025", "check character should be X, got 5"),
     ],
@@ -174,6 +173,36 @@ def test_future_is_relative_to_as_of() -> None:
     assert ResidentIdScheme(as_of=date(2025, 5, 31)).problem(rid) == (
         "birth date 20250601 is in the future"
     )
+
+
+@given(
+    st.dates(min_value=date(1800, 1, 1), max_value=date(2026, 12, 4)),
+    st.sampled_from(["110105", "350102", "110103", "310101", "440305"]),
+    st.integers(min_value=0, max_value=999),
+)
+def test_any_birth_year_with_a_valid_check_is_accepted(born: date, area: str, seq: int) -> None:
+    # GB 11643-1999 sets no earliest birth year (its annex example is born in 1880): a number
+    # with a valid check character is accepted whatever the year, with at most a warning.
+    body = f"{area}{born.year:04d}{born.month:02d}{born.day:02d}{seq:03d}"
+    rid = body + resident_id_check(body)
+    scheme = ResidentIdScheme(as_of=date(2026, 12, 4))
+    assert scheme.problem(rid) is None
+    assert scheme.birth_date(rid) == born
+    turned_121 = date(born.year + 121, born.month, 28 if born.day == 29 else born.day)
+    if born.month == 2 and born.day == 29:
+        turned_121 = date(born.year + 121, 3, 1)  # the birthday falls after 28 February
+    assert (scheme.warning(rid) is not None) == (turned_121 <= date(2026, 12, 4))
+
+
+def test_implausible_age_warns_never_refuses() -> None:
+    rid = "110105188001010017"
+    scheme = ResidentIdScheme(as_of=date(2026, 12, 4))
+    assert scheme.problem(rid) is None
+    assert scheme.warning(rid) == (
+        "birth date 18800101: the holder would be 146 years old (valid nonetheless)"
+    )
+    assert scheme.warning("11010519491231002X") is None
+    assert USCC.warning("91350100M000100Y43") is None
 
 
 def test_birth_date_of_invalid_id_raises() -> None:
@@ -402,8 +431,7 @@ def test_generator_arguments() -> None:
     assert generate_resident_id(rng, date(1990, 1, 1), address_code="350102").startswith("350102")
     with pytest.raises(ValueError, match="not a known division code"):
         generate_resident_id(rng, date(1990, 1, 1), address_code="999999")
-    with pytest.raises(ValueError, match="before 1900"):
-        generate_resident_id(rng, date(1899, 12, 31))
+    assert generate_resident_id(rng, date(999, 1, 2), address_code="350102")[6:14] == "09990102"
 
 
 def test_generators_are_deterministic_per_seed() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from xinyong.domain.catalogue import Scalar
 from xinyong.domain.record import AttributeValue, EntryKind, canonical_attributes
+from xinyong.domain.subject import kept_birth_date
 from xinyong.engines.results import Results, Row
 from xinyong.policy import Case
 
@@ -61,7 +62,7 @@ class Ledger:
                 record_type,
                 subject,
                 kind,
-                birth,
+                kept_birth_date(birth, decided),  # as ingest stores it (ledger format 2)
                 decided,
                 attrs,
             )

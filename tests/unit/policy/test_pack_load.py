@@ -191,3 +191,19 @@ def test_mangled_packs_raise_only_policy_error(
     except PolicyError as e:
         assert e.problems
         assert not any("internal error" in p.message for p in e.problems), str(e)
+
+
+def test_age_under_above_18_is_refused(project: Project) -> None:
+    # The ledger keeps a birth date only while the subject is a minor (storage format 2), so a
+    # rule on an older age could never be evaluated: the pack is refused, with file and line.
+    root = project(
+        {
+            "lists.yaml": base("lists.yaml").replace(
+                "subject: {age_under: 18}", "subject: {age_under: 21}"
+            )
+        }
+    )
+    assert errors(root) == [
+        "lists.yaml:15:26 exclusions[0].subject.age_under: must be at most 18 (got 21): the "
+        "ledger keeps a birth date only on records decided while the subject is a minor"
+    ]

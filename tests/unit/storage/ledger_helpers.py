@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -83,6 +83,11 @@ def batches_of_rows(draw: st.DrawFn, max_batches: int = 4, max_rows: int = 12) -
         rows: list[Row] = []
         for _ in range(draw(st.integers(1, max_rows))):
             kind = EntryKind.record if seq == 0 else draw(st.sampled_from(list(EntryKind)))
+            decided = draw(dates)
+            # a birth date is stored only while the subject is a minor on the decision date
+            younger = st.integers(0, 6500).map(
+                lambda k, d=decided: d - timedelta(days=min(k, (d - date.min).days))
+            )
             rows.append(
                 {
                     "entry_kind": kind.value,
@@ -94,8 +99,8 @@ def batches_of_rows(draw: st.DrawFn, max_batches: int = 4, max_rows: int = 12) -
                     "subject_scheme": draw(texts),
                     "subject_key": draw(st.sampled_from(["a", "b", "中"]) | texts),
                     "subject_kind": draw(st.sampled_from([k.value for k in SubjectKind])),
-                    "subject_birth_date": draw(st.none() | dates),
-                    "decision_date": draw(dates),
+                    "subject_birth_date": draw(st.none() | younger),
+                    "decision_date": decided,
                     "document_ref": draw(texts),
                     "attributes": draw(texts),
                 }

@@ -18,7 +18,7 @@ from xinyong.domain.lists import (
     RecordCondition,
     SubjectCondition,
 )
-from xinyong.domain.subject import SubjectKind
+from xinyong.domain.subject import AGE_OF_MAJORITY, SubjectKind
 from xinyong.policy.resolve.conditions import conditions, entry_conditions
 from xinyong.policy.resolve.context import Context
 from xinyong.policy.source import Document, Loc
@@ -51,6 +51,13 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
         if ex.subject is not None:
             if ex.subject.age_under is None and not ex.subject.kinds:
                 ctx.problems.add(doc, (*loc, "subject"), "needs `age_under:` or `kinds:`")
+            if ex.subject.age_under is not None and ex.subject.age_under > AGE_OF_MAJORITY:
+                ctx.problems.add(
+                    doc,
+                    (*loc, "subject", "age_under"),
+                    f"must be at most {AGE_OF_MAJORITY} (got {ex.subject.age_under}): the ledger"
+                    " keeps a birth date only on records decided while the subject is a minor",
+                )
             subject = SubjectCondition(
                 ex.subject.age_under, frozenset(SubjectKind(k) for k in ex.subject.kinds)
             )
