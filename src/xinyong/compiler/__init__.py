@@ -43,6 +43,12 @@ def compile_pack(
             a = rule.anchor
             if isinstance(a, RecordCondition):
                 same.setdefault(a.record_type, set()).update(matched)
+            else:
+                for t in list_steps.root_types(pack.lists, a.list):
+                    same.setdefault(t, set()).update(matched)
+            for ext in rule.extensions:
+                if ext.length is not None:
+                    same.setdefault(ext.when[0].record_type, set()).add(ext.length.attribute)
     for s in pack.schemes.values():
         conditions.extend(i.condition for i in s.items)
         if s.scorecard is not None:

@@ -25,6 +25,7 @@ from xinyong.domain.lists import (
     CreditList,
     EntryRule,
     ExitEvent,
+    Extension,
     ListCondition,
     RecordCondition,
     SubjectCondition,
@@ -298,9 +299,11 @@ class _Subject:
         found = self._matching(cond)
         if not cond.same:
             return found
-        if anchor is None or anchor.record is None:
+        # a listing anchored on a listing matches on the record that one rests on (its root)
+        held = None if anchor is None else (anchor.record or anchor.root)
+        if held is None:
             return None
-        attrs = anchor.record.attrs
+        attrs = held.attrs
         return [r for r in found if shares(r.attrs, attrs, cond.same)]
 
     def _holds(self, cond: Condition, anchor: _Anchor | None, listed: _Listed) -> bool:
@@ -433,16 +436,18 @@ class _Subject:
         term_end: date | None = None
         if rule.term is not None:
             term_end = add_period(anchor.since, rule.term)
-            # until a record fixes the length, the least burdensome one applies: the minimum
-            # of each extension that holds, the longest of those
+            # each extension that holds lengthens it by the length its records order (the
+            # largest ordered), or by its minimum; the longest of those applies
             longest = term_end
             for ext in rule.extensions:
                 if all(self._holds(c, anchor, listed) for c in ext.when):
-                    longest = max(longest, add_period(term_end, ext.minimum))
+                    longest = max(longest, add_period(term_end, self._extension(ext, anchor)))
             term_end = longest
         ends: list[tuple[date | None, str | None, int | None]] = []
         root = anchor.root
         for rule_exit in lst.exit:
+            if not rule_exit.ends(rule.name):
+                continue
             event, name = rule_exit.event, rule_exit.name
             if event is ExitEvent.term_elapsed:
                 ends.append((term_end, name, None))
@@ -460,6 +465,17 @@ class _Subject:
         if until is None:
             return None, None, None
         return next(end for end in ends if end[0] == until)
+
+    def _extension(self, ext: Extension, anchor: _Anchor) -> Period:
+        if ext.length is None:
+            return ext.minimum
+        name = ext.length.attribute
+        ordered = [
+            int(v)
+            for r in self._candidates(ext.when[0], anchor) or ()
+            if isinstance(v := r.attrs.get(name), int)
+        ]
+        return ext.period_for(max(ordered) if ordered else None)
 
     def _notified(self, lst: CreditList, anchor: _Anchor) -> bool:
         notice = lst.notice
