@@ -46,13 +46,16 @@ MEASURES = {
         ("air_travel.book", "restrict_air_travel", "restrict"),
         ("rail.high_speed.book", "restrict_high_speed_rail", "restrict"),
         ("rail.soft_sleeper.book", "restrict_high_speed_rail", "restrict"),
+        ("golf.play", "restrict_luxury_consumption", "restrict"),
         ("hotel.star.book", "restrict_luxury_consumption", "restrict"),
+        ("housing.build_or_renovate", "restrict_luxury_consumption", "restrict"),
+        ("nightclub.spend", "restrict_luxury_consumption", "restrict"),
         ("insurance.high_premium.buy", "restrict_luxury_consumption", "restrict"),
         ("office.high_end.rent", "restrict_luxury_consumption", "restrict"),
         ("real_estate.buy", "restrict_luxury_consumption", "restrict"),
         ("ship.upper_class.book", "restrict_luxury_consumption", "restrict"),
         ("travel.leisure", "restrict_luxury_consumption", "restrict"),
-        ("vehicle.buy", "restrict_luxury_consumption", "restrict"),
+        ("vehicle.non_business.buy", "restrict_luxury_consumption", "restrict"),
     ],
 }
 

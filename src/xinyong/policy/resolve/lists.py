@@ -214,15 +214,15 @@ def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) ->
             ctx.problems.add(
                 doc, (*eloc, "maximum"), f"must not be shorter than minimum {lo} (got {hi})"
             )
-        when = conditions(ctx, doc, (*eloc, "when"), ext.when, anchor=anchor)
+        ext_when = conditions(ctx, doc, (*eloc, "when"), ext.when, anchor=anchor)
         extensions.append(
             Extension(
                 name=ext.name,
-                when=when,
+                when=ext_when,
                 minimum=lo,
                 maximum=hi,
                 legal_basis=ctx.citations(doc, (*eloc, "legal_basis"), ext.legal_basis),
-                length=_length(ctx, doc, eloc, ext, when, lo, hi),
+                length=_length(ctx, doc, eloc, ext, ext_when, lo, hi),
             )
         )
     return EntryRule(
