@@ -81,7 +81,7 @@ def build(plan: Plan, rec: Records, lists: Mapping[str, CreditList]) -> dict[str
         matched = sorted(same_attrs(cl))
         parts: list[exp.Query] = []
         for rule in cl.entry:
-            anchor = plan.add(f"xy_a{n}", _anchor(rec, cl, rule, matched, steps, lists))
+            anchor = plan.add(f"xy_a{n}", _anchor(rec, cl, rule, matched, steps=steps, lists=lists))
             n += 1
             parts.append(_rule(rec, cl, rule, anchor))
         union = parts[0]
@@ -110,6 +110,7 @@ def _anchor(
     cl: CreditList,
     rule: EntryRule,
     matched: Sequence[str],
+    *,
     steps: Mapping[str, str],
     lists: Mapping[str, CreditList],
 ) -> exp.Query:

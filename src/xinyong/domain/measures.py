@@ -49,6 +49,11 @@ class Role(StrEnum):
     employee = "employee"
 
     @property
+    def label(self) -> str:
+        """The role in words, as a decision states it."""
+        return _LABELS.get(self, self.value.replace("_", " "))
+
+    @property
     def responsible(self) -> bool:
         """A person the law may hold responsible for an entity's conduct, if a basis names them."""
         return self in RESPONSIBLE_ROLES
@@ -64,6 +69,14 @@ RESPONSIBLE_ROLES: frozenset[Role] = frozenset(
         Role.principal_responsible_person,
         Role.actual_controller,
         Role.directly_responsible_person,
+    }
+)
+_LABELS: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.legal_representative: "legal representative",
+        Role.principal_responsible_person: "principal responsible person",
+        Role.actual_controller: "actual controller",
+        Role.directly_responsible_person: "person directly responsible for performing the debt",
     }
 )
 PROHIBITED_ROLES: frozenset[Role] = frozenset(set(Role) - RESPONSIBLE_ROLES - {Role.subject})
@@ -174,6 +187,15 @@ class Measure:
     def named_roles(self) -> frozenset[Role]:
         """Roles the measure's legal basis names as reachable."""
         return frozenset(r for c in self.legal_basis for r in c.names)
+
+    def reached_roles(self) -> frozenset[Role]:
+        """The responsible roles the measure reaches: those it targets that its legal basis
+        names (principle 3; the loader refuses a target without such a citation)."""
+        return frozenset(r for r in self.targets if r.responsible and r in self.named_roles())
+
+    def naming(self, role: Role) -> tuple[MeasureCitation, ...]:
+        """The provisions of its legal basis that name `role`: why it reaches that person."""
+        return tuple(c for c in self.legal_basis if role in c.names)
 
     def action_domains(self) -> frozenset[BreachDomain]:
         return frozenset(ACTIONS[a].domain for a in self.actions if a in ACTIONS)

@@ -156,6 +156,7 @@ def _length(
     loc: Loc,
     raw: RawExtensionSpec,
     when: tuple[RecordCondition, ...],
+    *,
     lo: Period,
     hi: Period,
 ) -> ExtensionLength | None:
@@ -222,7 +223,7 @@ def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) ->
                 minimum=lo,
                 maximum=hi,
                 legal_basis=ctx.citations(doc, (*eloc, "legal_basis"), ext.legal_basis),
-                length=_length(ctx, doc, eloc, ext, ext_when, lo, hi),
+                length=_length(ctx, doc, eloc, ext, ext_when, lo=lo, hi=hi),
             )
         )
     return EntryRule(
