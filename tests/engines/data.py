@@ -176,12 +176,14 @@ def case_entries(entries: Entries, pack: Pack) -> dict[str, str]:
     for name, case in sorted(pack.cases.items()):
         subject = (f"case:{pack.name}:{name}", case.subject_kind.value, case.birth_date)
         keys[name] = subject[0]
+        # related entities keep their codes: the officer records of the case name them
+        related = {rel.id: (rel.key, rel.kind.value, None) for rel in case.related}
         ids: dict[str, int] = {}
         for r in case.records:
             rt = pack.catalogue[r.record_type]
             ids[r.id] = entries.add(
                 r.record_type,
-                subject,
+                subject if r.subject is None else related[r.subject],
                 r.decision_date,
                 canonical(rt, dict(r.attributes)),
                 kind=r.entry_kind,
