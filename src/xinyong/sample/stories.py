@@ -49,9 +49,7 @@ def replay(
     for rel in case.related:
         if rel.id not in others:
             return []  # no entity of that kind to stand in for it
-    rename: dict[str, str] = {
-        rel.identifier: others[rel.id].identifier for rel in case.related
-    }
+    rename: dict[str, str] = {rel.identifier: others[rel.id].identifier for rel in case.related}
     first = min((r.decision_date for r in case.records), default=case.as_of)
     span = max((case.as_of - first).days, 0)
     earliest = FIRST_DECISION - first
@@ -129,8 +127,6 @@ def stories(
             if (pool := by_kind.get(rel.kind.value))
         }
         serial += 1
-        group = replay(
-            case, catalogue, subject, rng, today=today, serial=serial, related=related
-        )
+        group = replay(case, catalogue, subject, rng, today=today, serial=serial, related=related)
         if group:
             yield group

@@ -40,8 +40,8 @@ def case(
             ctx.problems.add(doc, ("related", i, "kind"), "a related subject is an entity")
         try:
             code = UsccScheme().validate(rel.uscc)
-        except IdentifierError as e:
-            ctx.problems.add(doc, ("related", i, "uscc"), str(e), at="value")
+        except IdentifierError as bad:
+            ctx.problems.add(doc, ("related", i, "uscc"), str(bad), at="value")
             code = rel.uscc
         related[rel.id] = CaseSubject(rel.id, rkind, "uscc", code)
     seen: set[str] = set()
