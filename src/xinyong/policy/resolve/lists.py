@@ -98,6 +98,7 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
         if (
             raw.exit
             and r.term is None
+            and r.when
             and isinstance(r.anchor, RecordCondition)  # a list anchor ends with its listing
             and not any(e.ends(r.name) for e in exits)
         ):
@@ -105,7 +106,7 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
                 doc,
                 ("entry", k, "term"),
                 f"no exit rule ends listings of {r.name!r} and its term is open: "
-                "they would never end (principle 7)",
+                "they would never end (design principle 7: every adverse decision is time-limited)",
             )
 
     notice = None
