@@ -217,7 +217,7 @@ class _Listing:
 @dataclass(slots=True)
 class _Anchor:
     """What a listing rests on: a record (with attributes `same` compares), or a listing of
-    another list (no attributes; `root` is the record that listing rests on)."""
+    another list (`root` is the record that listing rests on; `same` matches on its attributes)."""
 
     since: date
     anchor_seq: int
