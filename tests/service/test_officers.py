@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 from tests.conftest import TODAY
-
 from xinyong.sample.generate import COLUMNS
 from xinyong.service import Workspace
 
@@ -29,8 +28,9 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def _row(
-    record_type: str, scheme: str, ident: str, kind: str, decided: date, ref: str, **attrs: object
+    record_type: str, subject: tuple[str, str, str], decided: date, ref: str, **attrs: object
 ) -> dict[str, str]:
+    scheme, ident, kind = subject
     return {
         "provider": "court" if record_type.startswith("court.") else "samr",
         "record_type": record_type,
@@ -48,9 +48,7 @@ def _row(
 def _role(decided: date, ident: str = PERSON, **extra: object) -> dict[str, str]:
     return _row(
         "registration.officer_role",
-        "resident_id",
-        ident,
-        "individual",
+        ("resident_id", ident, "individual"),
         decided,
         f"role-{ident}",
         entity_uscc=FIRM,
@@ -64,9 +62,7 @@ def _order() -> list[dict[str, str]]:
     return [
         _row(
             "court.enforcement.notice",
-            "uscc",
-            FIRM,
-            "enterprise",
+            ("uscc", FIRM, "enterprise"),
             date(2026, 9, 1),
             "notice-1",
             case_number=CASE,
@@ -76,9 +72,7 @@ def _order() -> list[dict[str, str]]:
         ),
         _row(
             "court.enforcement.consumption_restriction",
-            "uscc",
-            FIRM,
-            "enterprise",
+            ("uscc", FIRM, "enterprise"),
             date(2026, 10, 8),
             "order-1",
             case_number=CASE,
@@ -101,7 +95,9 @@ def test_legal_representative_is_told_why(workspace: Workspace, tmp_path: Path) 
     assert "Art 3 para 2 of Fa Shi [2010] No. 8, amended by Fa Shi [2015] No. 17" in text
     assert officer[0].record is not None
     # the entity's own listing is given as the reason the measure applies
-    assert any(lr.list_name == "high_consumption_restricted" for lr in decision.measures[0].listings)
+    assert any(
+        lr.list_name == "high_consumption_restricted" for lr in decision.measures[0].listings
+    )
     # the reference (a date the index does not hold) agrees
     again = workspace.check(PERSON, "air_travel.book", as_of=date(2026, 11, 1))
     assert again.outcome == "restrict"
