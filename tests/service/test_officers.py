@@ -94,6 +94,8 @@ def test_legal_representative_is_told_why(workspace: Workspace, tmp_path: Path) 
     assert text.startswith(f"restricted as legal representative of {FIRM}")
     assert "Art 3 para 2 of Fa Shi [2010] No. 8, amended by Fa Shi [2015] No. 17" in text
     assert officer[0].record is not None
+    # the person may dispute the role record itself
+    assert any(line.startswith("the record: Responsible role") for line in decision.objection)
     # the entity's own listing is given as the reason the measure applies
     assert any(
         lr.list_name == "high_consumption_restricted" for lr in decision.measures[0].listings
