@@ -86,7 +86,7 @@ def test_legal_representative_is_told_why(workspace: Workspace, tmp_path: Path) 
     report = workspace.ingest(_write(tmp_path / "a.csv", [_role(date(2021, 4, 1)), *_order()]))
     assert report.rejected == 0
     workspace.evaluate(as_of=TODAY)
-    decision = workspace.check(PERSON, "air_travel.book", purpose="ticket sale")
+    decision = workspace.check(PERSON, "air_travel.book", audience="subject")
     assert decision.outcome == "restrict"
     officer = [m.officer for m in decision.measures if m.officer is not None]
     assert len(officer) == 1
@@ -101,9 +101,13 @@ def test_legal_representative_is_told_why(workspace: Workspace, tmp_path: Path) 
         lr.list_name == "high_consumption_restricted" for lr in decision.measures[0].listings
     )
     # the reference (a date the index does not hold) agrees
-    again = workspace.check(PERSON, "air_travel.book", as_of=date(2026, 11, 1))
+    again = workspace.check(PERSON, "air_travel.book", as_of=date(2026, 11, 1), audience="subject")
     assert again.outcome == "restrict"
     assert [str(m.officer) for m in again.measures] == [text]
+    # a relying party is told the role and entity it applies through, not the records
+    rp = workspace.check(PERSON, "air_travel.book", purpose="ticket sale")
+    assert [str(m.officer) for m in rp.measures] == [text]
+    assert all(m.officer is not None and m.officer.record is None for m in rp.measures)
     # a measure whose basis names no officer does not reach them
     assert workspace.check(PERSON, "procurement.bid").outcome == "allow"
 
