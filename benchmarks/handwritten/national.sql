@@ -3,13 +3,16 @@
 -- `h_input` is the entries table and `:as_of` the evaluation date; the five outputs are h_<name>.
 --
 -- What knowing the pack buys over the general plan:
--- - attributes are read once into a few columns (case number, ground, one boolean flag);
+-- - attributes are read once into a few columns (case number, ground, one boolean flag, the
+--   years an extension orders, an officer's entity, role and dates);
 -- - a decision ended by a deletion in the same case is no longer live, so the lists' "deleted"
 --   and "lifted" exits (a deletion or lifting in the same case on or after the start) can never
 --   end a live anchor: they are left out;
 -- - every same-case test an anchor needs is one join to the records of its case;
 -- - the consumption restriction anchored on a dishonesty listing inherits its start, end and
---   minors test, so only its notice is computed.
+--   minors test, so only its notice (in the decision's case) is computed;
+-- - performance and settlement end only the open-term listing (Art 10 para 2), and only the
+--   three consumption measures reach officers, in all four roles.
 
 -- records decided by D, of the types the pack reads: revoked ones dropped, the latest
 -- correction's attributes in place of the original's, read into columns with one JSON parse
@@ -27,15 +30,17 @@ WITH acts AS (
           'court.enforcement.listing_bar', 'court.enforcement.list_deletion',
           'court.enforcement.performance', 'court.enforcement.settlement_performance',
           'court.enforcement.consumption_restriction',
-          'court.enforcement.consumption_restriction_lifted', 'tax.rating.a_grade')
+          'court.enforcement.consumption_restriction_lifted', 'tax.rating.a_grade',
+          'court.enforcement.listing_extension', 'registration.officer_role')
     GROUP BY refers_to
 ),
 r AS (
     SELECT e.seq, e.record_type, e.subject_key, e.subject_kind, e.subject_birth_date,
            e.decision_date,
            json_extract_string(COALESCE(a.corrected, e.attributes),
-                               ['$.case_number', '$.ground', '$.serious_obstruction',
-                                '$.listing_risk_warning', '$.complete']) AS v
+                               ['$.case_number', '$.ground', '$.circumstance',
+                                '$.listing_risk_warning', '$.complete', '$.extended_by_years',
+                                '$.entity_uscc', '$.role', '$.appointed_on', '$.ceased_on']) AS v
     FROM h_input AS e LEFT JOIN acts AS a ON a.refers_to = e.seq
     WHERE e.decision_date <= :as_of
       AND e.entry_kind = 'record'
@@ -44,18 +49,28 @@ r AS (
           'court.enforcement.listing_bar', 'court.enforcement.list_deletion',
           'court.enforcement.performance', 'court.enforcement.settlement_performance',
           'court.enforcement.consumption_restriction',
-          'court.enforcement.consumption_restriction_lifted', 'tax.rating.a_grade')
+          'court.enforcement.consumption_restriction_lifted', 'tax.rating.a_grade',
+          'court.enforcement.listing_extension', 'registration.officer_role')
       AND a.revoked IS NOT TRUE
 )
 SELECT seq, record_type, subject_key, subject_kind, subject_birth_date, decision_date,
        v[1] AS case_no,
        CASE WHEN record_type = 'court.enforcement.dishonesty_decision' THEN v[2] END AS ground,
        CASE record_type
-           WHEN 'court.enforcement.dishonesty_decision' THEN v[3] = 'true'
            WHEN 'court.enforcement.notice' THEN v[4] = 'true'
            WHEN 'court.enforcement.performance' THEN v[5] = 'true'
            WHEN 'court.enforcement.settlement_performance' THEN v[5] = 'true'
-       END AS flag
+       END AS flag,
+       CASE WHEN record_type = 'court.enforcement.listing_extension'
+                 AND v[3] IN ('serious_violent_or_threatening_obstruction',
+                              'multiple_dishonest_acts')
+            THEN CAST(v[6] AS BIGINT) END AS ext_years,
+       CASE WHEN record_type = 'registration.officer_role' THEN v[7] END AS entity_code,
+       CASE WHEN record_type = 'registration.officer_role' THEN v[8] END AS role,
+       CASE WHEN record_type = 'registration.officer_role' THEN CAST(v[9] AS DATE) END
+           AS appointed_on,
+       CASE WHEN record_type = 'registration.officer_role' THEN CAST(v[10] AS DATE) END
+           AS ceased_on
 FROM r;
 
 -- the last deletion in each case and the last lifting of a restriction in each case
@@ -93,15 +108,16 @@ SELECT a.seq, a.record_type, a.subject_key, a.subject_birth_date, a.decision_dat
            AS settled_on,
        coalesce(bool_or(x.record_type = 'court.enforcement.notice' AND x.flag
                         AND x.decision_date <= a.decision_date), FALSE) AS warned,
+       coalesce(bool_or(x.record_type = 'court.enforcement.notice'
+                        AND x.decision_date <= a.decision_date), FALSE) AS noticed,
        coalesce(bool_or(x.record_type = 'court.enforcement.listing_bar'), FALSE) AS barred,
-       coalesce(bool_or(x.record_type = 'court.enforcement.dishonesty_decision' AND x.flag),
-                FALSE) AS serious
+       max(x.ext_years) AS ext_years
 FROM h_live AS a
 LEFT JOIN h_live AS x
   ON x.subject_key = a.subject_key AND x.case_no = a.case_no
  AND x.record_type IN ('court.enforcement.performance',
                        'court.enforcement.settlement_performance', 'court.enforcement.notice',
-                       'court.enforcement.listing_bar', 'court.enforcement.dishonesty_decision')
+                       'court.enforcement.listing_bar', 'court.enforcement.listing_extension')
 WHERE a.record_type IN ('court.enforcement.dishonesty_decision',
                         'court.enforcement.consumption_restriction')
   -- Art 4: never a minor on the day of the decision (both lists exclude them)
@@ -109,38 +125,27 @@ WHERE a.record_type IN ('court.enforcement.dishonesty_decision',
            AND a.decision_date < CAST(a.subject_birth_date + INTERVAL 216 MONTH AS DATE))
 GROUP BY a.seq, a.record_type, a.subject_key, a.subject_birth_date, a.decision_date, a.ground;
 
-CREATE TEMP TABLE h_subject_facts AS
-SELECT subject_key,
-       min(decision_date) FILTER (WHERE record_type = 'court.enforcement.notice')
-           AS first_notice,
-       count(*) FILTER (WHERE record_type = 'court.enforcement.dishonesty_decision')
-           AS decisions
-FROM h_live
-WHERE record_type IN ('court.enforcement.notice', 'court.enforcement.dishonesty_decision')
-GROUP BY subject_key;
-
 CREATE TEMP TABLE h_dishonest AS
 WITH listing AS (
     SELECT a.subject_key, 'refuses_despite_ability' AS rule_name, a.seq AS anchor_seq, a.since,
-           least(a.performed_on, a.settled_on) AS until, a.warned
+           least(a.performed_on, a.settled_on) AS until, a.warned, a.noticed
     FROM h_anchors AS a
     WHERE a.record_type = 'court.enforcement.dishonesty_decision'
       AND a.ground = 'refuses_despite_ability' AND NOT a.barred
     UNION ALL
+    -- two years, plus the years a court orders (1-3) for a serious case (Art 2); performance
+    -- does not end it (Art 10 para 2)
     SELECT a.subject_key, 'other_grounds', a.seq, a.since,
-           least(CASE WHEN a.serious OR f.decisions >= 2
-                      THEN CAST(CAST(a.since + INTERVAL 24 MONTH AS DATE) + INTERVAL 12 MONTH
-                                AS DATE)
-                      ELSE CAST(a.since + INTERVAL 24 MONTH AS DATE) END,
-                 a.performed_on, a.settled_on),
-           a.warned
-    FROM h_anchors AS a JOIN h_subject_facts AS f ON f.subject_key = a.subject_key
+           CAST(CAST(a.since + INTERVAL 24 MONTH AS DATE)
+                + to_months(12 * least(greatest(coalesce(a.ext_years, 0), 0), 3)) AS DATE),
+           a.warned, a.noticed
+    FROM h_anchors AS a
     WHERE a.record_type = 'court.enforcement.dishonesty_decision'
       AND a.ground IN ('obstructs_by_forgery_or_violence', 'evades_by_sham_or_concealment',
                        'violates_property_reporting', 'violates_consumption_restriction',
                        'refuses_settlement_agreement')
 )
-SELECT subject_key, rule_name, anchor_seq, since, until,
+SELECT subject_key, rule_name, anchor_seq, since, until, noticed,
        CASE WHEN warned THEN 'listed' ELSE 'notice_missing' END AS status
 FROM listing
 WHERE until IS NULL OR :as_of < until;
@@ -158,15 +163,16 @@ FROM h_dishonest
 UNION ALL
 SELECT a.subject_key, 'high_consumption_restricted', 'restriction_order', a.seq, NULL, a.since,
        a.performed_on,
-       CASE WHEN f.first_notice <= a.since THEN 'listed' ELSE 'notice_missing' END
-FROM h_anchors AS a LEFT JOIN h_subject_facts AS f ON f.subject_key = a.subject_key
+       CASE WHEN a.noticed THEN 'listed' ELSE 'notice_missing' END
+FROM h_anchors AS a
 WHERE a.record_type = 'court.enforcement.consumption_restriction'
   AND (a.performed_on IS NULL OR :as_of < a.performed_on)
 UNION ALL
+-- the notice in the case of the decision the listing rests on
 SELECT d.subject_key, 'high_consumption_restricted', 'listed_as_dishonest', d.anchor_seq,
        'dishonest_judgment_debtors', d.since, d.until,
-       CASE WHEN f.first_notice <= d.since THEN 'listed' ELSE 'notice_missing' END
-FROM h_dishonest AS d LEFT JOIN h_subject_facts AS f ON f.subject_key = d.subject_key
+       CASE WHEN d.noticed THEN 'listed' ELSE 'notice_missing' END
+FROM h_dishonest AS d
 WHERE d.status = 'listed';
 
 CREATE TEMP TABLE h_memberships AS
@@ -211,6 +217,11 @@ WITH measure_action (list_name, action, measure_name, outcome) AS (
          'restrict'),
         ('high_consumption_restricted', 'hotel.star.book', 'restrict_luxury_consumption',
          'restrict'),
+        ('high_consumption_restricted', 'nightclub.spend', 'restrict_luxury_consumption',
+         'restrict'),
+        ('high_consumption_restricted', 'golf.play', 'restrict_luxury_consumption', 'restrict'),
+        ('high_consumption_restricted', 'housing.build_or_renovate',
+         'restrict_luxury_consumption', 'restrict'),
         ('high_consumption_restricted', 'insurance.high_premium.buy',
          'restrict_luxury_consumption', 'restrict'),
         ('high_consumption_restricted', 'office.high_end.rent', 'restrict_luxury_consumption',
@@ -221,7 +232,24 @@ WITH measure_action (list_name, action, measure_name, outcome) AS (
          'restrict'),
         ('high_consumption_restricted', 'travel.leisure', 'restrict_luxury_consumption',
          'restrict'),
-        ('high_consumption_restricted', 'vehicle.buy', 'restrict_luxury_consumption', 'restrict')
+        ('high_consumption_restricted', 'vehicle.non_business.buy',
+         'restrict_luxury_consumption', 'restrict')
+),
+own AS (
+    SELECT m.subject_key, a.action, a.measure_name, a.outcome,
+           CAST(NULL AS VARCHAR) AS via_subject, CAST(NULL AS VARCHAR) AS via_role
+    FROM h_memberships AS m JOIN measure_action AS a ON a.list_name = m.list_name
+),
+-- officers holding a role on D; the consumption measures reach all four roles (Art 3 para 2)
+officer AS (
+    SELECT subject_key, 'uscc:' || entity_code AS entity_key, role
+    FROM h_live
+    WHERE record_type = 'registration.officer_role'
+      AND appointed_on <= :as_of AND (ceased_on IS NULL OR :as_of < ceased_on)
 )
-SELECT m.subject_key, a.action, a.measure_name, a.outcome
-FROM h_memberships AS m JOIN measure_action AS a ON a.list_name = m.list_name;
+SELECT * FROM own
+UNION ALL
+SELECT DISTINCT o.subject_key, d.action, d.measure_name, d.outcome, d.subject_key, o.role
+FROM own AS d JOIN officer AS o ON o.entity_key = d.subject_key
+WHERE d.measure_name IN ('restrict_air_travel', 'restrict_high_speed_rail',
+                         'restrict_luxury_consumption');

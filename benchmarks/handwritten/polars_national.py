@@ -20,7 +20,24 @@ SETTLED = "court.enforcement.settlement_performance"
 RESTRICTION = "court.enforcement.consumption_restriction"
 LIFTED = "court.enforcement.consumption_restriction_lifted"
 A_GRADE = "tax.rating.a_grade"
-TYPES = [DD, NOTICE, BAR, DELETION, PERFORMANCE, SETTLED, RESTRICTION, LIFTED, A_GRADE]
+EXTENSION = "court.enforcement.listing_extension"
+ROLE = "registration.officer_role"
+TYPES = [
+    DD,
+    NOTICE,
+    BAR,
+    DELETION,
+    PERFORMANCE,
+    SETTLED,
+    RESTRICTION,
+    LIFTED,
+    A_GRADE,
+    EXTENSION,
+    ROLE,
+]
+SERIOUS = ["serious_violent_or_threatening_obstruction", "multiple_dishonest_acts"]
+# the measures reaching an entity's officers, in all four roles (Fa Shi [2015] No. 17 Art 3 para 2)
+REACHING = ["restrict_air_travel", "restrict_high_speed_rail", "restrict_luxury_consumption"]
 OTHER_GROUNDS = [
     "obstructs_by_forgery_or_violence",
     "evades_by_sham_or_concealment",
@@ -46,13 +63,16 @@ MEASURES = {
         ("air_travel.book", "restrict_air_travel", "restrict"),
         ("rail.high_speed.book", "restrict_high_speed_rail", "restrict"),
         ("rail.soft_sleeper.book", "restrict_high_speed_rail", "restrict"),
+        ("golf.play", "restrict_luxury_consumption", "restrict"),
         ("hotel.star.book", "restrict_luxury_consumption", "restrict"),
+        ("housing.build_or_renovate", "restrict_luxury_consumption", "restrict"),
+        ("nightclub.spend", "restrict_luxury_consumption", "restrict"),
         ("insurance.high_premium.buy", "restrict_luxury_consumption", "restrict"),
         ("office.high_end.rent", "restrict_luxury_consumption", "restrict"),
         ("real_estate.buy", "restrict_luxury_consumption", "restrict"),
         ("ship.upper_class.book", "restrict_luxury_consumption", "restrict"),
         ("travel.leisure", "restrict_luxury_consumption", "restrict"),
-        ("vehicle.buy", "restrict_luxury_consumption", "restrict"),
+        ("vehicle.non_business.buy", "restrict_luxury_consumption", "restrict"),
     ],
 }
 
@@ -91,13 +111,18 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
             "decision_date",
             _json("$.case_number").alias("case_no"),
             pl.when(rt == DD).then(_json("$.ground")).alias("ground"),
-            pl.when(rt == DD)
-            .then(_json("$.serious_obstruction") == "true")
-            .when(rt == NOTICE)
+            pl.when(rt == NOTICE)
             .then(_json("$.listing_risk_warning") == "true")
             .when(rt.is_in([PERFORMANCE, SETTLED]))
             .then(_json("$.complete") == "true")
             .alias("flag"),
+            pl.when((rt == EXTENSION) & _json("$.circumstance").is_in(SERIOUS))
+            .then(_json("$.extended_by_years").cast(pl.Int64))
+            .alias("ext_years"),
+            pl.when(rt == ROLE).then(_json("$.entity_uscc")).alias("entity_code"),
+            pl.when(rt == ROLE).then(_json("$.role")).alias("role"),
+            pl.when(rt == ROLE).then(_json("$.appointed_on").str.to_date()).alias("appointed_on"),
+            pl.when(rt == ROLE).then(_json("$.ceased_on").str.to_date()).alias("ceased_on"),
         )
     )
     ended = (
@@ -128,12 +153,13 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
     x_date = pl.col("x_date")
     x_type = pl.col("x_type")
     x_flag = pl.col("x_flag")
-    cases = live.filter(rt.is_in([PERFORMANCE, SETTLED, NOTICE, BAR, DD])).select(
+    cases = live.filter(rt.is_in([PERFORMANCE, SETTLED, NOTICE, BAR, EXTENSION])).select(
         "subject_key",
         "case_no",
         rt.alias("x_type"),
         decided.alias("x_date"),
         pl.col("flag").alias("x_flag"),
+        pl.col("ext_years").alias("x_years"),
     )
     anchors = (
         live.filter(
@@ -152,18 +178,9 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
             .min()
             .alias("settled_on"),
             ((x_type == NOTICE) & x_flag & (x_date <= decided)).any().alias("warned"),
+            ((x_type == NOTICE) & (x_date <= decided)).any().alias("noticed"),
             (x_type == BAR).any().alias("barred"),
-            ((x_type == DD) & x_flag).any().alias("serious"),
-        )
-        .collect()
-        .lazy()
-    )
-    facts = (
-        live.filter(rt.is_in([NOTICE, DD]))
-        .group_by("subject_key")
-        .agg(
-            decided.filter(rt == NOTICE).min().alias("first_notice"),
-            (rt == DD).sum().alias("decisions"),
+            pl.col("x_years").max().alias("ext_years"),
         )
         .collect()
         .lazy()
@@ -181,39 +198,46 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
         "since",
         pl.min_horizontal("performed_on", "settled_on").alias("until"),
         "warned",
+        "noticed",
     )
+    # two years, plus the 1-3 years a court orders for a serious case (Art 2); performance does
+    # not end it (Art 10 para 2)
     term = since.dt.offset_by("24mo")
-    other = (
-        anchors.filter((rt == DD) & pl.col("ground").is_in(OTHER_GROUNDS))
-        .join(facts, on="subject_key", how="inner")
-        .select(
-            "subject_key",
-            pl.lit("other_grounds").alias("rule_name"),
-            pl.col("seq").alias("anchor_seq"),
-            "since",
-            pl.min_horizontal(
-                pl.when(pl.col("serious") | (pl.col("decisions") >= 2))
-                .then(term.dt.offset_by("12mo"))
-                .otherwise(term),
-                "performed_on",
-                "settled_on",
-            ).alias("until"),
-            "warned",
-        )
+    years = pl.col("ext_years").fill_null(0).clip(0, 3)
+    other = anchors.filter((rt == DD) & pl.col("ground").is_in(OTHER_GROUNDS)).select(
+        "subject_key",
+        pl.lit("other_grounds").alias("rule_name"),
+        pl.col("seq").alias("anchor_seq"),
+        "since",
+        pl.when(years >= 3)
+        .then(term.dt.offset_by("36mo"))
+        .when(years >= 2)
+        .then(term.dt.offset_by("24mo"))
+        .when(years >= 1)
+        .then(term.dt.offset_by("12mo"))
+        .otherwise(term)
+        .alias("until"),
+        "warned",
+        "noticed",
     )
     dishonest = (
         pl.concat([refuses, other])
         .filter(until.is_null() | (d < until))
-        .select("subject_key", "rule_name", "anchor_seq", "since", "until", status.alias("status"))
+        .select(
+            "subject_key",
+            "rule_name",
+            "anchor_seq",
+            "since",
+            "until",
+            status.alias("status"),
+            "noticed",
+        )
         .collect()
         .lazy()
     )
 
-    noticed = (
-        pl.when(pl.col("first_notice") <= since)
-        .then(pl.lit("listed"))
-        .otherwise(pl.lit("notice_missing"))
-    )
+    # the consumption restriction's notice: in its own case, or the decision's it rests on
+    noticed = pl.when(pl.col("noticed")).then(pl.lit("listed")).otherwise(pl.lit("notice_missing"))
     columns = ["subject_key", "list_name", "rule_name", "anchor_seq", "via_list"]
     a_grade = live.filter((rt == A_GRADE) & (pl.col("subject_kind") == "enterprise")).select(
         "subject_key",
@@ -235,35 +259,27 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
         "until",
         "status",
     )
-    restriction = (
-        anchors.filter(
-            (rt == RESTRICTION) & (pl.col("performed_on").is_null() | (d < pl.col("performed_on")))
-        )
-        .join(facts, on="subject_key", how="left")
-        .select(
-            "subject_key",
-            pl.lit("high_consumption_restricted").alias("list_name"),
-            pl.lit("restriction_order").alias("rule_name"),
-            pl.col("seq").alias("anchor_seq"),
-            pl.lit(None, pl.String).alias("via_list"),
-            "since",
-            pl.col("performed_on").alias("until"),
-            noticed.alias("status"),
-        )
+    restriction = anchors.filter(
+        (rt == RESTRICTION) & (pl.col("performed_on").is_null() | (d < pl.col("performed_on")))
+    ).select(
+        "subject_key",
+        pl.lit("high_consumption_restricted").alias("list_name"),
+        pl.lit("restriction_order").alias("rule_name"),
+        pl.col("seq").alias("anchor_seq"),
+        pl.lit(None, pl.String).alias("via_list"),
+        "since",
+        pl.col("performed_on").alias("until"),
+        noticed.alias("status"),
     )
-    via_dishonest = (
-        dishonest.filter(pl.col("status") == "listed")
-        .join(facts, on="subject_key", how="left")
-        .select(
-            "subject_key",
-            pl.lit("high_consumption_restricted").alias("list_name"),
-            pl.lit("listed_as_dishonest").alias("rule_name"),
-            "anchor_seq",
-            pl.lit("dishonest_judgment_debtors").alias("via_list"),
-            "since",
-            "until",
-            noticed.alias("status"),
-        )
+    via_dishonest = dishonest.filter(pl.col("status") == "listed").select(
+        "subject_key",
+        pl.lit("high_consumption_restricted").alias("list_name"),
+        pl.lit("listed_as_dishonest").alias("rule_name"),
+        "anchor_seq",
+        pl.lit("dishonest_judgment_debtors").alias("via_list"),
+        "since",
+        "until",
+        noticed.alias("status"),
     )
     listings = pl.concat([a_grade, listed_dishonest, restriction, via_dishonest])
     memberships = (
@@ -280,9 +296,37 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
         schema=["list_name", "action", "measure_name", "outcome"],
         orient="row",
     )
-    decisions = memberships.join(actions, on="list_name").select(
-        "subject_key", "action", "measure_name", "outcome"
+    own = memberships.join(actions, on="list_name").select(
+        "subject_key",
+        "action",
+        "measure_name",
+        "outcome",
+        pl.lit(None, pl.String).alias("via_subject"),
+        pl.lit(None, pl.String).alias("via_role"),
     )
+    officers = live.filter(
+        (rt == ROLE)
+        & (pl.col("appointed_on") <= d)
+        & (pl.col("ceased_on").is_null() | (d < pl.col("ceased_on")))
+    ).select(
+        pl.col("subject_key").alias("holder"),
+        (pl.lit("uscc:") + pl.col("entity_code")).alias("entity_key"),
+        "role",
+    )
+    reached = (
+        own.filter(pl.col("measure_name").is_in(REACHING))
+        .join(officers, left_on="subject_key", right_on="entity_key")
+        .select(
+            pl.col("holder").alias("subject_key"),
+            "action",
+            "measure_name",
+            "outcome",
+            pl.col("subject_key").alias("via_subject"),
+            pl.col("role").alias("via_role"),
+        )
+        .unique()
+    )
+    decisions = pl.concat([own, reached])
     listings_df, memberships_df, decisions_df = pl.collect_all([listings, memberships, decisions])
     return {
         "listings": listings_df.select(*columns, "since", "until", "status"),

@@ -123,12 +123,16 @@ def evaluate(entries: pl.LazyFrame, as_of: date) -> dict[str, pl.DataFrame]:
                 pl.lit("rental.deposit_waiver").alias("action"),
                 pl.lit("deposit_free_public_bikes").alias("measure_name"),
                 pl.lit("reward").alias("outcome"),
+                pl.lit(None, pl.String).alias("via_subject"),
+                pl.lit(None, pl.String).alias("via_role"),
             ),
             scores.filter(grade == "AAA").select(
                 "subject_key",
                 pl.lit("utility.heating_discount").alias("action"),
                 pl.lit("heating_fee_discount").alias("measure_name"),
                 pl.lit("reward").alias("outcome"),
+                pl.lit(None, pl.String).alias("via_subject"),
+                pl.lit(None, pl.String).alias("via_role"),
             ),
         ]
     ).collect()

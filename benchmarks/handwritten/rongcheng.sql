@@ -97,10 +97,10 @@ WHERE FALSE;
 
 CREATE TEMP TABLE h_decisions AS
 SELECT subject_key, 'rental.deposit_waiver' AS action, 'deposit_free_public_bikes' AS measure_name,
-       'reward' AS outcome
+       'reward' AS outcome, CAST(NULL AS VARCHAR) AS via_subject, CAST(NULL AS VARCHAR) AS via_role
 FROM h_scores
 WHERE grade IN ('A', 'AA', 'AAA')
 UNION ALL
-SELECT subject_key, 'utility.heating_discount', 'heating_fee_discount', 'reward'
+SELECT subject_key, 'utility.heating_discount', 'heating_fee_discount', 'reward', NULL, NULL
 FROM h_scores
 WHERE grade = 'AAA';

@@ -13,6 +13,7 @@ subject and auditors get everything (docs/concepts/decisions.md).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -35,13 +36,14 @@ from xinyong.domain.decision import (
     NoRecords,
     NoticePending,
     NotListed,
+    OfficerReason,
     Reason,
     RecordRef,
     Remedy,
     ScoreReason,
 )
 from xinyong.domain.lists import CreditList, EntryRule, ExitEvent, ExitRule
-from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind
+from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind, Role
 from xinyong.domain.record import Entry
 from xinyong.domain.scoring import ScoringScheme
 from xinyong.engines.results import (
@@ -96,9 +98,18 @@ def decide(
     if not full:
         entries = {}
     rows = [r for r in results["decisions"] if r[0] == subject_key and r[1] == action]
+    # a row reaching the subject as an entity's officer (via_subject, via_role) is explained by
+    # the entity's listings, and says so (`_reached`)
     measures = tuple(
-        _applied(pack, results, subject_key, pack.measures[r[2]], r[3], entries=entries)
-        for r in sorted(rows, key=lambda r: (r[3] != RESTRICT, r[2]))
+        _reached(
+            pack,
+            r,
+            entries,
+            _applied(
+                pack, results, r[4] or subject_key, pack.measures[r[2]], r[3], entries=entries
+            ),
+        )
+        for r in sorted(rows, key=lambda r: (r[3] != RESTRICT, r[2], r[4] or ""))
         if r[2] in pack.measures
     )
     routes: dict[str, None] = {}  # ordered and without repeats
@@ -115,6 +126,10 @@ def decide(
             if full and lr.record is not None:
                 r = lr.record
                 routes[f"the record: {r.title} {r.document_ref} by {r.provider}"] = None
+        if full and m.officer is not None and m.officer.record is not None:
+            # a person reached as an officer may dispute the role itself
+            r = m.officer.record
+            routes[f"the record: {r.title} {r.document_ref} by {r.provider}"] = None
     reasons: list[Reason] = [MeasureApplies(measure=m.name, outcome=m.outcome) for m in measures]
     if not measures:
         reasons.append(NoMeasureApplies())
@@ -123,7 +138,16 @@ def decide(
     else:
         # the measures to apply and their basis; the listings, grade and remedies are the file
         measures = tuple(
-            AppliedMeasure(m.name, m.kind, m.title, m.agency, m.outcome, m.legal_basis)
+            AppliedMeasure(
+                m.name,
+                m.kind,
+                m.title,
+                m.agency,
+                m.outcome,
+                m.legal_basis,
+                # the role and entity through which it applies, not the record behind them
+                officer=None if m.officer is None else dataclasses.replace(m.officer, record=None),
+            )
             for m in measures
         )
     return Decision(
@@ -241,15 +265,18 @@ def _held(pack: Pack, cl: CreditList, row: Row, entries: Mapping[int, Entry]) ->
 
 
 def can_end(rule_exit: ExitRule, rule: EntryRule, *, via_list: bool) -> bool:
-    """Whether an exit rule of a list can end a listing its entry `rule` starts: the term's end
-    only a fixed term's; a condition on the anchor record's attributes (`same`) only a listing
-    resting on a record (one resting on another list's listing has no attributes, and ends with
-    that listing instead). Events on the anchor record (fulfilment, restoration, revocation)
-    end any listing resting on it."""
+    """Whether an exit rule of a list can end a listing its entry `rule` starts: only an exit
+    for that rule (`rules:`; performance does not end a fixed-term listing, SPC Fa Shi [2017]
+    No. 7 Art 10 para 2), and the term's end only a fixed term's. A listing resting on another
+    list's listing (`via_list`) matches `same` conditions on the record that one rests on, so
+    any other exit can end it too; events on the anchor record (fulfilment, restoration,
+    revocation) end any listing resting on it."""
+    del via_list  # kept for callers: since list anchors carry their root record, it no longer
+    # narrows anything
+    if not rule_exit.ends(rule.name):
+        return False
     if rule_exit.event is ExitEvent.term_elapsed:
         return rule.term is not None
-    if rule_exit.event is None and via_list:
-        return not any(c.same for c in rule_exit.when)
     return True
 
 
@@ -276,6 +303,48 @@ def _remedies(
             if up[0] == subject_key and up[1] == row[4] and up[3] == row[3] and up[7] == LISTED:
                 out += _remedies(pack, results, subject_key, up, seen)
     return out
+
+
+def _reached(
+    pack: Pack, row: Row, entries: Mapping[int, Entry], applied: AppliedMeasure
+) -> AppliedMeasure:
+    """A measure applying to an entity, reaching this person in a role its basis names: say so,
+    with the provision naming the role and the record establishing it (principle 3)."""
+    via, role = row[4], row[5]
+    if via is None or role is None:
+        return applied
+    named = Role(str(role))
+    m = pack.measures[str(row[2])]
+    code = str(via).split(":", 1)[-1]
+    record = next(
+        (
+            e.seq
+            for e in sorted(entries.values(), key=lambda e: -e.seq)
+            if (rt := pack.catalogue.record_types.get(e.record_type)) is not None
+            and rt.officer_role is not None
+            and _attributes(e.attributes).get(rt.officer_role.entity) == code
+        ),
+        None,
+    )
+    naming = m.naming(named)
+    officer = OfficerReason(
+        entity_key=str(via),
+        role=named.value,
+        role_label=named.label,
+        legal_basis=tuple(
+            Basis(b.source, f"{c.article} of {_source_name(pack, c.source)}", b.confidence)
+            if c.article
+            else b
+            for c, b in zip(naming, basis(pack, naming), strict=True)
+        ),
+        record=_record(pack, entries, record),
+    )
+    return dataclasses.replace(applied, officer=officer)
+
+
+def _source_name(pack: Pack, source: str) -> str:
+    src = pack.sources.get(source)
+    return (src.citation or src.title) if src is not None else source
 
 
 def _record(pack: Pack, entries: Mapping[int, Entry], seq: int | None) -> RecordRef | None:

@@ -280,6 +280,7 @@ class Workspace:
                 "SELECT DISTINCT subject_key FROM entries WHERE seq >= ?", [before]
             ).fetchall()
         ]
+        touched = sorted({*touched, *_officers_of(self.pack, con, touched)})
         results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
         try:
             index.replace_subjects(con, results, touched, ledger=store)
@@ -649,6 +650,26 @@ def _check_scope(path: Path, fmt: InputFormat | None, scope: Scope) -> None:
         )
 
 
+def _officers_of(pack: Pack, con: duckdb.DuckDBPyConnection, entities: list[str]) -> set[str]:
+    """The persons whose officer records name one of `entities`: a measure on an entity reaches
+    them, so a change to the entity changes their decisions too."""
+    from xinyong.compiler import officer_types
+
+    found: set[str] = set()
+    if not entities:
+        return found
+    for rt in officer_types(pack):
+        o = rt.officer_role
+        assert o is not None
+        rows = con.execute(
+            "SELECT DISTINCT subject_key FROM entries WHERE record_type = ? "
+            "AND list_contains(?, ? || json_extract_string(attributes, ?))",
+            [rt.name, entities, f"{o.scheme}:", f"$.{o.entity}"],
+        ).fetchall()
+        found.update(r[0] for r in rows)
+    return found
+
+
 def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:
     from xinyong.engines.duckdb import DuckDBEngine
 
@@ -786,7 +807,18 @@ class Checker:
             day = as_of or (found.as_of if found is not None else self.workspace.today())
             entries = self.store.entries(subject_key=key)
             rows = [_row(e) for e in entries]
-            results = reference.evaluate_subject(pack, rows, day, explain=full)
+            own = len(rows)
+            # the entities the subject is an officer of: their measures may reach it, and their
+            # listings are the reasons
+            for other in sorted(reference.linked_entities(pack, rows)):
+                rows.extend(_row(e) for e in self.store.entries(subject_key=other))
+            if len(rows) == own:
+                results = reference.evaluate_subject(pack, rows, day, explain=full)
+            else:
+                results = reference.evaluate(pack, rows, day)
+                if full:
+                    alone = reference.evaluate_subject(pack, rows[:own], day, explain=True)
+                    results.explained = alone.explained
         decision = decide(pack, results, key, action, {e.seq: e for e in entries}, audience=served)
         self.log.write(
             at=datetime.now(UTC),

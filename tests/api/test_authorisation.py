@@ -135,9 +135,17 @@ def test_a_relying_party_sees_reason_codes_never_records(api: Api) -> None:
     got = answer.json()
     assert got["outcome"] == "restrict"
     assert set(got["codes"]) == {"measure_applies"}  # the codes a relying party is told
-    assert {"measure", "kind", "outcome", "agency", "legal_basis", "lists", "grade"} == set(
-        got["reasons"][0]
-    )
+    # (`officer`: the role and entity a measure reaches a person through, none here)
+    assert {
+        "measure",
+        "kind",
+        "outcome",
+        "agency",
+        "legal_basis",
+        "lists",
+        "grade",
+        "officer",
+    } == set(got["reasons"][0])
     text = answer.text
     for secret in (CASE_REF, "court:110105", "refuses_despite_ability", "subject_key"):
         assert secret not in text

@@ -212,10 +212,10 @@ def test_not_listed(ws: Path) -> None:
 def test_remedies_are_the_exits_that_can_end_the_listing(ws: Path) -> None:
     person = _check(ws, PAID, "air_travel.book", "--as-of", "2023-06-01")
     remedies = [(r["list_name"], r["name"]) for r in person["measures"][0]["remedies"]]
-    # the restriction rests on the dishonest listing: the restriction order's own exits on the
-    # case (performed, lifted) cannot end it; that listing's exits do, and its term is open
+    # the restriction rests on the dishonest listing: the restriction order's own exits
+    # (performed, lifted, revoked: `rules: [restriction_order]`) cannot end it; that listing's
+    # exits do, and its term is open
     assert remedies == [
-        ("high_consumption_restricted", "revoked"),
         ("dishonest_judgment_debtors", "performed"),
         ("dishonest_judgment_debtors", "settlement_performed"),
         ("dishonest_judgment_debtors", "deleted"),

@@ -11,9 +11,10 @@ Four sources, all seeded and each about subjects of its own:
 - `histories` (catalogues with administrative penalties and tax ratings): subjects with several
   such records a few days to months apart, so per-period caps and `at_least` anchors have work;
 - `debtor_life_cycles` (packs with the court enforcement record types): notices with and without
-  the listing-risk warning, dishonesty decisions on each ground, Art 3 bars, performance (complete
-  or not), deletions, settlement, consumption restrictions and their lifting, corrections that
-  change the ground, revocations, repeated decisions and minors — so the lists are not empty.
+  the listing-risk warning, dishonesty decisions on each ground, Art 2 extension orders, Art 3
+  bars, performance (complete or not), deletions, settlement, consumption restrictions and their
+  lifting, corrections that change the ground, revocations, repeated decisions and minors — so the
+  lists are not empty; and `officer_links`: persons holding roles in the entity debtors.
 
 Building rows here rather than ingesting a CSV keeps the suite independent of the ingest pipeline
 (whose own tests cover it) and fast enough to run on three engines.
@@ -176,12 +177,14 @@ def case_entries(entries: Entries, pack: Pack) -> dict[str, str]:
     for name, case in sorted(pack.cases.items()):
         subject = (f"case:{pack.name}:{name}", case.subject_kind.value, case.birth_date)
         keys[name] = subject[0]
+        # related entities keep their codes: the officer records of the case name them
+        related = {rel.id: (rel.key, rel.kind.value, None) for rel in case.related}
         ids: dict[str, int] = {}
         for r in case.records:
             rt = pack.catalogue[r.record_type]
             ids[r.id] = entries.add(
                 r.record_type,
-                subject,
+                subject if r.subject is None else related[r.subject],
                 r.decision_date,
                 canonical(rt, dict(r.attributes)),
                 kind=r.entry_kind,
@@ -219,7 +222,9 @@ def debtor_life_cycles(
             # about one in eight is a minor at some point of the life cycle
             year = rng.choice([*range(1950, 2000), 2006, 2008, 2010])
             born = date(year, rng.randint(1, 12), rng.randint(1, 28))
-        subject = (f"debtor:{i:05d}", kind, born)
+        # entity debtors are keyed as their code would be, so officer records can name them
+        key = f"uscc:D{i:05d}" if kind != "individual" else f"debtor:{i:05d}"
+        subject = (key, kind, born)
         keys.append(subject[0])
         for _ in range(rng.choice([1, 1, 1, 2, 3])):
             _one_case(entries, catalogue, rng, subject)
@@ -255,9 +260,17 @@ def _one_case(
             entries.act(EntryKind.revocation, notice, later(1, 20))
     wait = later(-20, 90)  # sometimes the decision precedes the notice: notice_missing
     ground = rng.choice(GROUNDS)
-    decision = record(
-        "dishonesty_decision", wait, ground=ground, serious_obstruction=rng.random() < 0.2
-    )
+    decision = record("dishonesty_decision", wait, ground=ground)
+    if COURT + "listing_extension" in catalogue.record_types and rng.random() < 0.25:
+        # an Art 2 extension order, sometimes for an open-term ground (it extends nothing)
+        record(
+            "listing_extension",
+            later(0, 500),
+            circumstance=rng.choice(
+                ["serious_violent_or_threatening_obstruction", "multiple_dishonest_acts"]
+            ),
+            extended_by_years=rng.randint(1, 3),
+        )
     if rng.random() < 0.15:
         # a correction carries the full attributes, here with another ground
         rt = catalogue[COURT + "dishonesty_decision"]
@@ -280,6 +293,53 @@ def _one_case(
         record("settlement_performance", later(10, 900), complete=True)
     if rng.random() < 0.4:
         record("list_deletion", later(0, 400))
+
+
+CIRCUMSTANCES = ("serious_violent_or_threatening_obstruction", "multiple_dishonest_acts")
+ROLE_TYPE = "registration.officer_role"
+ROLES = (
+    "legal_representative",
+    "principal_responsible_person",
+    "directly_responsible_person",
+    "actual_controller",
+)
+
+
+def officer_links(
+    entries: Entries, catalogue: Catalogue, entities: list[str], *, seed: int
+) -> list[str]:
+    """Persons holding roles in the entity debtors (some in two), appointed and ceasing on
+    dates on both sides of the suite's dates, some roles corrected to end or revoked, and some
+    naming an entity nobody knows. Returns the persons' keys."""
+    if ROLE_TYPE not in catalogue.record_types:
+        return []
+    rt = catalogue[ROLE_TYPE]
+    rng = random.Random(seed)
+    codes = [e.split(":", 1)[1] for e in entities if e.startswith("uscc:")]
+    keys = []
+    for i in range(len(codes)):
+        subject = (f"officer:{i:05d}", "individual", date(1960 + i % 40, 1 + i % 12, 1 + i % 28))
+        keys.append(subject[0])
+        for _ in range(rng.choice([1, 1, 2])):
+            code = rng.choice([*codes, "NOBODY0000000001"])
+            appointed = date(2016, 1, 1) + timedelta(days=rng.randrange(9 * 365))
+            given: dict[str, object] = {
+                "entity_uscc": code,
+                "role": rng.choice(ROLES),
+                "appointed_on": appointed,
+            }
+            if rng.random() < 0.3:
+                given["ceased_on"] = appointed + timedelta(days=rng.randrange(30, 2000))
+            decided = appointed + timedelta(days=rng.randrange(0, 60))
+            seq = entries.add(rt.name, subject, decided, fill(rt, rng, decided, **given))
+            roll = rng.random()
+            if roll < 0.1:
+                ended = {**given, "ceased_on": decided + timedelta(days=rng.randrange(1, 900))}
+                later = decided + timedelta(days=rng.randrange(1, 300))
+                entries.act(EntryKind.correction, seq, later, fill(rt, rng, later, **ended))
+            elif roll < 0.15:
+                entries.act(EntryKind.revocation, seq, decided + timedelta(days=20))
+    return keys
 
 
 def histories(
@@ -333,9 +393,11 @@ def entries_for(pack: Pack, *, rows: int, seed: int = 7) -> tuple[list[Row], lis
     )
     notable = list(case_entries(entries, pack).values())
     if has_debtor_types(pack.catalogue):
-        notable += debtor_life_cycles(
+        debtors = debtor_life_cycles(
             entries, pack.catalogue, debtors=max(rows // 20, 40), seed=seed + 1
         )
+        notable += officer_links(entries, pack.catalogue, debtors, seed=seed + 3)[:6]
+        notable += debtors
     notable += histories(
         entries, pack.catalogue, HISTORY_TYPES, subjects=max(rows // 12, 40), seed=seed + 2
     )

@@ -141,6 +141,14 @@ def test_the_inputs_reach_every_outcome() -> None:
     assert outcomes == {"restrict", "reward"}
     national = expected("national", date(2024, 6, 1))
     assert {m[1] for m in national["memberships"]} == set(pack("national").lists)
+    # measures reach officers, in each role, and not every officer
+    reached = [r for r in national["decisions"] if r[4] is not None]
+    assert {r[5] for r in reached} == {
+        "legal_representative",
+        "principal_responsible_person",
+        "directly_responsible_person",
+        "actual_controller",
+    }
     variant = expected(VARIANT, date(2024, 6, 1))
     assert {m[1] for m in variant["memberships"]} == set(pack(VARIANT).lists)
     assert {s[3] for s in variant["scores"]} == {"A", "B", "C", "D"}

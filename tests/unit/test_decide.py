@@ -66,7 +66,7 @@ def test_an_allow_on_a_reward_says_which_grade_it_needs(pack: Pack, grade: str |
 
 def test_a_relying_party_is_told_the_reward_not_the_grade(pack: Pack) -> None:
     measure = next(m for m in pack.measures.values() if "rental.deposit_waiver" in m.actions)
-    rows = [(KEY, "rental.deposit_waiver", measure.name, "reward")]
+    rows = [(KEY, "rental.deposit_waiver", measure.name, "reward", None, None)]
     full = decide(pack, _results("AA", rows), KEY, "rental.deposit_waiver", {0: _entry()})
     assert full.measures[0].grade is not None and full.measures[0].grade.grade == "AA"
     rp = decide(

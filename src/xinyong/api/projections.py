@@ -45,6 +45,7 @@ def reasons(decision: Decision) -> list[Reason]:
             legal_basis=[b.text for b in m.legal_basis],
             lists=_lists(m),
             grade=m.grade.grade if m.grade is not None else None,
+            officer=str(m.officer) if m.officer is not None else None,
         )
         for m in decision.measures
     ]
@@ -66,6 +67,7 @@ def decision_whole(decision: Decision) -> DecisionOut:
                 lists=_lists(m),
                 records=sorted({lr.record.seq for lr in m.listings if lr.record is not None}),
                 remedies=[r.description.strip() for r in m.remedies],
+                officer=str(m.officer) if m.officer is not None else None,
             )
             for m in decision.measures
         ],

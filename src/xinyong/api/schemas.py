@@ -161,6 +161,11 @@ class Reason(BaseModel):
     legal_basis: list[str]
     lists: list[str]
     grade: str | None = None
+    officer: str | None = Field(
+        None,
+        description="Set when the measure applies to an entity and reaches this person in a "
+        "role its basis names: role, entity and provision.",
+    )
 
 
 class CheckOut(BaseModel):
@@ -290,6 +295,11 @@ class MeasureOut(BaseModel):
     lists: list[str]
     records: list[int] = Field(description="Sequence numbers of the ledger records behind it.")
     remedies: list[str]
+    officer: str | None = Field(
+        None,
+        description="Set when the measure applies to an entity and reaches this person in a "
+        "role its basis names: role, entity and provision.",
+    )
 
 
 class DecisionOut(BaseModel):

@@ -238,6 +238,11 @@ def decision(decision: Decision) -> None:
     for m in decision.measures:
         _say(f"  {m.kind} {m.name}: {m.title} — by {m.agency}")
         _say(f"    basis: {'; '.join(b.text for b in m.legal_basis)}")
+        if m.officer is not None:
+            _say(f"    {m.officer}")
+            if m.officer.record is not None:
+                r = m.officer.record
+                _say(f"      role record #{r.seq} {r.title} of {r.decision_date} by {r.provider}")
         for lr in m.listings:
             until = lr.until.isoformat() if lr.until else "open"
             _say(f"    listed on {lr.list_name} ({lr.rule_name}) since {lr.since} until {until}")

@@ -17,6 +17,7 @@ from xinyong.compiler import records, scorecard
 from xinyong.compiler import schemes as scheme_steps
 from xinyong.compiler import sql as q
 from xinyong.compiler.plan import INPUT, OUTPUT_TYPES, PORTABLE, SCOPE, Capabilities, Plan, Step
+from xinyong.domain.catalogue import RecordType
 from xinyong.domain.lists import RecordCondition
 from xinyong.engines.results import LISTED, RELATIONS
 from xinyong.policy.pack import Pack
@@ -43,16 +44,42 @@ def compile_pack(
             a = rule.anchor
             if isinstance(a, RecordCondition):
                 same.setdefault(a.record_type, set()).update(matched)
+            else:
+                for t in list_steps.root_types(pack.lists, a.list):
+                    same.setdefault(t, set()).update(matched)
+            for ext in rule.extensions:
+                if ext.length is not None:
+                    same.setdefault(ext.when[0].record_type, set()).add(ext.length.attribute)
     for s in pack.schemes.values():
         conditions.extend(i.condition for i in s.items)
         if s.scorecard is not None:
             conditions.append(scorecard.condition(s.scorecard))
-    rec = records.build(plan, pack.catalogue, conditions, same, with_subjects=bool(pack.schemes))
+    officers = officer_types(pack)
+    for rt in officers:
+        assert rt.officer_role is not None
+        conditions.append(RecordCondition(rt.name))
+        same.setdefault(rt.name, set()).update(rt.officer_role.attributes())
+    rec = records.build(
+        plan,
+        pack.catalogue,
+        conditions,
+        same,
+        with_subjects=bool(pack.schemes),
+        officers=officers,
+    )
     steps = list_steps.build(plan, rec, pack.lists)
     _listings(plan, [steps[n] for n in list_steps.list_order(pack.lists)])
     scheme_steps.build(plan, rec, pack.schemes)
-    measure_steps.build(plan, pack.measures)
+    measure_steps.build(plan, pack.measures, rec, officers)
     return plan
+
+
+def officer_types(pack: Pack) -> list[RecordType]:
+    """The record types establishing officers' roles, when some measure reaches a role: only
+    then are they read (a pack whose measures reach nobody but the subject reads none)."""
+    if not any(m.reached_roles() for m in pack.measures.values()):
+        return []
+    return [pack.catalogue[n] for n in sorted(pack.catalogue) if pack.catalogue[n].officer_role]
 
 
 def _listings(plan: Plan, list_steps_in_order: list[str]) -> None:

@@ -21,6 +21,7 @@ from xinyong.domain.lists import (
     CreditList,
     EntryRule,
     ExitEvent,
+    Extension,
     ListCondition,
     RecordCondition,
 )
@@ -49,6 +50,23 @@ def list_order(lists: Mapping[str, CreditList]) -> list[str]:
     return done
 
 
+def root_types(lists: Mapping[str, CreditList], name: str) -> set[str]:
+    """The record types listings of list `name` rest on at the root: its record anchors' types,
+    and through its list anchors theirs (a listing anchored on a listing carries the attributes
+    of the record that one rests on)."""
+    out: set[str] = set()
+    cl = lists.get(name)
+    if cl is None:
+        return out
+    for rule in cl.entry:
+        a = rule.anchor
+        if isinstance(a, RecordCondition):
+            out.add(a.record_type)
+        elif a.list != name:
+            out |= root_types(lists, a.list)
+    return out
+
+
 def same_attrs(cl: CreditList) -> set[str]:
     """Every attribute some condition of the list matches an anchor on."""
     return {a for c in cl.conditions() for a in c.same}
@@ -63,7 +81,7 @@ def build(plan: Plan, rec: Records, lists: Mapping[str, CreditList]) -> dict[str
         matched = sorted(same_attrs(cl))
         parts: list[exp.Query] = []
         for rule in cl.entry:
-            anchor = plan.add(f"xy_a{n}", _anchor(rec, cl, rule, matched, steps))
+            anchor = plan.add(f"xy_a{n}", _anchor(rec, cl, rule, matched, steps=steps, lists=lists))
             n += 1
             parts.append(_rule(rec, cl, rule, anchor))
         union = parts[0]
@@ -92,29 +110,48 @@ def _anchor(
     cl: CreditList,
     rule: EntryRule,
     matched: Sequence[str],
+    *,
     steps: Mapping[str, str],
+    lists: Mapping[str, CreditList],
 ) -> exp.Query:
     a = rule.anchor
     if isinstance(a, ListCondition):
+        # the attributes of the record the anchoring listing rests on (its case number), so
+        # that `same` conditions match this listing's case as they match that one's
+        roots = sorted(root_types(lists, a.list))
+        values: list[exp.Expr] = []
+        for m in matched:
+            found = {rec.columns[(t, m)] for t in roots if rec.has_attr(t, m)}
+            if len(found) == 1:
+                values.append(q.col(found.pop(), "r").as_(attr_col(m)))
+            else:
+                values.append(_no_attr(rec, cl, m).as_(attr_col(m)))
         cols: list[exp.Expr] = [
-            q.col("subject_key"),
-            q.col("subject_kind"),
-            q.col("subject_birth_date"),
-            q.col("anchor_seq"),
+            q.col("subject_key", "l"),
+            q.col("subject_kind", "l"),
+            q.col("subject_birth_date", "l"),
+            q.col("anchor_seq", "l"),
             q.lit(a.list).as_("via_list"),
-            q.col("since"),
-            q.col("until").as_("cap_until"),
+            q.col("since", "l"),
+            q.col("until", "l").as_("cap_until"),
             q.null_date().as_("fulfilled_on"),
             q.null_date().as_("restored_on"),
-            *(_no_attr(rec, cl, m).as_(attr_col(m)) for m in matched),
+            *values,
         ]
         where = q.and_(
             [
-                exp.EQ(this=q.col("status"), expression=q.lit(LISTED)),
-                _kinds(cl, q.col("subject_kind")),
+                exp.EQ(this=q.col("status", "l"), expression=q.lit(LISTED)),
+                _kinds(cl, q.col("subject_kind", "l")),
             ]
         )
-        return exp.select(*cols).from_(steps[a.list]).where(where)
+        query = exp.select(*cols).from_(q.table(steps[a.list], "l"))
+        if any(isinstance(v, exp.Alias) and isinstance(v.this, exp.Column) for v in values):
+            query = query.join(
+                q.table(rec.live, "r"),
+                on=exp.EQ(this=q.col("seq", "r"), expression=q.col("anchor_seq", "l")),
+                join_type="left",
+            )
+        return query.where(where)
     cols = [
         q.col("subject_key"),
         q.col("subject_kind"),
@@ -187,6 +224,14 @@ class _Joins:
             this=exp.Coalesce(this=n, expressions=[exp.Literal.number(0)]),
             expression=exp.Literal.number(c.at_least),
         )
+
+    def largest(self, c: RecordCondition, attribute: str) -> exp.Expr:
+        """The largest value of `attribute` among the records `c` matches (subject-wide or per
+        anchor, as `holds` counts them)."""
+        key: _Key = self._anchor_key(c) if c.same else ("subject", ())
+        value = self.rec.column(c.record_type, attribute, "x")
+        hit = q.case([(self.rec.match(c, "x"), value)], None)
+        return self._value(key, c.record_type, exp.Max(this=hit))
 
     def _timing(self, after: bool, wait: Period | None, x: str, a: str) -> exp.Expr:
         x_date = q.col("decision_date", x)
@@ -299,6 +344,21 @@ def _all_met(dates: Sequence[exp.Expr]) -> exp.Expr:
     return q.case([(any_unmet, q.null_date())], q.greatest(list(dates)))
 
 
+def _extended(j: _Joins, ext: Extension, term_end: exp.Expr) -> exp.Expr:
+    """`term_end` + the extension's length: the one the matching records order (the largest
+    ordered, held within `minimum`..`maximum`), or `minimum`."""
+    lengths = ext.lengths()
+    if ext.length is None or not lengths:
+        return q.plus(term_end, ext.minimum)
+    ordered = j.largest(ext.when[0], ext.length.attribute)
+    whens = [
+        (exp.GTE(this=ordered, expression=exp.Literal.number(n)), q.plus(term_end.copy(), p))
+        for n, p in reversed(lengths[1:])
+    ]
+    shortest = q.plus(term_end.copy(), lengths[0][1])
+    return q.case(whens, shortest) if whens else shortest
+
+
 def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Query:
     j = _Joins(rec, anchor)
     keep: list[exp.Expr] = []
@@ -335,18 +395,19 @@ def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Que
     ends: list[exp.Expr] = [q.col("cap_until", "a")]
     since = q.col("since", "a")
     if rule.term is not None:
-        term_end: exp.Expr = q.plus(since, rule.term)
-        longest_first = sorted(rule.extensions, key=lambda e: -e.minimum.approx_days())
-        whens = []
-        for ext in longest_first:
+        base_end = q.plus(since, rule.term)
+        # the longest extension that holds: each (since + term) + its length, in two steps as
+        # the reference does; GREATEST ignores the NULL of one that does not hold
+        ends_ext: list[exp.Expr] = [base_end]
+        for ext in rule.extensions:
             ok = q.and_([j.holds(c) for c in ext.when])
             assert ok is not None
-            # (since + term) + extension, in two steps as the reference does
-            whens.append((ok, q.plus(q.plus(since, rule.term), ext.minimum)))
-        if whens:
-            term_end = q.case(whens, term_end)
+            ends_ext.append(q.case([(ok, _extended(j, ext, q.plus(since, rule.term)))], None))
+        term_end: exp.Expr = q.greatest(ends_ext)
         ends.append(term_end)
     for ex_rule in cl.exit:
+        if not ex_rule.ends(rule.name):
+            continue
         if ex_rule.event is ExitEvent.fulfilment:
             ends.append(q.col("fulfilled_on", "a"))
         elif ex_rule.event is ExitEvent.restoration:

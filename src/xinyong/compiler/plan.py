@@ -56,6 +56,8 @@ OUTPUT_TYPES: Mapping[str, Mapping[str, str]] = {
         "action": "VARCHAR",
         "measure_name": "VARCHAR",
         "outcome": "VARCHAR",
+        "via_subject": "VARCHAR",
+        "via_role": "VARCHAR",
     },
 }
 assert {k: tuple(v) for k, v in OUTPUT_TYPES.items()} == dict(RELATIONS)
@@ -93,6 +95,9 @@ class Plan:
     scoped: bool
     capabilities: Capabilities = PORTABLE
     steps: list[Step] = field(default_factory=list)
+    # scoped, and reading entities beyond the scope (those its officers hold roles in): the
+    # engine keeps only the scope's rows of the outputs
+    widened: bool = False
 
     def add(self, name: str, query: exp.Query, *, output: bool = False) -> str:
         if any(s.name == name for s in self.steps):

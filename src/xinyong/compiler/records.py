@@ -116,6 +116,7 @@ def build(
     same_attrs: Mapping[str, set[str]],
     *,
     with_subjects: bool,
+    officers: Iterable[RecordType] = (),
 ) -> Records:
     """Add the record steps for every condition the pack uses. `same_attrs` maps a record type
     to the attributes other conditions match it on (so they are read for it too)."""
@@ -142,7 +143,7 @@ def build(
 
     rec = Records(catalogue, plan.as_of)
     rec.columns = _columns(catalogue, read)
-    scope = _scope(plan)
+    scope = _scope(plan, list(officers))
     if with_subjects:
         plan.add(SUBJECTS, _subjects(rec.d, scope))
     entries = _entries(rec.d, sorted(read), scope)
@@ -174,10 +175,42 @@ def _type_key(rt: RecordType, name: str) -> str:
     return q.sql_type(rt.attributes[name]).sql()
 
 
-def _scope(plan: Plan) -> exp.Expr | None:
+def _scope(plan: Plan, officers: list[RecordType]) -> exp.Expr | None:
+    """The subjects whose entries are read: the scope, and with officer records the entities
+    they name (a measure reaching an officer rests on the entity's evaluation). Read from every
+    entry of those types, corrections included, this may name more entities than hold on D:
+    the engine keeps only the scope's rows of the outputs (`Plan.widened`)."""
     if not plan.scoped:
         return None
-    return q.col("subject_key").isin(query=exp.select("subject_key").from_(SCOPE))
+    in_scope = q.col("subject_key").isin(query=exp.select("subject_key").from_(SCOPE))
+    if not officers:
+        return in_scope
+    named: list[exp.Query] = []
+    for rt in officers:
+        o = rt.officer_role
+        assert o is not None
+        named.append(
+            exp.select(officer_key(o.scheme, q.json_text(q.col("attributes"), o.entity)).as_("k"))
+            .from_(INPUT)
+            .where(
+                exp.and_(
+                    exp.EQ(this=q.col("record_type"), expression=q.lit(rt.name)),
+                    in_scope.copy(),
+                )
+            )
+        )
+    union: exp.Query = named[0]
+    for part in named[1:]:
+        union = exp.union(union, part, distinct=False)
+    plan.widened = True
+    entities = exp.select("k").from_(union.subquery("n"))
+    return exp.or_(in_scope, q.col("subject_key").isin(query=entities))
+
+
+def officer_key(scheme: str, value: exp.Expr) -> exp.Expr:
+    """The subject key of an entity named by an officer record: `<scheme>:<code>` (entity
+    identifiers are not pseudonymised)."""
+    return exp.DPipe(this=q.lit(f"{scheme}:"), expression=value, safe=True)
 
 
 def _entries(d: exp.Expr, used: list[str], scope: exp.Expr | None) -> exp.Query:

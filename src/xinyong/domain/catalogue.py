@@ -458,6 +458,24 @@ class UntilExitDisplay:
 Disclosure = NotDisplayed | FixedDisplay | TieredDisplay | UntilExitDisplay
 
 
+@dataclass(frozen=True, slots=True)
+class OfficerRole:
+    """A record type whose records say that their subject (a person) holds a named role in an
+    entity: the entity's identifier in `scheme` is attribute `entity`, the role (one of the
+    responsible roles a measure may reach, principle 3) is attribute `role`, and the role holds
+    from date attribute `start` until date attribute `end` (open when absent). Measures aimed at
+    that role reach the person through such records only."""
+
+    entity: str
+    scheme: str
+    role: str
+    start: str
+    end: str | None = None
+
+    def attributes(self) -> tuple[str, ...]:
+        return (self.entity, self.role, self.start, *((self.end,) if self.end else ()))
+
+
 # --- record types ------------------------------------------------------------------------------
 
 
@@ -479,6 +497,7 @@ class RecordType:
     domain: BreachDomain
     entry_kinds: frozenset[EntryKind]
     description: str = ""
+    officer_role: OfficerRole | None = None
 
     def attribute(self, name: str) -> AttributeSpec:
         try:

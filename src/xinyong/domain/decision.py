@@ -128,6 +128,23 @@ class GradeReason:
 
 
 @dataclass(frozen=True, slots=True)
+class OfficerReason:
+    """Why a measure on an entity reaches this person: the role they hold in it, the record
+    establishing the role, and the provision naming that role (principle 3)."""
+
+    entity_key: str
+    role: str
+    role_label: str
+    legal_basis: tuple[Basis, ...]
+    record: RecordRef | None = None
+
+    def __str__(self) -> str:
+        entity = self.entity_key.split(":", 1)[-1]
+        cites = "; ".join(b.text for b in self.legal_basis)
+        return f"restricted as {self.role_label} of {entity}" + (f", {cites}" if cites else "")
+
+
+@dataclass(frozen=True, slots=True)
 class AppliedMeasure:
     name: str
     kind: str
@@ -138,6 +155,8 @@ class AppliedMeasure:
     listings: tuple[ListingReason, ...] = ()
     grade: GradeReason | None = None
     remedies: tuple[Remedy, ...] = ()
+    # set when the measure applies to an entity and reaches this person as its officer
+    officer: OfficerReason | None = None
 
 
 # --- reasons: one typed item per code, `code` first in every one --------------------------------

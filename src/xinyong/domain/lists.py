@@ -96,14 +96,53 @@ class SubjectCondition:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtensionLength:
+    """The length a record orders: its integer `attribute` times `unit` (e.g. a court ordering
+    an extension of 2 years: `extended_by_years` × P1Y)."""
+
+    attribute: str
+    unit: Period
+
+
+@dataclass(frozen=True, slots=True)
 class Extension:
-    """Lengthens a fixed term by `minimum`..`maximum` when every condition in `when` holds."""
+    """Lengthens a fixed term when every condition in `when` holds: by the length the records
+    matching the first condition order (`length`), kept within `minimum`..`maximum`, or by
+    `minimum` when no record orders a length."""
 
     name: str
     when: tuple[RecordCondition, ...]
     minimum: Period
     maximum: Period
     legal_basis: tuple[Citation, ...]
+    length: ExtensionLength | None = None
+
+    def lengths(self) -> tuple[tuple[int, Period], ...]:
+        """Each whole number of units within `minimum`..`maximum` with its period, shortest
+        first: the lengths a record can order (a value outside is held to the nearest)."""
+        if self.length is None:
+            return ()
+        u = self.length.unit
+        out = []
+        for n in range(1, 1000):
+            p = Period(years=u.years * n, months=u.months * n, days=u.days * n)
+            if p.approx_days() > self.maximum.approx_days():
+                break
+            if p.approx_days() >= self.minimum.approx_days():
+                out.append((n, p))
+        return tuple(out)
+
+    def period_for(self, ordered: int | None) -> Period:
+        """The extension a record ordering `ordered` units gives: the largest length not above
+        it, the shortest when it orders less (or nothing), `minimum` without a `length`."""
+        found = self.lengths()
+        if not found or ordered is None:
+            return self.minimum
+        chosen = found[0][1]
+        for n, p in found:
+            if n <= ordered:
+                chosen = p
+        return chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +183,9 @@ class Exclusion:
 @dataclass(frozen=True, slots=True)
 class ExitRule:
     """Ends a listing on `event`, or when every `when` condition holds. `deadline_working_days` is
-    the time the authority has to take the entry down once the rule fires."""
+    the time the authority has to take the entry down once the rule fires. `rules` names the
+    entry rules whose listings it ends (all when empty): a fixed-term listing may not end the
+    way an open one does (SPC Fa Shi [2017] No. 7 Art 10 para 2)."""
 
     name: str
     event: ExitEvent | None
@@ -152,6 +193,11 @@ class ExitRule:
     legal_basis: tuple[Citation, ...]
     deadline_working_days: int | None = None
     description: str = ""
+    rules: tuple[str, ...] = ()
+
+    def ends(self, rule_name: str) -> bool:
+        """The rule ends listings made by entry rule `rule_name`."""
+        return not self.rules or rule_name in self.rules
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,11 @@ class Role(StrEnum):
     employee = "employee"
 
     @property
+    def label(self) -> str:
+        """The role in words, as a decision states it."""
+        return _LABELS.get(self, self.value.replace("_", " "))
+
+    @property
     def responsible(self) -> bool:
         """A person the law may hold responsible for an entity's conduct, if a basis names them."""
         return self in RESPONSIBLE_ROLES
@@ -64,6 +69,14 @@ RESPONSIBLE_ROLES: frozenset[Role] = frozenset(
         Role.principal_responsible_person,
         Role.actual_controller,
         Role.directly_responsible_person,
+    }
+)
+_LABELS: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.legal_representative: "legal representative",
+        Role.principal_responsible_person: "principal responsible person",
+        Role.actual_controller: "actual controller",
+        Role.directly_responsible_person: "person directly responsible for performing the debt",
     }
 )
 PROHIBITED_ROLES: frozenset[Role] = frozenset(set(Role) - RESPONSIBLE_ROLES - {Role.subject})
@@ -89,10 +102,13 @@ ACTIONS: Mapping[str, Action] = _actions(
     ("rail.high_speed.book", _T, "book any seat on a G-train or first class on other EMU trains"),
     ("rail.soft_sleeper.book", _T, "book a soft sleeper on a train"),
     ("ship.upper_class.book", _T, "book second class or above on a ship"),
-    ("hotel.star.book", _C, "stay or spend at star-rated hotels, clubs, golf courses"),
-    ("real_estate.buy", _C, "buy real estate or build, extend, luxuriously renovate housing"),
+    ("hotel.star.book", _C, "stay or spend at hotels or restaurants of star level or above"),
+    ("nightclub.spend", _C, "spend at nightclubs of star level or above"),
+    ("golf.play", _C, "play or spend at golf courses"),
+    ("real_estate.buy", _C, "buy real estate"),
+    ("housing.build_or_renovate", _C, "build, extend or luxuriously renovate housing"),
     ("office.high_end.rent", _C, "rent high-end offices, hotels or apartments as offices"),
-    ("vehicle.buy", _C, "buy a vehicle not necessary for business"),
+    ("vehicle.non_business.buy", _C, "buy a vehicle not necessary for business"),
     ("travel.leisure", _C, "travel or take holidays"),
     ("school.high_fee_private.enrol", _C, "pay a high-fee private school (for a child)"),
     ("insurance.high_premium.buy", _C, "buy high-premium insurance or wealth products"),
@@ -171,6 +187,15 @@ class Measure:
     def named_roles(self) -> frozenset[Role]:
         """Roles the measure's legal basis names as reachable."""
         return frozenset(r for c in self.legal_basis for r in c.names)
+
+    def reached_roles(self) -> frozenset[Role]:
+        """The responsible roles the measure reaches: those it targets that its legal basis
+        names (principle 3; the loader refuses a target without such a citation)."""
+        return frozenset(r for r in self.targets if r.responsible and r in self.named_roles())
+
+    def naming(self, role: Role) -> tuple[MeasureCitation, ...]:
+        """The provisions of its legal basis that name `role`: why it reaches that person."""
+        return tuple(c for c in self.legal_basis if role in c.names)
 
     def action_domains(self) -> frozenset[BreachDomain]:
         return frozenset(ACTIONS[a].domain for a in self.actions if a in ACTIONS)

@@ -45,10 +45,15 @@ class PlanEngine(ABC):
     def evaluate(
         self, pack: Pack, as_of: date, *, subjects: Iterable[str] | None = None
     ) -> Results:
-        plan = compile_pack(
-            pack, as_of, scoped=subjects is not None, capabilities=self.capabilities
-        )
-        return self.run(plan, subjects)
+        keys = None if subjects is None else sorted(set(subjects))
+        plan = compile_pack(pack, as_of, scoped=keys is not None, capabilities=self.capabilities)
+        results = self.run(plan, keys)
+        if plan.widened and keys is not None:
+            # entities read for their officers' sake are not part of the answer
+            wanted = set(keys)
+            for name, rows in results.relations.items():
+                results.relations[name] = [r for r in rows if r[0] in wanted]
+        return results
 
     @abstractmethod
     def run(self, plan: Plan, subjects: Iterable[str] | None = None) -> Results:

@@ -25,6 +25,7 @@ from xinyong.domain.lists import (
     CreditList,
     EntryRule,
     ExitEvent,
+    Extension,
     ListCondition,
     RecordCondition,
     SubjectCondition,
@@ -57,7 +58,14 @@ from xinyong.engines.results import (
 )
 from xinyong.policy.pack import Pack
 
-__all__ = ["Plan", "add_period", "compile_plan", "evaluate", "evaluate_subject"]
+__all__ = [
+    "Plan",
+    "add_period",
+    "compile_plan",
+    "evaluate",
+    "evaluate_subject",
+    "linked_entities",
+]
 
 
 # --- entry points -------------------------------------------------------------------------------
@@ -74,21 +82,45 @@ def evaluate(pack: Pack | Plan, entries: Iterable[Row], as_of: date) -> Results:
     for row in entries:
         groups[row[_KEY]].append(row)
     out = Results(as_of=as_of, pack_version=plan.pack_version)
+    links: list[tuple[str, str, str]] = []
     for key in sorted(groups):
-        _Subject(plan, key, groups[key], as_of).run(out.relations)
+        subject = _Subject(plan, key, groups[key], as_of)
+        subject.run(out.relations)
+        links.extend((key, entity, role) for entity, role in subject.links)
+    _reach_officers(plan, out.relations["decisions"], links)
     return out
 
 
 def evaluate_subject(
-    pack: Pack | Plan, entries: Sequence[Row], as_of: date, *, explain: bool = False
+    pack: Pack | Plan,
+    entries: Sequence[Row],
+    as_of: date,
+    *,
+    explain: bool = False,
+    subject_key: str | None = None,
 ) -> Results:
     """Evaluate one subject's entries as of `as_of`; ValueError if they are about several.
+
+    With `subject_key`, the entries may also include those of the entities the subject's
+    officer records name (`linked_entities`: a measure on such an entity may reach it), and
+    only the subject's rows are returned.
 
     With `explain`, `Results.explained` also holds the subject's would-be listings that are not
     in force on D and why: excluded, barred, or ended (by which exit, on which day, on which
     record). They change nothing in the five relations.
     """
     plan = plan_of(pack)
+    if subject_key is not None:
+        full = evaluate(plan, entries, as_of)
+        for name, rows in full.relations.items():
+            full.relations[name] = [r for r in rows if r[0] == subject_key]
+        if explain:
+            own = [r for r in entries if r[_KEY] == subject_key]
+            scratch = Results(as_of=as_of, pack_version=plan.pack_version)
+            _Subject(plan, subject_key, own, as_of, explain=True).run(
+                scratch.relations, full.explained
+            )
+        return full
     out = Results(as_of=as_of, pack_version=plan.pack_version)
     keys = {row[_KEY] for row in entries}
     if len(keys) > 1:
@@ -97,6 +129,40 @@ def evaluate_subject(
         subject = _Subject(plan, keys.pop(), entries, as_of, explain=explain)
         subject.run(out.relations, out.explained)
     return out
+
+
+def linked_entities(pack: Pack | Plan, entries: Iterable[Row]) -> set[str]:
+    """The subject keys of the entities that officer records among `entries` name (any entry
+    of such a type, so possibly more than hold on a given date): what a single subject's
+    evaluation must read beside its own entries."""
+    plan = plan_of(pack)
+    out: set[str] = set()
+    for row in entries:
+        role = plan.officers.get(row[_TYPE])
+        if role is None:
+            continue
+        value = parse_attributes(row[_ATTRS]).get(role.entity)
+        if isinstance(value, str) and value:
+            out.add(f"{role.scheme}:{value}")
+    return out
+
+
+def _reach_officers(
+    plan: Plan, decisions: list[Row], links: Sequence[tuple[str, str, str]]
+) -> None:
+    """Officers: a measure reaching a role applies to the person holding that role in an entity
+    on D whenever it applies to the entity itself (docs/concepts/evaluation.md, "Officers")."""
+    if not links:
+        return
+    by_entity: dict[str, list[Row]] = defaultdict(list)
+    for row in decisions:
+        by_entity[row[0]].append(row)
+    found: dict[Row, None] = {}
+    for holder, entity, role in links:
+        for key, action, measure, outcome, _via, _role in by_entity.get(entity, ()):
+            if (measure, role) in plan.reached:
+                found[(holder, action, measure, outcome, key, role)] = None
+    decisions.extend(found)
 
 
 # --- one subject --------------------------------------------------------------------------------
@@ -151,7 +217,7 @@ class _Listing:
 @dataclass(slots=True)
 class _Anchor:
     """What a listing rests on: a record (with attributes `same` compares), or a listing of
-    another list (no attributes; `root` is the record that listing rests on)."""
+    another list (`root` is the record that listing rests on; `same` matches on its attributes)."""
 
     since: date
     anchor_seq: int
@@ -172,6 +238,8 @@ class _Subject:
     birth: date | None = None
     records: dict[int, _Record] = field(default_factory=dict)
     live: dict[str, list[_Record]] = field(default_factory=dict)
+    # (entity key, role) of each role the subject holds on D through an officer record
+    links: list[tuple[str, str]] = field(default_factory=list)
     _matches: dict[int, list[_Record]] = field(default_factory=dict)
 
     def run(self, out: dict[str, list[Row]], explained: list[Row] | None = None) -> None:
@@ -197,6 +265,19 @@ class _Subject:
                 explained.append((*row, x.status, x.reason, x.reason_seq))
         out["memberships"].extend((key, *m) for m in memberships)
         self._decisions(out, {m[0] for m in memberships}, grades)
+        self._links()
+
+    def _links(self) -> None:
+        for rtype, role in self.plan.officers.items():
+            for r in self.live.get(rtype, ()):
+                start, end = r.attrs.get(role.start), r.attrs.get(role.end or "")
+                entity, held = r.attrs.get(role.entity), r.attrs.get(role.role)
+                if not isinstance(start, date) or start > self.as_of:
+                    continue
+                if isinstance(end, date) and not self.as_of < end:
+                    continue
+                if entity is not None and held is not None:
+                    self.links.append((f"{role.scheme}:{entity}", str(held)))
 
     # --- records as of D --------------------------------------------------------------------
 
@@ -298,9 +379,11 @@ class _Subject:
         found = self._matching(cond)
         if not cond.same:
             return found
-        if anchor is None or anchor.record is None:
+        # a listing anchored on a listing matches on the record that one rests on (its root)
+        held = None if anchor is None else (anchor.record or anchor.root)
+        if held is None:
             return None
-        attrs = anchor.record.attrs
+        attrs = held.attrs
         return [r for r in found if shares(r.attrs, attrs, cond.same)]
 
     def _holds(self, cond: Condition, anchor: _Anchor | None, listed: _Listed) -> bool:
@@ -433,16 +516,18 @@ class _Subject:
         term_end: date | None = None
         if rule.term is not None:
             term_end = add_period(anchor.since, rule.term)
-            # until a record fixes the length, the least burdensome one applies: the minimum
-            # of each extension that holds, the longest of those
+            # each extension that holds lengthens it by the length its records order (the
+            # largest ordered), or by its minimum; the longest of those applies
             longest = term_end
             for ext in rule.extensions:
                 if all(self._holds(c, anchor, listed) for c in ext.when):
-                    longest = max(longest, add_period(term_end, ext.minimum))
+                    longest = max(longest, add_period(term_end, self._extension(ext, anchor)))
             term_end = longest
         ends: list[tuple[date | None, str | None, int | None]] = []
         root = anchor.root
         for rule_exit in lst.exit:
+            if not rule_exit.ends(rule.name):
+                continue
             event, name = rule_exit.event, rule_exit.name
             if event is ExitEvent.term_elapsed:
                 ends.append((term_end, name, None))
@@ -460,6 +545,17 @@ class _Subject:
         if until is None:
             return None, None, None
         return next(end for end in ends if end[0] == until)
+
+    def _extension(self, ext: Extension, anchor: _Anchor) -> Period:
+        if ext.length is None:
+            return ext.minimum
+        name = ext.length.attribute
+        ordered = [
+            int(v)
+            for r in self._candidates(ext.when[0], anchor) or ()
+            if isinstance(v := r.attrs.get(name), int)
+        ]
+        return ext.period_for(max(ordered) if ordered else None)
 
     def _notified(self, lst: CreditList, anchor: _Anchor) -> bool:
         notice = lst.notice
@@ -558,7 +654,8 @@ class _Subject:
                 continue
             outcome = RESTRICT if m.kind is MeasureKind.sanction else REWARD
             out["decisions"].extend(
-                (self.key, action, m.name, outcome) for action in dict.fromkeys(m.actions)
+                (self.key, action, m.name, outcome, None, None)
+                for action in dict.fromkeys(m.actions)
             )
 
 

@@ -4,9 +4,9 @@ evaluating many subjects does not re-read the pack for each."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from xinyong.domain.catalogue import AttributeSpec, Disclosure
+from xinyong.domain.catalogue import AttributeSpec, Disclosure, OfficerRole
 from xinyong.domain.lists import CreditList
 from xinyong.domain.measures import Measure
 from xinyong.domain.scoring import CapBucket, ScoreItem, ScoringScheme
@@ -37,6 +37,10 @@ class Plan:
     lists: tuple[CreditList, ...]
     schemes: tuple[SchemePlan, ...]
     measures: tuple[Measure, ...]
+    # record type → the role its records establish, when some measure reaches a role
+    officers: Mapping[str, OfficerRole] = field(default_factory=dict)
+    # (measure name, role) for every role a measure reaches
+    reached: frozenset[tuple[str, str]] = frozenset()
 
 
 def compile_plan(pack: Pack) -> Plan:
@@ -58,7 +62,17 @@ def compile_plan(pack: Pack) -> Plan:
         )
         for s in pack.schemes.values()
     )
+    reached = frozenset(
+        (m.name, r.value) for m in pack.measures.values() for r in m.reached_roles()
+    )
+    officers = {
+        name: rt.officer_role
+        for name, rt in catalogue.items()
+        if rt.officer_role is not None and reached
+    }
     return Plan(
+        officers=officers,
+        reached=reached,
         pack_version=pack.version,
         specs={name: rt.attributes for name, rt in catalogue.items()},
         disclosures={name: rt.disclosure for name, rt in catalogue.items()},

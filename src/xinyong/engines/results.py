@@ -42,7 +42,7 @@ RELATIONS: Mapping[str, tuple[str, ...]] = {
     "memberships": ("subject_key", "list_name", "since", "until", "listings"),
     "score_items": ("subject_key", "scheme_name", "item_name", "records", "points"),
     "scores": ("subject_key", "scheme_name", "points", "grade"),
-    "decisions": ("subject_key", "action", "measure_name", "outcome"),
+    "decisions": ("subject_key", "action", "measure_name", "outcome", "via_subject", "via_role"),
 }
 
 LISTED = "listed"

@@ -40,6 +40,22 @@ class CaseRecord:
     provider: str
     document_ref: str
     attributes: Mapping[str, Scalar]
+    subject: str | None = None  # a related subject's id; the case's subject when None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSubject:
+    """Another subject a case needs, named by its identifier: an entity whose officer the case's
+    subject is (the records naming it carry that identifier)."""
+
+    id: str
+    kind: SubjectKind
+    scheme: str
+    identifier: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.scheme}:{self.identifier}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,7 @@ class Case:
     records: tuple[CaseRecord, ...]
     expect: CaseExpectation
     description: str = ""
+    related: tuple[CaseSubject, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,16 @@ def replay(
     *,
     today: date,
     serial: int,
+    related: Mapping[str, Subject] | None = None,
 ) -> list[dict[str, str]]:
-    """The case's records about `subject`, shifted in time and renamed; acts refer by ref."""
+    """The case's records about `subject`, shifted in time and renamed; acts refer by ref.
+    `related` gives the subject standing in for each of the case's related entities (by id):
+    their records are about it, and attributes naming the entity's code name its code."""
+    others = dict(related or {})
+    for rel in case.related:
+        if rel.id not in others:
+            return []  # no entity of that kind to stand in for it
+    rename: dict[str, str] = {rel.identifier: others[rel.id].identifier for rel in case.related}
     first = min((r.decision_date for r in case.records), default=case.as_of)
     span = max((case.as_of - first).days, 0)
     earliest = FIRST_DECISION - first
@@ -49,7 +57,6 @@ def replay(
     shift = earliest + timedelta(days=rng.randrange(max((latest - earliest).days, 0) + 1))
     # document references (case numbers, decision numbers) get a per-replay suffix, the same
     # for every record of the replay so that `same:` conditions still match within it
-    rename: dict[str, str] = {}
     for r in case.records:
         rt = catalogue.record_types.get(r.record_type)
         if rt is None:
@@ -71,14 +78,15 @@ def replay(
         if decided > today or rt is None:
             continue
         attributes = {k: _value(v, shift, rename) for k, v in sorted(r.attributes.items())}
+        about = subject if r.subject is None else others[r.subject]
         rows.append(
             {
-                "provider": provider_for(rt, subject),
+                "provider": provider_for(rt, about),
                 "record_type": r.record_type,
                 "entry_kind": r.entry_kind.value,
-                "subject_scheme": subject.scheme,
-                "subject_id": subject.identifier,
-                "subject_kind": subject.kind.value,
+                "subject_scheme": about.scheme,
+                "subject_id": about.identifier,
+                "subject_kind": about.kind.value,
                 "decision_date": decided.isoformat(),
                 "document_ref": refs[r.id],
                 "attributes": json.dumps(attributes, ensure_ascii=False, separators=(",", ":"))
@@ -113,7 +121,12 @@ def stories(
         case = rng.choice(usable)
         candidates = by_kind[case.subject_kind.value]
         subject = candidates[rng.randrange(len(candidates))]
+        related = {
+            rel.id: pool[rng.randrange(len(pool))]
+            for rel in case.related
+            if (pool := by_kind.get(rel.kind.value))
+        }
         serial += 1
-        group = replay(case, catalogue, subject, rng, today=today, serial=serial)
+        group = replay(case, catalogue, subject, rng, today=today, serial=serial, related=related)
         if group:
             yield group

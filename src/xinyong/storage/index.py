@@ -73,6 +73,8 @@ _TYPES = {
     "action": "VARCHAR",
     "measure_name": "VARCHAR",
     "outcome": "VARCHAR",
+    "via_subject": "VARCHAR",
+    "via_role": "VARCHAR",
 }
 
 
@@ -95,11 +97,23 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         " ledger_root VARCHAR NOT NULL, digest VARCHAR NOT NULL, seal VARCHAR NOT NULL)"
     )
     for name, cols in RELATIONS.items():
+        if _columns(con, name) not in ([], list(cols)):
+            # an index written before the relation gained columns: derived data, rebuilt whole
+            con.execute(f"DROP TABLE {_table(name)}")
         spec = ", ".join(f"{c} {_TYPES[c]}" for c in cols)
         con.execute(f"CREATE TABLE IF NOT EXISTS {_table(name)} ({spec})")
         con.execute(
             f"CREATE INDEX IF NOT EXISTS {_table(name)}_subject ON {_table(name)} (subject_key)"
         )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position",
+        [_table(name)],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 @dataclass(frozen=True)
@@ -167,6 +181,8 @@ def meta(con: duckdb.DuckDBPyConnection) -> IndexMeta | None:
         return None
     if len(rows) > 1:
         raise TamperDetected(f"decision index has {len(rows)} meta rows, not one; {REBUILD}")
+    if any(_columns(con, n) != list(c) for n, c in RELATIONS.items()):
+        return None  # written in an older shape: as good as no index until `evaluate` rebuilds it
     return IndexMeta(*rows[0])
 
 
@@ -330,7 +346,7 @@ def lookup(
     """One subject's rows of the index. With `action`, the reasons (listings, scores) are read
     only when some measure touches that action: most checks are allowed, and need nothing more."""
     results = Results(found.as_of, found.pack_version)
-    decisions = "SELECT subject_key, action, measure_name, outcome FROM index_decisions"
+    decisions = f"SELECT {', '.join(RELATIONS['decisions'])} FROM index_decisions"
     if action is None:
         rows = con.execute(decisions + " WHERE subject_key = ?", [subject_key]).fetchall()
     else:
@@ -340,11 +356,14 @@ def lookup(
     results.relations["decisions"] = rows
     if not rows:
         return results
+    # a measure reaching the subject as an entity's officer: that entity's reasons too
+    keys = sorted({subject_key, *(str(r[4]) for r in rows if r[4] is not None)})
+    marks = ", ".join("?" for _ in keys)
     for name, cols in RELATIONS.items():
         if name != "decisions":
             results.relations[name] = con.execute(
-                f"SELECT {', '.join(cols)} FROM {_table(name)} WHERE subject_key = ?",
-                [subject_key],
+                f"SELECT {', '.join(cols)} FROM {_table(name)} WHERE subject_key IN ({marks})",
+                keys,
             ).fetchall()
     return results
 

@@ -9,31 +9,46 @@ SELECT
   r.fulfilled_on,
   r.restored_on,
   CASE
+    WHEN r.record_type IN ('registration.officer_role')
+    THEN CAST(r.xy_v[1] AS DATE)
+  END AS a_appointed_on,
+  CASE
     WHEN r.record_type IN (
       'court.enforcement.consumption_restriction',
       'court.enforcement.consumption_restriction_lifted',
       'court.enforcement.dishonesty_decision',
       'court.enforcement.list_deletion',
       'court.enforcement.listing_bar',
+      'court.enforcement.listing_extension',
       'court.enforcement.notice',
       'court.enforcement.performance',
       'court.enforcement.settlement_performance'
     )
-    THEN r.xy_v[1]
+    THEN r.xy_v[2]
   END AS a_case_number,
   CASE
+    WHEN r.record_type IN ('registration.officer_role')
+    THEN CAST(r.xy_v[3] AS DATE)
+  END AS a_ceased_on,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.listing_extension')
+    THEN r.xy_v[4]
+  END AS a_circumstance,
+  CASE
     WHEN r.record_type IN ('court.enforcement.performance', 'court.enforcement.settlement_performance')
-    THEN r.xy_v[2]
-  END AS a_complete,
-  CASE
-    WHEN r.record_type IN ('court.enforcement.dishonesty_decision')
-    THEN r.xy_v[3]
-  END AS a_ground,
-  CASE WHEN r.record_type IN ('court.enforcement.notice') THEN r.xy_v[4] END AS a_listing_risk_warning,
-  CASE
-    WHEN r.record_type IN ('court.enforcement.dishonesty_decision')
     THEN r.xy_v[5]
-  END AS a_serious_obstruction
+  END AS a_complete,
+  CASE WHEN r.record_type IN ('registration.officer_role') THEN r.xy_v[6] END AS a_entity_uscc,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.listing_extension')
+    THEN CAST(r.xy_v[7] AS BIGINT)
+  END AS a_extended_by_years,
+  CASE
+    WHEN r.record_type IN ('court.enforcement.dishonesty_decision')
+    THEN r.xy_v[8]
+  END AS a_ground,
+  CASE WHEN r.record_type IN ('court.enforcement.notice') THEN r.xy_v[9] END AS a_listing_risk_warning,
+  CASE WHEN r.record_type IN ('registration.officer_role') THEN r.xy_v[10] END AS a_role
 FROM (
   SELECT
     r.seq,
@@ -45,11 +60,16 @@ FROM (
     a.fulfilled_on,
     a.restored_on,
     COALESCE(c.attributes, r.attributes) ->> [
+      '$.appointed_on',
       '$.case_number',
+      '$.ceased_on',
+      '$.circumstance',
       '$.complete',
+      '$.entity_uscc',
+      '$.extended_by_years',
       '$.ground',
       '$.listing_risk_warning',
-      '$.serious_obstruction'
+      '$.role'
     ] AS xy_v
   FROM (
     SELECT
@@ -71,9 +91,11 @@ FROM (
         'court.enforcement.dishonesty_decision',
         'court.enforcement.list_deletion',
         'court.enforcement.listing_bar',
+        'court.enforcement.listing_extension',
         'court.enforcement.notice',
         'court.enforcement.performance',
         'court.enforcement.settlement_performance',
+        'registration.officer_role',
         'tax.rating.a_grade'
       )
   ) AS r
@@ -106,9 +128,11 @@ FROM (
             'court.enforcement.dishonesty_decision',
             'court.enforcement.list_deletion',
             'court.enforcement.listing_bar',
+            'court.enforcement.listing_extension',
             'court.enforcement.notice',
             'court.enforcement.performance',
             'court.enforcement.settlement_performance',
+            'registration.officer_role',
             'tax.rating.a_grade'
           )
       ) AS e
@@ -145,9 +169,11 @@ FROM (
           'court.enforcement.dishonesty_decision',
           'court.enforcement.list_deletion',
           'court.enforcement.listing_bar',
+          'court.enforcement.listing_extension',
           'court.enforcement.notice',
           'court.enforcement.performance',
           'court.enforcement.settlement_performance',
+          'registration.officer_role',
           'tax.rating.a_grade'
         )
     ) AS e
@@ -171,20 +197,27 @@ SELECT
   r.decision_date,
   r.fulfilled_on,
   r.restored_on,
+  r.a_appointed_on,
   r.a_case_number,
+  r.a_ceased_on,
+  r.a_circumstance,
   r.a_complete,
+  r.a_entity_uscc,
+  r.a_extended_by_years,
   r.a_ground,
   r.a_listing_risk_warning,
-  r.a_serious_obstruction
+  r.a_role
 FROM xy_records AS r
 WHERE
   r.record_type IN (
     'court.enforcement.consumption_restriction_lifted',
     'court.enforcement.list_deletion',
     'court.enforcement.listing_bar',
+    'court.enforcement.listing_extension',
     'court.enforcement.notice',
     'court.enforcement.performance',
     'court.enforcement.settlement_performance',
+    'registration.officer_role',
     'tax.rating.a_grade'
   )
   AND (
@@ -199,9 +232,11 @@ WHERE
       'court.enforcement.consumption_restriction_lifted',
       'court.enforcement.list_deletion',
       'court.enforcement.listing_bar',
+      'court.enforcement.listing_extension',
       'court.enforcement.notice',
       'court.enforcement.performance',
-      'court.enforcement.settlement_performance'
+      'court.enforcement.settlement_performance',
+      'registration.officer_role'
     )
   )
 UNION ALL
@@ -214,11 +249,16 @@ SELECT
   r.decision_date,
   r.fulfilled_on,
   r.restored_on,
+  r.a_appointed_on,
   r.a_case_number,
+  r.a_ceased_on,
+  r.a_circumstance,
   r.a_complete,
+  r.a_entity_uscc,
+  r.a_extended_by_years,
   r.a_ground,
   r.a_listing_risk_warning,
-  r.a_serious_obstruction
+  r.a_role
 FROM xy_records AS r
 LEFT JOIN (
   SELECT
@@ -258,11 +298,16 @@ SELECT
   r.decision_date,
   r.fulfilled_on,
   r.restored_on,
+  r.a_appointed_on,
   r.a_case_number,
+  r.a_ceased_on,
+  r.a_circumstance,
   r.a_complete,
+  r.a_entity_uscc,
+  r.a_extended_by_years,
   r.a_ground,
   r.a_listing_risk_warning,
-  r.a_serious_obstruction
+  r.a_role
 FROM xy_records AS r
 LEFT JOIN (
   SELECT
@@ -513,18 +558,22 @@ FROM (
     a.since,
     CAST(LEAST(
       a.cap_until,
-      CASE
-        WHEN COALESCE(j0.v0, 0) >= 1
-        THEN CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '12' MONTH AS DATE)
-        WHEN COALESCE(j1.v1, 0) >= 2
-        THEN CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '12' MONTH AS DATE)
-        ELSE CAST(a.since + INTERVAL '24' MONTH AS DATE)
-      END,
-      j0.v2,
-      j0.v3,
-      j0.v4
+      GREATEST(
+        CAST(a.since + INTERVAL '24' MONTH AS DATE),
+        CASE
+          WHEN COALESCE(j0.v0, 0) >= 1
+          THEN CASE
+            WHEN j0.v1 >= 3
+            THEN CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '36' MONTH AS DATE)
+            WHEN j0.v1 >= 2
+            THEN CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '24' MONTH AS DATE)
+            ELSE CAST(CAST(a.since + INTERVAL '24' MONTH AS DATE) + INTERVAL '12' MONTH AS DATE)
+          END
+        END
+      ),
+      j0.v2
     ) AS DATE) AS until,
-    CASE WHEN j0.v5 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CASE WHEN j0.v3 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a2 AS a
@@ -534,36 +583,24 @@ FROM (
       a2.since,
       COUNT(
         CASE
-          WHEN x.record_type = 'court.enforcement.dishonesty_decision'
-          AND x.a_serious_obstruction = 'true'
+          WHEN x.record_type = 'court.enforcement.listing_extension'
+          AND x.a_circumstance IN ('serious_violent_or_threatening_obstruction', 'multiple_dishonest_acts')
           THEN 1
         END
       ) AS v0,
-      MIN(
+      MAX(
         CASE
-          WHEN (
-            x.record_type = 'court.enforcement.performance' AND x.a_complete = 'true'
-          )
-          AND x.decision_date >= a2.since
-          THEN x.decision_date
+          WHEN x.record_type = 'court.enforcement.listing_extension'
+          AND x.a_circumstance IN ('serious_violent_or_threatening_obstruction', 'multiple_dishonest_acts')
+          THEN x.a_extended_by_years
         END
-      ) AS v2,
-      MIN(
-        CASE
-          WHEN (
-            x.record_type = 'court.enforcement.settlement_performance'
-            AND x.a_complete = 'true'
-          )
-          AND x.decision_date >= a2.since
-          THEN x.decision_date
-        END
-      ) AS v3,
+      ) AS v1,
       MIN(
         CASE
           WHEN x.record_type = 'court.enforcement.list_deletion' AND x.decision_date >= a2.since
           THEN x.decision_date
         END
-      ) AS v4,
+      ) AS v2,
       MIN(
         CASE
           WHEN (
@@ -572,34 +609,21 @@ FROM (
           AND x.decision_date <= a2.since
           THEN x.decision_date
         END
-      ) AS v5
+      ) AS v3
     FROM xy_a2 AS a2
     JOIN xy_live AS x
       ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
     WHERE
       x.record_type IN (
-        'court.enforcement.dishonesty_decision',
         'court.enforcement.list_deletion',
-        'court.enforcement.notice',
-        'court.enforcement.performance',
-        'court.enforcement.settlement_performance'
+        'court.enforcement.listing_extension',
+        'court.enforcement.notice'
       )
     GROUP BY
       a2.anchor_seq,
       a2.since
   ) AS j0
     ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
-  LEFT JOIN (
-    SELECT
-      x.subject_key,
-      COUNT(CASE WHEN x.record_type = 'court.enforcement.dishonesty_decision' THEN 1 END) AS v1
-    FROM xy_live AS x
-    WHERE
-      x.record_type IN ('court.enforcement.dishonesty_decision')
-    GROUP BY
-      x.subject_key
-  ) AS j1
-    ON j1.subject_key = a.subject_key
   WHERE
     NOT (
       NOT a.subject_birth_date IS NULL
@@ -636,20 +660,22 @@ WHERE
 
 -- xy_a4
 SELECT
-  subject_key,
-  subject_kind,
-  subject_birth_date,
-  anchor_seq,
+  l.subject_key,
+  l.subject_kind,
+  l.subject_birth_date,
+  l.anchor_seq,
   'dishonest_judgment_debtors' AS via_list,
-  since,
-  until AS cap_until,
+  l.since,
+  l.until AS cap_until,
   CAST(NULL AS DATE) AS fulfilled_on,
   CAST(NULL AS DATE) AS restored_on,
-  CAST(NULL AS TEXT) AS a_case_number
-FROM xy_l1
+  r.a_case_number AS a_case_number
+FROM xy_l1 AS l
+LEFT JOIN xy_live AS r
+  ON r.seq = l.anchor_seq
 WHERE
-  status = 'listed'
-  AND subject_kind IN ('enterprise', 'individual', 'public_institution', 'social_organisation');
+  l.status = 'listed'
+  AND l.subject_kind IN ('enterprise', 'individual', 'public_institution', 'social_organisation');
 
 -- xy_l2
 SELECT
@@ -672,7 +698,7 @@ FROM (
     a.via_list,
     a.since,
     CAST(LEAST(a.cap_until, j0.v0, j0.v1) AS DATE) AS until,
-    CASE WHEN j1.v2 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CASE WHEN j0.v2 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a3 AS a
@@ -695,24 +721,7 @@ FROM (
           AND x.decision_date >= a2.since
           THEN x.decision_date
         END
-      ) AS v1
-    FROM xy_a3 AS a2
-    JOIN xy_live AS x
-      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
-    WHERE
-      x.record_type IN (
-        'court.enforcement.consumption_restriction_lifted',
-        'court.enforcement.performance'
-      )
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j0
-    ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
+      ) AS v1,
       MIN(
         CASE
           WHEN x.record_type = 'court.enforcement.notice' AND x.decision_date <= a2.since
@@ -721,14 +730,18 @@ FROM (
       ) AS v2
     FROM xy_a3 AS a2
     JOIN xy_live AS x
-      ON x.subject_key = a2.subject_key
+      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
     WHERE
-      x.record_type IN ('court.enforcement.notice')
+      x.record_type IN (
+        'court.enforcement.consumption_restriction_lifted',
+        'court.enforcement.notice',
+        'court.enforcement.performance'
+      )
     GROUP BY
       a2.anchor_seq,
       a2.since
-  ) AS j1
-    ON j1.anchor_seq = a.anchor_seq AND j1.since = a.since
+  ) AS j0
+    ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
   WHERE
     NOT (
       NOT a.subject_birth_date IS NULL
@@ -760,8 +773,8 @@ FROM (
     a.anchor_seq,
     a.via_list,
     a.since,
-    CAST(LEAST(a.cap_until, j0.v0, j0.v1) AS DATE) AS until,
-    CASE WHEN j1.v2 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
+    CAST(a.cap_until AS DATE) AS until,
+    CASE WHEN j0.v0 IS NULL THEN 'notice_missing' ELSE 'listed' END AS status,
     a.subject_kind,
     a.subject_birth_date
   FROM xy_a4 AS a
@@ -771,53 +784,20 @@ FROM (
       a2.since,
       MIN(
         CASE
-          WHEN (
-            x.record_type = 'court.enforcement.performance' AND x.a_complete = 'true'
-          )
-          AND x.decision_date >= a2.since
-          THEN x.decision_date
-        END
-      ) AS v0,
-      MIN(
-        CASE
-          WHEN x.record_type = 'court.enforcement.consumption_restriction_lifted'
-          AND x.decision_date >= a2.since
-          THEN x.decision_date
-        END
-      ) AS v1
-    FROM xy_a4 AS a2
-    JOIN xy_live AS x
-      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
-    WHERE
-      x.record_type IN (
-        'court.enforcement.consumption_restriction_lifted',
-        'court.enforcement.performance'
-      )
-    GROUP BY
-      a2.anchor_seq,
-      a2.since
-  ) AS j0
-    ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
-  LEFT JOIN (
-    SELECT
-      a2.anchor_seq,
-      a2.since,
-      MIN(
-        CASE
           WHEN x.record_type = 'court.enforcement.notice' AND x.decision_date <= a2.since
           THEN x.decision_date
         END
-      ) AS v2
+      ) AS v0
     FROM xy_a4 AS a2
     JOIN xy_live AS x
-      ON x.subject_key = a2.subject_key
+      ON x.subject_key = a2.subject_key AND x.a_case_number = a2.a_case_number
     WHERE
       x.record_type IN ('court.enforcement.notice')
     GROUP BY
       a2.anchor_seq,
       a2.since
-  ) AS j1
-    ON j1.anchor_seq = a.anchor_seq AND j1.since = a.since
+  ) AS j0
+    ON j0.anchor_seq = a.anchor_seq AND j0.since = a.since
   WHERE
     NOT (
       NOT a.subject_birth_date IS NULL
@@ -897,12 +877,14 @@ SELECT
 WHERE
   FALSE;
 
--- decisions (output)
+-- xy_own
 SELECT
   m.subject_key,
   t.action,
   t.measure_name,
-  t.outcome
+  t.outcome,
+  CAST(NULL AS TEXT) AS via_subject,
+  CAST(NULL AS TEXT) AS via_role
 FROM memberships AS m
 JOIN (VALUES
   ('a_grade_taxpayers', 'admin.green_channel', 'a_grade_green_channel', 'reward'),
@@ -962,13 +944,31 @@ JOIN (VALUES
   ),
   (
     'high_consumption_restricted',
+    'golf.play',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
     'hotel.star.book',
     'restrict_luxury_consumption',
     'restrict'
   ),
   (
     'high_consumption_restricted',
+    'housing.build_or_renovate',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
     'insurance.high_premium.buy',
+    'restrict_luxury_consumption',
+    'restrict'
+  ),
+  (
+    'high_consumption_restricted',
+    'nightclub.spend',
     'restrict_luxury_consumption',
     'restrict'
   ),
@@ -998,7 +998,7 @@ JOIN (VALUES
   ),
   (
     'high_consumption_restricted',
-    'vehicle.buy',
+    'vehicle.non_business.buy',
     'restrict_luxury_consumption',
     'restrict'
   ),
@@ -1015,3 +1015,50 @@ JOIN (VALUES
     'restrict'
   )) AS t(list_name, action, measure_name, outcome)
   ON t.list_name = m.list_name;
+
+-- decisions (output)
+SELECT
+  subject_key,
+  action,
+  measure_name,
+  outcome,
+  via_subject,
+  via_role
+FROM xy_own
+UNION ALL
+SELECT DISTINCT
+  o.subject_key,
+  d.action,
+  d.measure_name,
+  d.outcome,
+  d.subject_key AS via_subject,
+  o.role AS via_role
+FROM xy_own AS d
+JOIN (
+  SELECT
+    x.subject_key,
+    'uscc:' || x.a_entity_uscc AS entity_key,
+    x.a_role AS role
+  FROM xy_live AS x
+  WHERE
+    x.record_type = 'registration.officer_role'
+    AND x.a_appointed_on <= CAST('2024-06-01' AS DATE)
+    AND (
+      x.a_ceased_on IS NULL OR CAST('2024-06-01' AS DATE) < x.a_ceased_on
+    )
+) AS o
+  ON o.entity_key = d.subject_key
+JOIN (VALUES
+  ('restrict_air_travel', 'actual_controller'),
+  ('restrict_air_travel', 'directly_responsible_person'),
+  ('restrict_air_travel', 'legal_representative'),
+  ('restrict_air_travel', 'principal_responsible_person'),
+  ('restrict_high_speed_rail', 'actual_controller'),
+  ('restrict_high_speed_rail', 'directly_responsible_person'),
+  ('restrict_high_speed_rail', 'legal_representative'),
+  ('restrict_high_speed_rail', 'principal_responsible_person'),
+  ('restrict_luxury_consumption', 'actual_controller'),
+  ('restrict_luxury_consumption', 'directly_responsible_person'),
+  ('restrict_luxury_consumption', 'legal_representative'),
+  ('restrict_luxury_consumption', 'principal_responsible_person')) AS t(measure_name, role)
+  ON t.measure_name = d.measure_name AND t.role = o.role;

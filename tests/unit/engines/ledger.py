@@ -92,13 +92,15 @@ def case_rows(case: Case, subject_key: str = "case") -> list[Row]:
     """A pack's example case as ledger rows: seq in record order, local ids resolved."""
     ledger = Ledger()
     ledger.subject(subject_key, case.subject_kind.value, case.birth_date)
+    # related entities are keyed by their code, as the officer records naming them are read
+    keys = {rel.id: ledger.subject(rel.key, rel.kind.value) for rel in case.related}
     ids: dict[str, int] = {}
     for r in case.records:
         ids[r.id] = ledger.add(
             r.record_type,
             r.decision_date,
             r.attributes,
-            subject=subject_key,
+            subject=subject_key if r.subject is None else keys[r.subject],
             entry_kind=r.entry_kind,
             refers_to=None if r.refers_to is None else ids[r.refers_to],
         )
@@ -108,7 +110,7 @@ def case_rows(case: Case, subject_key: str = "case") -> list[Row]:
 def outcomes(results: Results, subject_key: str) -> dict[str, str]:
     """The aggregate outcome per action: restrict if any sanction, else reward if any reward."""
     out: dict[str, str] = {}
-    for key, action, _measure, outcome in results["decisions"]:
+    for key, action, _measure, outcome, *_via in results["decisions"]:
         if key == subject_key and out.get(action) != "restrict":
             out[action] = outcome
     return out

@@ -168,14 +168,34 @@ def test_enterprise_has_no_age(pack: Pack) -> None:
     assert on_lists(evaluate(pack, ledger.rows, date(2024, 6, 1))) == {DISHONEST, CONSUMPTION}
 
 
-@pytest.mark.parametrize(("serious", "years"), [(False, 2), (True, 3)])
-def test_ground_two_listing_lasts_two_years_or_three_when_serious(
-    pack: Pack, serious: bool, years: int
+def extension(
+    ledger: Ledger,
+    decided: date,
+    years: int,
+    case: str = CASE,
+    circumstance: str = "serious_violent_or_threatening_obstruction",
+) -> int:
+    return ledger.add(
+        "court.enforcement.listing_extension",
+        decided,
+        {
+            "case_number": case,
+            "court": COURT,
+            "circumstance": circumstance,
+            "extended_by_years": years,
+        },
+    )
+
+
+@pytest.mark.parametrize(("ordered", "years"), [(None, 2), (1, 3), (3, 5)])
+def test_ground_two_listing_lasts_two_years_plus_the_years_ordered(
+    pack: Pack, ordered: int | None, years: int
 ) -> None:
     ledger = person()
     notice(ledger, date(2022, 3, 1))
-    extra = {"serious_obstruction": True} if serious else {}
-    dec = decision(ledger, date(2022, 3, 15), "obstructs_by_forgery_or_violence", **extra)
+    dec = decision(ledger, date(2022, 3, 15), "obstructs_by_forgery_or_violence")
+    if ordered is not None:
+        extension(ledger, date(2023, 1, 9), ordered)
     end = date(2022 + years, 3, 15)
 
     last_day = evaluate(pack, ledger.rows, end - timedelta(days=1))
@@ -188,31 +208,67 @@ def test_ground_two_listing_lasts_two_years_or_three_when_serious(
     assert on_lists(evaluate(pack, ledger.rows, end)) == set()
 
 
-def test_serious_obstruction_in_another_case_does_not_extend(pack: Pack) -> None:
+def test_extension_in_another_case_does_not_extend(pack: Pack) -> None:
     ledger = person()
     notice(ledger, date(2022, 3, 1))
     decision(ledger, date(2022, 3, 15), "obstructs_by_forgery_or_violence")
-    ledger.add(
-        "court.enforcement.listing_bar",
-        date(2022, 3, 20),
-        {"case_number": OTHER, "court": COURT, "ground": "security_provided"},
-    )
+    extension(ledger, date(2022, 3, 20), 3, case=OTHER)
     assert on_lists(evaluate(pack, ledger.rows, date(2024, 3, 15))) == set()
 
 
-def test_repeated_dishonesty_extends_every_fixed_term(pack: Pack) -> None:
+def test_several_decisions_do_not_extend_without_an_order(pack: Pack) -> None:
     ledger = person()
     notice(ledger, date(2022, 3, 1))
     notice(ledger, date(2022, 5, 1), case=OTHER)
     first = decision(ledger, date(2022, 3, 15), "evades_by_sham_or_concealment")
     decision(ledger, date(2022, 6, 1), "violates_property_reporting", case=OTHER)
-    rows = listings(evaluate(pack, ledger.rows, date(2024, 6, 1)), DISHONEST)
+    rows = listings(evaluate(pack, ledger.rows, date(2024, 3, 1)), DISHONEST)
     assert {(r[3], r[6]) for r in rows} == {
-        (first, date(2025, 3, 15)),
-        (first + 1, date(2025, 6, 1)),
+        (first, date(2024, 3, 15)),
+        (first + 1, date(2024, 6, 1)),
     }
-    membership = evaluate(pack, ledger.rows, date(2024, 6, 1))["memberships"]
+    # the court orders one year for several dishonest acts in the second case only
+    extension(ledger, date(2023, 5, 1), 1, case=OTHER, circumstance="multiple_dishonest_acts")
+    membership = evaluate(pack, ledger.rows, date(2024, 3, 1))["memberships"]
     assert ("s", DISHONEST, date(2022, 3, 15), date(2025, 6, 1), 2) in membership
+
+
+@pytest.mark.parametrize("ground", ["violates_property_reporting", "refuses_settlement_agreement"])
+def test_performance_does_not_end_a_fixed_term_listing(pack: Pack, ground: str) -> None:
+    ledger = person()
+    notice(ledger, date(2023, 2, 1))
+    decision(ledger, date(2023, 3, 1), ground)
+    performance(ledger, date(2023, 9, 1))
+    results = evaluate(pack, ledger.rows, date(2024, 6, 1))
+    assert on_lists(results) == {DISHONEST, CONSUMPTION}
+    assert [r[6] for r in listings(results, DISHONEST)] == [date(2025, 3, 1)]
+    assert [r[6] for r in listings(results, CONSUMPTION)] == [date(2025, 3, 1)]
+    # the court's early deletion (Art 2) ends both
+    ledger.add(
+        "court.enforcement.list_deletion",
+        date(2024, 7, 2),
+        {"case_number": CASE, "court": COURT, "ground": "early_for_active_performance"},
+    )
+    assert on_lists(evaluate(pack, ledger.rows, date(2024, 7, 1))) == {DISHONEST, CONSUMPTION}
+    assert on_lists(evaluate(pack, ledger.rows, date(2024, 7, 2))) == set()
+
+
+def test_performance_ends_an_open_listing_and_its_restriction(pack: Pack) -> None:
+    ledger = person()
+    notice(ledger, date(2023, 2, 1))
+    decision(ledger, date(2023, 3, 1), "refuses_despite_ability")
+    performance(ledger, date(2023, 9, 1))
+    assert on_lists(evaluate(pack, ledger.rows, date(2023, 8, 31))) == {DISHONEST, CONSUMPTION}
+    assert on_lists(evaluate(pack, ledger.rows, date(2023, 9, 1))) == set()
+
+
+def test_extension_length_is_held_within_its_range(pack: Pack) -> None:
+    ext = pack.lists[DISHONEST].entry[1].extensions[0]
+    assert [(n, str(p)) for n, p in ext.lengths()] == [(1, "P1Y"), (2, "P2Y"), (3, "P3Y")]
+    assert str(ext.period_for(None)) == "P1Y"
+    assert str(ext.period_for(0)) == "P1Y"
+    assert str(ext.period_for(2)) == "P2Y"
+    assert str(ext.period_for(7)) == "P3Y"
 
 
 # --- due process --------------------------------------------------------------------------------
@@ -576,9 +632,8 @@ def test_grade_measures_reward_and_sanction(pack: Pack) -> None:
     ledger.add("tax.rating.a_grade", date(2024, 1, 2), {"assessment_year": 2023}, subject="firm")
     results = evaluate(scored, ledger.rows, date(2024, 2, 1))
     assert results["scores"] == [("firm", "test_points", 120, "A")]
-    assert ("firm", "admin.green_channel", "grade_a_green_channel", "reward") in results[
-        "decisions"
-    ]
+    own = ("firm", "admin.green_channel", "grade_a_green_channel", "reward", None, None)
+    assert own in results["decisions"]
 
 
 def test_plan_is_reusable(pack: Pack) -> None:
@@ -590,3 +645,125 @@ def test_plan_is_reusable(pack: Pack) -> None:
         evaluate(plan, ledger.rows, date(2023, 6, 1)).hash()
         == evaluate(pack, ledger.rows, date(2023, 6, 1)).hash()
     )
+
+
+# --- officers of an entity (SPC Fa Shi [2015] No. 17 Art 3 para 2) -----------------------------
+
+FIRM = "91110108MA01QX704C"
+ROLE = "registration.officer_role"
+
+
+def restricted_firm(ledger: Ledger) -> str:
+    key = ledger.subject(f"uscc:{FIRM}", "enterprise")
+    notice_attrs = {
+        "case_number": CASE,
+        "court": COURT,
+        "performance_deadline": date(2023, 2, 11),
+        "listing_risk_warning": True,
+    }
+    ledger.add("court.enforcement.notice", date(2023, 2, 1), notice_attrs, subject=key)
+    ledger.add(
+        "court.enforcement.consumption_restriction",
+        date(2023, 3, 1),
+        {"case_number": CASE, "court": COURT, "reason": "unpaid_within_notice_period"},
+        subject=key,
+    )
+    return key
+
+
+def role(
+    ledger: Ledger, held: str, appointed: date, ceased: date | None = None, firm: str = FIRM
+) -> int:
+    attrs: dict[str, Scalar | None] = {
+        "entity_uscc": firm,
+        "role": held,
+        "appointed_on": appointed,
+        "ceased_on": ceased,
+    }
+    return ledger.add(ROLE, appointed, {k: v for k, v in attrs.items() if v}, subject="s")
+
+
+def test_officer_is_reached_while_the_role_holds(pack: Pack) -> None:
+    ledger = person()
+    firm = restricted_firm(ledger)
+    role(ledger, "legal_representative", date(2020, 1, 6), ceased=date(2023, 9, 1))
+    during = evaluate(pack, ledger.rows, date(2023, 6, 1))
+    reached = {r for r in during["decisions"] if r[0] == "s"}
+    assert (
+        "s",
+        "air_travel.book",
+        "restrict_air_travel",
+        "restrict",
+        firm,
+        "legal_representative",
+    ) in reached
+    assert {r[2] for r in reached} == {
+        "restrict_air_travel",
+        "restrict_high_speed_rail",
+        "restrict_luxury_consumption",
+    }
+    # the person is not listed; the firm's own rows are unchanged
+    assert on_lists(during) == set()
+    assert all(r[4] is None for r in during["decisions"] if r[0] == firm)
+    assert outcomes(evaluate(pack, ledger.rows, date(2023, 9, 1)), "s") == {}
+    # before the appointment the role does not hold yet
+    late = person()
+    restricted_firm(late)
+    role(late, "actual_controller", date(2023, 7, 1))
+    assert outcomes(evaluate(pack, late.rows, date(2023, 6, 30)), "s") == {}
+    assert outcomes(evaluate(pack, late.rows, date(2023, 7, 1)), "s")["air_travel.book"] == (
+        "restrict"
+    )
+
+
+def test_officer_of_another_entity_is_not_reached(pack: Pack) -> None:
+    ledger = person()
+    restricted_firm(ledger)
+    role(ledger, "legal_representative", date(2020, 1, 6), firm="91310115MA02QX801W")
+    assert outcomes(evaluate(pack, ledger.rows, date(2023, 6, 1)), "s") == {}
+
+
+def test_a_measure_whose_basis_names_no_officer_reaches_none(pack: Pack) -> None:
+    ledger = person()
+    firm = ledger.subject(f"uscc:{FIRM}", "enterprise")
+    ledger.add(
+        "court.enforcement.notice",
+        date(2023, 2, 1),
+        {
+            "case_number": CASE,
+            "court": COURT,
+            "performance_deadline": date(2023, 2, 11),
+            "listing_risk_warning": True,
+        },
+        subject=firm,
+    )
+    ledger.add(
+        "court.enforcement.dishonesty_decision",
+        date(2023, 3, 1),
+        decision_attrs("refuses_despite_ability"),
+        subject=firm,
+    )
+    role(ledger, "principal_responsible_person", date(2020, 1, 6))
+    results = evaluate(pack, ledger.rows, date(2023, 6, 1))
+    assert "procurement.bid" in outcomes(results, firm)
+    mine = outcomes(results, "s")
+    assert mine["air_travel.book"] == "restrict"  # the restriction resting on the listing
+    assert "procurement.bid" not in mine  # the MOU bar names no officer (principle 3)
+    assert "company.officer.appoint" not in mine
+
+
+def test_single_subject_evaluation_reads_the_linked_entity(pack: Pack) -> None:
+    from xinyong.engines.reference import linked_entities
+
+    ledger = person()
+    firm = restricted_firm(ledger)
+    role(ledger, "legal_representative", date(2020, 1, 6))
+    mine = [r for r in ledger.rows if r[4] == "s"]
+    assert linked_entities(pack, mine) == {firm}
+    rows = [r for r in ledger.rows if r[4] in {"s", firm}]
+    one = evaluate_subject(pack, rows, date(2023, 6, 1), subject_key="s")
+    full = evaluate(pack, ledger.rows, date(2023, 6, 1))
+    assert one.sorted() == {
+        name: [r for r in rs if r[0] == "s"] for name, rs in full.sorted().items()
+    }
+    assert one["decisions"]

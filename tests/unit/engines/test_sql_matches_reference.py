@@ -58,12 +58,19 @@ def test_sql_equals_reference(ledger: Workspace, as_of: date) -> None:
         con = store.connection  # type: ignore[attr-defined]
         rows = con.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").fetchall()
         sql = DuckDBEngine(con).evaluate(pack, as_of)
-        keys = sorted({r[4] for r in rows})[:5]
+        officer_types = {n for n, rt in pack.catalogue.items() if rt.officer_role is not None}
+        holders = sorted({r[4] for r in rows if r[3] in officer_types})[:3]
+        keys = sorted({r[4] for r in rows})[:5] + holders
         scoped = DuckDBEngine(con).evaluate(pack, as_of, subjects=keys)
     ref = reference.evaluate(pack, rows, as_of)
     assert sql.hash() == ref.hash(), _diff(sql, ref)
     mine = {k: [r for r in v if r[0] in keys] for k, v in ref.sorted().items()}
     assert scoped.sorted() == mine
     for key in keys:
-        alone = reference.evaluate_subject(pack, [r for r in rows if r[4] == key], as_of)
+        # a subject alone, with the entities its officer records name (a measure reaching an
+        # officer rests on the entity's evaluation)
+        own = [r for r in rows if r[4] == key]
+        linked = reference.linked_entities(pack, own)
+        mine_rows = own + [r for r in rows if r[4] in linked]
+        alone = reference.evaluate_subject(pack, mine_rows, as_of, subject_key=key)
         assert alone.sorted() == {k: [r for r in v if r[0] == key] for k, v in mine.items()}

@@ -10,7 +10,7 @@ from pack_helpers import NATIONAL, warnings
 
 from xinyong.domain.catalogue import AttributeType, DataCategory, TieredDisplay, UntilExitDisplay
 from xinyong.domain.lists import ListKind
-from xinyong.domain.measures import ListTrigger, MeasureKind, Role
+from xinyong.domain.measures import RESPONSIBLE_ROLES, ListTrigger, MeasureKind, Role
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.errors import NotFound
@@ -28,7 +28,9 @@ COURT = {
     "court.enforcement.settlement_performance",
     "court.enforcement.consumption_restriction",
     "court.enforcement.consumption_restriction_lifted",
+    "court.enforcement.listing_extension",
 }
+ROLE = "registration.officer_role"
 ADMIN = {"admin.penalty.market_regulation", "admin.penalty.tax", "admin.penalty.environment"}
 
 
@@ -45,7 +47,7 @@ def test_identity(pack: Pack) -> None:
 
 
 def test_catalogue(pack: Pack) -> None:
-    assert set(pack.catalogue) == COURT | ADMIN | {"tax.rating.a_grade"}
+    assert set(pack.catalogue) == COURT | ADMIN | {"tax.rating.a_grade", ROLE}
     assert pack.catalogue.record_types is not None
     for rt in pack.catalogue.values():
         assert rt.legal_basis, rt.name
@@ -103,10 +105,20 @@ def test_dishonest_list(pack: Pack) -> None:
     first, other = cl.entry
     assert first.open_term and first.unless
     assert str(other.term) == "P2Y"
-    assert [(str(e.minimum), str(e.maximum)) for e in other.extensions] == [("P1Y", "P3Y")] * 2
+    # Art 2: one extension, for the years a court orders in a decision naming a serious case
+    (ext,) = other.extensions
+    assert (str(ext.minimum), str(ext.maximum)) == ("P1Y", "P3Y")
+    assert ext.length is not None and ext.length.attribute == "extended_by_years"
+    assert ext.when[0].record_type == "court.enforcement.listing_extension"
+    assert ext.when[0].same == ("case_number",)
     assert cl.exclusions[0].subject is not None and cl.exclusions[0].subject.age_under == 18
     assert cl.notice is not None and cl.notice.before_listing
     assert {e.deadline_working_days for e in cl.exit} == {3}
+    # Art 10 para 2: the para 1 grounds end the open-term listing only
+    ends = {e.name: (e.ends(first.name), e.ends(other.name)) for e in cl.exit}
+    assert ends["performed"] == ends["settlement_performed"] == (True, False)
+    assert ends["fixed_term_elapsed"] == ends["deleted_early"] == (False, True)
+    assert ends["wrongly_listed"] == (True, True)
     assert cl.record_types() >= {
         "court.enforcement.dishonesty_decision",
         "court.enforcement.notice",
@@ -123,10 +135,21 @@ def test_measures_reach_only_persons_the_law_names(pack: Pack) -> None:
         assert not any(r.prohibited for r in m.targets)
     bid = pack.measures["bar_government_procurement"]
     assert bid.targets == {Role.subject}
+    # the officers a measure reaches, and the one record type through which it reaches them
+    assert air.reached_roles() == RESPONSIBLE_ROLES
+    assert [c.article for c in air.naming(Role.actual_controller)] == ["Art 3 para 2"]
+    assert bid.reached_roles() == frozenset()
+    role = pack.catalogue.get(ROLE)
+    assert role.officer_role is not None and role.subject_kinds == {SubjectKind.individual}
+    assert set(role.attributes["role"].values) == {r.value for r in RESPONSIBLE_ROLES}
+    luxury = pack.measures["restrict_luxury_consumption"].actions
+    assert {"nightclub.spend", "golf.play", "housing.build_or_renovate"} <= set(luxury)
+    assert "vehicle.non_business.buy" in luxury
+    assert "school.high_fee_private.enrol" not in luxury  # a child's schooling: principle 3
 
 
 def test_cases_and_warnings(pack: Pack) -> None:
-    assert len(pack.cases) == 6
+    assert len(pack.cases) == 18
     assert pack.cases["minor_is_never_listed"].birth_date is not None
     # only the A-grade taxpayer assumption is flagged: it rests on an unconfirmed [U] source
     assert {w.split(" ", 1)[0].rsplit(":", 2)[0] for w in warnings(pack)} == {

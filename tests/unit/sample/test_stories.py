@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from xinyong.sample.stories import stories
 from xinyong.service import Workspace
 
 PACKS = Path(__file__).parents[3] / "packs"
+ROLE = "registration.officer_role"
 
 
 def test_replays_keep_their_case_together_and_stay_in_the_past() -> None:
@@ -22,13 +24,22 @@ def test_replays_keep_their_case_together_and_stay_in_the_past() -> None:
     rng = random.Random(4)
     people = generate_subjects(200, rng, today=TODAY)
     seen_numbers: dict[str, set[str]] = {}
+    linked = 0
     for n, group in zip(
         range(300),
         stories(list(pack.cases.values()), pack.catalogue, people, rng, today=TODAY),
         strict=False,
     ):
         refs = {row["document_ref"] for row in group}
-        assert len({row["subject_id"] for row in group}) == 1
+        # one subject, and for an officer's case the entity standing in for the related one
+        by_scheme: dict[str, set[str]] = {}
+        for row in group:
+            by_scheme.setdefault(row["subject_scheme"], set()).add(row["subject_id"])
+        assert all(len(ids) == 1 for ids in by_scheme.values())
+        roles = [json.loads(r["attributes"]) for r in group if r["record_type"] == ROLE]
+        if roles and "uscc" in by_scheme:
+            linked += 1
+            assert {r["entity_uscc"] for r in roles} == by_scheme["uscc"]
         for row in group:
             assert date.fromisoformat(row["decision_date"]) <= TODAY
             assert not row["refers_to"] or row["refers_to"] in refs
@@ -37,6 +48,7 @@ def test_replays_keep_their_case_together_and_stay_in_the_past() -> None:
                 seen_numbers.setdefault(number, set()).add(str(n))
     # a case number belongs to one replay only, so `same:` cannot join two stories
     assert seen_numbers
+    assert linked > 0
     assert all(len(replays) == 1 for replays in seen_numbers.values())
 
 

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from xinyong.domain.catalogue import Scalar
+from xinyong.domain.identifiers import UsccScheme
 from xinyong.domain.measures import ACTIONS
 from xinyong.domain.record import EntryKind
 from xinyong.domain.scoring import ScoringScheme
 from xinyong.domain.subject import SubjectKind
-from xinyong.policy.pack import Case, CaseExpectation, CaseRecord
+from xinyong.errors import IdentifierError
+from xinyong.policy.pack import Case, CaseExpectation, CaseRecord, CaseSubject
 from xinyong.policy.resolve.context import LIST, MEASURE, SCHEME, Context
 from xinyong.policy.source import Document, Loc
 from xinyong.policy.spec.case import RawCaseSpec
@@ -30,6 +32,18 @@ def case(
     if kind is not SubjectKind.individual and raw.subject.birth_date is not None:
         ctx.problems.add(doc, ("subject", "birth_date"), "only individuals have a birth date")
     ctx.unique(doc, ("records",), [r.id for r in raw.records], "record id", key="id")
+    ctx.unique(doc, ("related",), [r.id for r in raw.related], "related subject id", key="id")
+    related: dict[str, CaseSubject] = {}
+    for i, rel in enumerate(raw.related):
+        rkind = SubjectKind(rel.kind)
+        if rkind is SubjectKind.individual:
+            ctx.problems.add(doc, ("related", i, "kind"), "a related subject is an entity")
+        try:
+            code = UsccScheme().validate(rel.uscc)
+        except IdentifierError as bad:
+            ctx.problems.add(doc, ("related", i, "uscc"), str(bad), at="value")
+            code = rel.uscc
+        related[rel.id] = CaseSubject(rel.id, rkind, "uscc", code)
     seen: set[str] = set()
     records = []
     for i, r in enumerate(raw.records):
@@ -37,13 +51,19 @@ def case(
         rt = ctx.record_type(doc, (*loc, "record_type"), r.record_type)
         entry_kind = EntryKind(r.entry_kind)
         attributes: dict[str, Scalar] = {}
+        about = kind
+        if r.subject is not None:
+            if r.subject in related:
+                about = related[r.subject].kind
+            else:
+                ctx.unknown(doc, (*loc, "subject"), "related subject", r.subject, related)
         if rt is not None:
-            if kind not in rt.subject_kinds:
+            if about not in rt.subject_kinds:
                 allowed = ", ".join(sorted(k.value for k in rt.subject_kinds))
                 ctx.problems.add(
                     doc,
                     (*loc, "record_type"),
-                    f"{rt.name} does not apply to a {kind.value} (only {allowed})",
+                    f"{rt.name} does not apply to a {about.value} (only {allowed})",
                 )
             if entry_kind not in rt.entry_kinds:
                 ctx.problems.add(
@@ -88,6 +108,7 @@ def case(
                 provider=r.provider,
                 document_ref=r.document_ref,
                 attributes=MappingProxyType(attributes),
+                subject=r.subject,
             )
         )
         if r.decision_date > raw.as_of:
@@ -133,6 +154,7 @@ def case(
             scores=MappingProxyType(dict(e.scores)),
         ),
         description=raw.description,
+        related=tuple(related.values()),
     )
 
 

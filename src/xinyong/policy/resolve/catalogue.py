@@ -19,6 +19,7 @@ from xinyong.domain.catalogue import (
     Disclosure,
     FixedDisplay,
     NotDisplayed,
+    OfficerRole,
     Period,
     Polarity,
     RecordType,
@@ -28,6 +29,7 @@ from xinyong.domain.catalogue import (
     closest,
     did_you_mean,
 )
+from xinyong.domain.measures import RESPONSIBLE_ROLES
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.policy.resolve.context import Context
@@ -89,6 +91,7 @@ def record_type(ctx: Context, doc: Document, raw: RawRecordTypeSpec) -> RecordTy
     disclosure = _disclosure(ctx, doc, raw, attributes, entry_kinds)
     legal_basis = ctx.citations(doc, ("legal_basis",), raw.legal_basis)
     publication_basis = ctx.citations(doc, ("publication_basis",), raw.publication_basis)
+    officer = _officer_role(ctx, doc, raw, attributes)
     if category is None or domain is None:
         return None
     return RecordType(
@@ -107,7 +110,68 @@ def record_type(ctx: Context, doc: Document, raw: RawRecordTypeSpec) -> RecordTy
         domain=domain,
         entry_kinds=entry_kinds,
         description=raw.description,
+        officer_role=officer,
     )
+
+
+# The one scheme an entity named by an officer record is identified in: it is not personal, so
+# the entity's subject key is the code itself (`uscc:<code>`) and records can name it.
+OFFICER_ENTITY_SCHEMES = ("uscc",)
+
+
+def _officer_role(
+    ctx: Context, doc: Document, raw: RawRecordTypeSpec, attributes: dict[str, AttributeSpec]
+) -> OfficerRole | None:
+    """`officer_role:`: the attributes it names exist with the right types, the role is a
+    closed enum of responsible roles (principle 3: never family members, relatives, associates
+    or employees without a named role), and the holder is a person."""
+    o = raw.officer_role
+    if o is None:
+        return None
+    loc: Loc = ("officer_role",)
+    if set(raw.subject_kinds) != {SubjectKind.individual}:
+        ctx.problems.add(
+            doc,
+            ("subject_kinds",),
+            "an officer record is about the person holding the role: "
+            "subject_kinds must be [individual]",
+        )
+    if o.scheme not in OFFICER_ENTITY_SCHEMES:
+        ctx.problems.add(
+            doc,
+            (*loc, "scheme"),
+            f"entities are named by {', '.join(OFFICER_ENTITY_SCHEMES)} (got {o.scheme!r})",
+        )
+    wanted = (
+        ("entity", o.entity, (AttributeType.string,), True),
+        ("role", o.role, (AttributeType.enum,), True),
+        ("start", o.start, (AttributeType.date,), True),
+        ("end", o.end, (AttributeType.date,), False),
+    )
+    for key, name, types, required in wanted:
+        if name is None:
+            continue
+        spec = attributes.get(name)
+        if spec is None:
+            ctx.unknown(doc, (*loc, key), "attribute", name, attributes, of=raw.name)
+        elif spec.type not in types:
+            ctx.problems.add(doc, (*loc, key), f"{name} must be a {types[0].value} attribute")
+        elif required and not spec.required:
+            ctx.problems.add(doc, (*loc, key), f"{name} must be a required attribute")
+    role = attributes.get(o.role)
+    if role is not None and role.type is AttributeType.enum:
+        allowed = {r.value for r in RESPONSIBLE_ROLES}
+        for value in role.values:
+            if value not in allowed:
+                ctx.problems.add(
+                    doc,
+                    ("attributes", o.role, "values"),
+                    f"{value!r} is not a role a measure may reach: only "
+                    f"{', '.join(sorted(allowed))} (design principle 3: no collective "
+                    "punishment; never family members, relatives, associates or employees "
+                    "without a named role)",
+                )
+    return OfficerRole(o.entity, o.scheme, o.role, o.start, o.end)
 
 
 def attribute(

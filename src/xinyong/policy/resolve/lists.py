@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyong.domain.catalogue import Period
+from xinyong.domain.catalogue import AttributeType, Period
 from xinyong.domain.lists import (
     CreditList,
     EntryRule,
@@ -10,6 +10,7 @@ from xinyong.domain.lists import (
     ExitEvent,
     ExitRule,
     Extension,
+    ExtensionLength,
     ListKind,
     Notice,
     Objection,
@@ -25,6 +26,7 @@ from xinyong.policy.source import Document, Loc
 from xinyong.policy.spec.lists import (
     RawBlacklistSpec,
     RawEntryRuleSpec,
+    RawExtensionSpec,
     RawListSpec,
     RawRedListSpec,
 )
@@ -73,10 +75,14 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
         )
 
     exits = []
+    rule_names = [r.name for r in raw.entry]
     for i, rule in enumerate(raw.exit):
         loc = ("exit", i)
         if bool(rule.when) == (rule.event is not None):
             ctx.problems.add(doc, loc, "an exit rule needs exactly one of `event:` or `when:`")
+        for k, name in enumerate(rule.rules):
+            if name not in rule_names:
+                ctx.unknown(doc, (*loc, "rules", k), "entry rule", name, rule_names, of=raw.name)
         exits.append(
             ExitRule(
                 name=rule.name,
@@ -85,8 +91,23 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
                 legal_basis=ctx.citations(doc, (*loc, "legal_basis"), rule.legal_basis),
                 deadline_working_days=rule.deadline_working_days,
                 description=rule.description,
+                rules=rule.rules,
             )
         )
+    for k, r in enumerate(entry):
+        if (
+            raw.exit
+            and r.term is None
+            and r.when
+            and isinstance(r.anchor, RecordCondition)  # a list anchor ends with its listing
+            and not any(e.ends(r.name) for e in exits)
+        ):
+            ctx.problems.add(
+                doc,
+                ("entry", k, "term"),
+                f"no exit rule ends listings of {r.name!r} and its term is open: "
+                "they would never end (design principle 7: every adverse decision is time-limited)",
+            )
 
     notice = None
     if raw.notice is not None:
@@ -130,6 +151,51 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
     )
 
 
+def _length(
+    ctx: Context,
+    doc: Document,
+    loc: Loc,
+    raw: RawExtensionSpec,
+    when: tuple[RecordCondition, ...],
+    *,
+    lo: Period,
+    hi: Period,
+) -> ExtensionLength | None:
+    """The ordered length: an integer attribute of the first condition's record type whose
+    declared range fits the extension's `minimum`..`maximum` (so no record can order more)."""
+    if raw.length is None:
+        return None
+    found = ExtensionLength(raw.length.attribute, Period.parse(raw.length.unit))
+    rt = ctx.catalogue.get(when[0].record_type) if when else None
+    if rt is None:
+        return found
+    at: Loc = (*loc, "length", "attribute")
+    spec = rt.attributes.get(found.attribute)
+    if spec is None:
+        ctx.unknown(doc, at, "attribute", found.attribute, rt.attributes, of=rt.name)
+        return found
+    if spec.type is not AttributeType.integer:
+        ctx.problems.add(doc, at, f"{rt.name}.{found.attribute} must be an integer attribute")
+        return found
+    if spec.minimum is None or spec.maximum is None:
+        ctx.problems.add(
+            doc, at, f"{rt.name}.{found.attribute} needs a `minimum:` and a `maximum:`"
+        )
+        return found
+    u = found.unit
+    for bound, n in (("minimum", spec.minimum), ("maximum", spec.maximum)):
+        k = int(n)
+        p = Period(years=u.years * k, months=u.months * k, days=u.days * k)
+        if not lo.approx_days() <= p.approx_days() <= hi.approx_days():
+            ctx.problems.add(
+                doc,
+                at,
+                f"{rt.name}.{found.attribute} {bound} {n} × {u} lies outside the extension's "
+                f"{lo}..{hi}",
+            )
+    return found
+
+
 def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) -> EntryRule:
     term = None if raw.term == "open" else Period.parse(raw.term)
     when = entry_conditions(ctx, doc, (*loc, "when"), raw.when)
@@ -150,13 +216,15 @@ def _entry_rule(ctx: Context, doc: Document, loc: Loc, raw: RawEntryRuleSpec) ->
             ctx.problems.add(
                 doc, (*eloc, "maximum"), f"must not be shorter than minimum {lo} (got {hi})"
             )
+        ext_when = conditions(ctx, doc, (*eloc, "when"), ext.when, anchor=anchor)
         extensions.append(
             Extension(
                 name=ext.name,
-                when=conditions(ctx, doc, (*eloc, "when"), ext.when, anchor=anchor),
+                when=ext_when,
                 minimum=lo,
                 maximum=hi,
                 legal_basis=ctx.citations(doc, (*eloc, "legal_basis"), ext.legal_basis),
+                length=_length(ctx, doc, eloc, ext, ext_when, lo=lo, hi=hi),
             )
         )
     return EntryRule(

@@ -20,8 +20,20 @@ class RawCaseSubjectSpec(SpecModel):
     birth_date: date | None = None
 
 
+class RawCaseRelatedSpec(SpecModel):
+    """Another subject of the case, e.g. the entity whose legal representative the case's
+    subject is, named by its Unified Social Credit Code."""
+
+    id: Name = Field(description="A local id records name in `subject:`.")
+    kind: SubjectKind
+    uscc: Text = Field(description="The entity's code; officer records name it.")
+
+
 class RawCaseRecordSpec(SpecModel):
     id: Name = Field(description="A local id other records of the case refer to.")
+    subject: Name | None = Field(
+        None, description="The `related` subject this record is about; the case's when absent."
+    )
     record_type: Name
     entry_kind: EntryKind = EntryKind.record
     refers_to: Name | None = None
@@ -48,5 +60,6 @@ class RawCaseSpec(SpecModel):
     description: Text = ""
     subject: RawCaseSubjectSpec
     as_of: date
+    related: tuple[RawCaseRelatedSpec, ...] = ()
     records: tuple[RawCaseRecordSpec, ...] = ()
     expect: RawCaseExpectSpec

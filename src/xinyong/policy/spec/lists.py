@@ -60,11 +60,25 @@ class RawSubjectConditionSpec(SpecModel):
     kinds: tuple[SubjectKind, ...] = ()
 
 
+class RawExtensionLengthSpec(SpecModel):
+    """The length ordered in a record: its integer `attribute` times `unit`."""
+
+    attribute: Name = Field(
+        description="An integer attribute of the first `when` condition's record type."
+    )
+    unit: PeriodText = Field(description="The period one unit of the attribute stands for.")
+
+
 class RawExtensionSpec(SpecModel):
     name: Name
     when: Conditions = Field(min_length=1)
     minimum: PeriodText
     maximum: PeriodText
+    length: RawExtensionLengthSpec | None = Field(
+        None,
+        description="Where the ordered length is read (e.g. the years a court orders); "
+        "without it the extension is `minimum`.",
+    )
     legal_basis: Basis = ()
 
 
@@ -99,6 +113,11 @@ class RawExitRuleSpec(SpecModel):
     event: ExitEvent | None = None
     when: Conditions = ()
     deadline_working_days: StrictInt | None = Field(None, ge=0)
+    rules: tuple[Name, ...] = Field(
+        (),
+        description="The entry rules whose listings this exit ends; all when absent (e.g. "
+        "performance ends an open-term listing but not a fixed-term one).",
+    )
     legal_basis: Basis = ()
 
 

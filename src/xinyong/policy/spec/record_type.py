@@ -92,6 +92,20 @@ RawDisclosureSpec = Annotated[
 ]
 
 
+class RawOfficerRoleSpec(SpecModel):
+    """The record names its subject (a person) as holding a role in an entity."""
+
+    entity: Name = Field(description="The attribute holding the entity's identifier.")
+    scheme: Name = Field("uscc", description="The identifier scheme of that attribute.")
+    role: Name = Field(
+        description="An enum attribute whose values are responsible roles (principle 3)."
+    )
+    start: Name = Field(description="The date attribute the role holds from (appointed).")
+    end: Name | None = Field(
+        None, description="The date attribute the role ends on (ceased); open when absent."
+    )
+
+
 class RawRecordTypeSpec(SpecModel):
     kind: Literal["RecordType"]
     name: Name
@@ -114,3 +128,8 @@ class RawRecordTypeSpec(SpecModel):
         EntryKind.revocation,
     )
     allow: Allow = Field((), description="Reviewed exceptions to the meaning screen (rule S1).")
+    officer_role: RawOfficerRoleSpec | None = Field(
+        None,
+        description="Records of this type establish that their subject holds a role in an "
+        "entity, through which measures aimed at that role reach them.",
+    )
