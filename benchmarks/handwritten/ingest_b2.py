@@ -52,7 +52,7 @@ from pydantic import (
 from xinyong.domain.catalogue import AttributeSpec, AttributeType, Catalogue, RecordType
 from xinyong.domain.identifiers import SchemeRegistry
 from xinyong.domain.record import EntryKind
-from xinyong.domain.subject import SubjectKind
+from xinyong.domain.subject import SubjectKind, kept_birth_date
 
 COLUMNS = (
     "provider",
@@ -313,6 +313,8 @@ def validate_file(
                 continue
             scheme = row.subject_scheme
             subject_key, born = subject_of(scheme, row.subject_value)
+            # the ledger keeps a birth date only while the subject is a minor (ledger format 2)
+            born = kept_birth_date(born, row.decision_date)
             kind = row.entry_kind
             key = (row.provider, row.document_ref, row.record_type, subject_key, kind.value)
             content = (

@@ -80,6 +80,10 @@ def _workspace(tmp: Path, *extra_settings: str) -> tuple[Workspace, str, Path]:
         seed=8,
         today=TODAY,
         malformed=0.0,
+        # the pack's own cases replayed, so that some subject is restricted (random records
+        # rarely meet the national pack's same-case notice rules)
+        cases=list(ws.pack.cases.values()),
+        story_share=0.4,
     )
     ws.ingest(sample.path)
     ws.evaluate(as_of=TODAY)
