@@ -13,10 +13,18 @@ class XinyongError(Exception):
     #: The CLI's exit code for it (docs/reference/cli.md, "Exit codes"): 1 unless said below.
     exit_code = 1
 
-    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[str] | None = None,
+        errors: list[dict[str, object]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details: list[str] = list(details or [])
+        # the fields at fault (and their lines, for files), for the API's problem details
+        self.errors: list[dict[str, object]] = list(errors or [])
 
     def __str__(self) -> str:
         return "\n".join([self.message, *self.details])
@@ -144,28 +152,8 @@ class Forbidden(XinyongError):
 
     status = 403
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        details: list[str] | None = None,
-        errors: list[dict[str, object]] | None = None,
-    ) -> None:
-        super().__init__(message, details=details)
-        self.errors: list[dict[str, object]] = list(errors or [])
-
 
 class InvalidInput(XinyongError):
     """Input refused as a whole; `errors` names each field at fault (and its line, for files)."""
 
     status = 422
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        details: list[str] | None = None,
-        errors: list[dict[str, object]] | None = None,
-    ) -> None:
-        super().__init__(message, details=details)
-        self.errors: list[dict[str, object]] = list(errors or [])

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from xinyong.errors import Forbidden, InvalidInput, XinyongError
+from xinyong.errors import XinyongError
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +52,7 @@ def _dotted(loc: Sequence[object]) -> str:
 
 async def _xinyong(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, XinyongError)
-    errors = exc.errors if isinstance(exc, InvalidInput | Forbidden) else []
+    errors = exc.errors
     status = exc.status
     if status >= 500:
         log.error("api.error", path=request.url.path, error=str(exc))
