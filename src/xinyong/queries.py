@@ -40,8 +40,8 @@ def subject_results(
 ) -> tuple[Results, list[Entry]]:
     """One subject's evaluated rows: from the decision index when it is fresh, else the subject
     alone evaluated by the reference evaluator (the same rule `Checker` follows)."""
+    from xinyong.checker import entry_row
     from xinyong.engines import reference
-    from xinyong.service import _row
     from xinyong.storage import index
 
     con = store.connection  # type: ignore[attr-defined]
@@ -54,7 +54,7 @@ def subject_results(
     ):
         return index.lookup(con, found, key), entries
     day = found.as_of if found is not None else today
-    return reference.evaluate_subject(pack, [_row(e) for e in entries], day), entries
+    return reference.evaluate_subject(pack, [entry_row(e) for e in entries], day), entries
 
 
 def subject_file(
