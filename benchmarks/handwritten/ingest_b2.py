@@ -53,19 +53,8 @@ from xinyong.domain.catalogue import AttributeSpec, AttributeType, Catalogue, Re
 from xinyong.domain.identifiers import SchemeRegistry
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind, kept_birth_date
+from xinyong.sample.generate import COLUMNS
 
-COLUMNS = (
-    "provider",
-    "record_type",
-    "entry_kind",
-    "subject_scheme",
-    "subject_id",
-    "subject_kind",
-    "decision_date",
-    "document_ref",
-    "attributes",
-    "refers_to",
-)
 PROVIDER = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"
 REFERENCE = r"^[^\x00-\x1f\x7f]{1,128}$"
 NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"

@@ -19,19 +19,8 @@ from typer.testing import CliRunner
 from xinyong.cli.main import app
 from xinyong.domain.identifiers import generate_resident_id, generate_uscc
 from xinyong.errors import NotFound
+from xinyong.sample.generate import COLUMNS
 
-COLUMNS = [
-    "provider",
-    "record_type",
-    "entry_kind",
-    "subject_scheme",
-    "subject_id",
-    "subject_kind",
-    "decision_date",
-    "document_ref",
-    "attributes",
-    "refers_to",
-]
 COURT = "Chaoyang District People's Court"
 rng = random.Random(11)
 ADULT = generate_resident_id(rng, date(1980, 5, 1))
