@@ -474,9 +474,23 @@ class Workspace:
 
     @cached_property
     def api_keys(self) -> ApiKeyStore:
+        """The API key store, sealed with the log's key: writes are signed with the signing key,
+        reads checked with the pinned public key (else the signing key's own)."""
+        from xinyong.domain.checkpoint import open_body, sign_body
         from xinyong.storage.apikeys import ApiKeyStore
 
-        return ApiKeyStore(self.settings.path(self.settings.api_keys_file))
+        s = self.settings
+        signing = keys.signing_key_from(s)
+        pin = self.pinned_key()
+        if pin is not None:
+            pin.check_signing_key(signing)
+        public = pin.public_key if pin is not None else signing.public_key()
+        origin = s.ledger_origin
+        return ApiKeyStore(
+            s.path(s.api_keys_file),
+            signer=lambda body: sign_body(body, signing, origin),
+            opener=lambda text, source: open_body(text, public, origin, source),
+        )
 
     def create_api_key(
         self,

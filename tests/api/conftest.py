@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import TODAY
 from xinyong.api import create_app
-from xinyong.domain.access import Role
+from xinyong.domain.access import Role, Scope
 from xinyong.domain.identifiers import generate_resident_id, generate_uscc
 from xinyong.service import Workspace
 
@@ -89,19 +88,22 @@ def make_keys(ws: Workspace) -> dict[str, str]:
         "authority": {"role": Role.authority},
         "auditor": {"role": Role.auditor},
         "admin": {"role": Role.admin},
-        "expired": {"role": Role.admin},
         "revoked": {"role": Role.admin},
     }
     tokens = {}
     for name, spec in specs.items():
         _, tokens[name] = ws.create_api_key(name=name, expires_at=later, **spec)  # type: ignore[arg-type]
     store = ws.api_keys
-    # expire one key by hand: the store checks expiry against the wall clock on every request
-    raw = json.loads(store.path.read_text(encoding="utf-8"))
-    for k in raw["keys"]:
-        if k["name"] == "expired":
-            k["expires_at"] = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-    store.path.write_text(json.dumps(raw), encoding="utf-8")
+    # a key that expired a second ago: the store checks expiry against the wall clock on every
+    # request (the façade refuses to make one, so the store makes it, sealed like any other)
+    past = datetime.now(UTC) - timedelta(days=1)
+    _, tokens["expired"] = store.create(
+        name="expired",
+        role=Role.admin,
+        scope=Scope(),
+        now=past,
+        expires_at=datetime.now(UTC) - timedelta(seconds=1),
+    )
     revoked = next(k for k in store.list_keys() if k.name == "revoked")
     store.revoke(revoked.key_id, datetime.now(UTC))
     return tokens

@@ -139,3 +139,72 @@ def test_no_other_token_authenticates(tmp_path: Path) -> None:
             store.authenticate(other, now)
 
     refused()
+
+
+def _edit(path: Path, change: object) -> None:
+    """What an attacker who can write the workspace (not the keys folder) does to the file."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    change(raw)  # type: ignore[operator]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    os.chmod(path, 0o600)
+
+
+def _own_key(raw: dict[str, object]) -> None:
+    from xinyong.storage.apikeys import hash_secret
+
+    keys = raw["keys"]
+    assert isinstance(keys, list)
+    forged = dict(keys[0], key_id="a" * 12, role="admin", secret_sha256=hash_secret("mine"))
+    keys.append(forged)
+
+
+def _reseal_with_another_key(raw: dict[str, object]) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from xinyong.domain.checkpoint import sign_body
+    from xinyong.storage.apikeys import seal_body
+
+    keys = raw["keys"]
+    assert isinstance(keys, list)
+    keys[0]["role"] = "admin"
+    raw["seal"] = sign_body(seal_body(keys), Ed25519PrivateKey.generate(), "xinyong-ledger")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        lambda raw: raw["keys"][0].update(role="admin"),  # promote a key
+        lambda raw: raw["keys"][0].update(revoked_at=None),  # lift a revocation
+        lambda raw: raw["keys"][0].update(expires_at="2999-01-01T00:00:00+00:00"),
+        lambda raw: raw["keys"][0]["scope"].update(actions=["procurement.bid"]),
+        _own_key,  # add a key whose secret the attacker knows
+        lambda raw: raw.pop("seal"),  # drop the seal
+        _reseal_with_another_key,  # seal with a key of the attacker's own
+    ],
+    ids=["role", "unrevoke", "expiry", "scope", "own key", "no seal", "other key"],
+)
+def test_an_edited_key_file_is_refused(workspace: Workspace, attack: object) -> None:
+    """The key file is sealed by the log's key, which lives outside the workspace: whoever can
+    write the workspace cannot make or widen a key, nor lift a revocation."""
+    from xinyong.errors import TamperDetected
+
+    key, token = workspace.create_api_key(
+        name="airline",
+        role=Role.relying_party,
+        expires_at=LATER,
+        actions=["air_travel.book"],
+        purpose="ticket sale",
+    )
+    workspace.api_keys.revoke(key.key_id, datetime.now(UTC))
+    _edit(workspace.api_keys.path, attack)
+    fresh = Workspace(workspace.settings)  # another process: nothing cached
+    with pytest.raises(TamperDetected):
+        fresh.api_keys.authenticate(token, datetime.now(UTC))
+    with pytest.raises(TamperDetected):
+        fresh.api_keys.list_keys()
+
+
+def test_the_untouched_sealed_file_is_accepted_by_another_process(workspace: Workspace) -> None:
+    _, token = workspace.create_api_key(name="a", role=Role.auditor, expires_at=LATER)
+    assert "seal" in json.loads(workspace.api_keys.path.read_text(encoding="utf-8"))
+    assert Workspace(workspace.settings).api_keys.authenticate(token, datetime.now(UTC))

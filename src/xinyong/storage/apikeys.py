@@ -10,6 +10,15 @@ compared in constant time (`hmac.compare_digest`).
 Writes replace the file atomically, so a crash leaves the old store or the new one. The file is
 read again whenever it changed on disk, so a key created or revoked with `xinyong keys` while a
 server runs takes effect on the next request.
+
+The file is *sealed*: it carries a note (`xinyong-apikeys-v1`) signed by the log's key over the
+SHA-256 of its key records, and a store given the log's public key refuses a file whose seal
+does not open or does not match (`TamperDetected`). Whoever can write the workspace but cannot
+read the signing key, which lives outside it, can therefore neither add a key (an admin key of
+their own), widen a key's scope, extend its expiry, nor lift a revocation by editing the file.
+What the seal cannot stop is putting back an *older* sealed file (one from before a revocation):
+the ledger's witnesses would have to hold the file's generation for that; see the docs'
+known limits.
 """
 
 from __future__ import annotations
@@ -21,18 +30,35 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from xinyong.domain.access import ApiKey, Role, Scope
-from xinyong.errors import NotFound, SettingsError, Unauthorized
+from xinyong.errors import NotFound, SettingsError, TamperDetected, Unauthorized
 from xinyong.storage.checkpoints import write_atomic
 
 TOKEN_PREFIX = "xy"
 _ID_BYTES = 6
 _SECRET_BYTES = 32
 FILE_MODE = 0o600
+SEAL_TAG = "xinyong-apikeys-v1"
+
+Signer = Callable[[str], str]
+"""Signs a statement body with the log's key (`CheckpointStore.sign_statement`)."""
+Opener = Callable[[str, str], str]
+"""The body of a note the log's key signed, else `TamperDetected` (`open_statement`)."""
+
+
+def records_digest(records: list[dict[str, object]]) -> str:
+    """SHA-256 of the key records as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_body(records: list[dict[str, object]]) -> str:
+    return f"{SEAL_TAG}\n{records_digest(records)}\n"
 
 
 def hash_secret(secret: str) -> str:
@@ -82,10 +108,18 @@ def _from_json(raw: dict[str, object]) -> ApiKey:
 
 
 class ApiKeyStore:
-    """The key records of one workspace, in the file at `path`."""
+    """The key records of one workspace, in the file at `path`.
 
-    def __init__(self, path: Path) -> None:
+    With `opener` the seal is required and checked on every read of the file; with `signer`
+    every write is sealed. A store with neither (a unit under test) neither seals nor checks.
+    """
+
+    def __init__(
+        self, path: Path, *, signer: Signer | None = None, opener: Opener | None = None
+    ) -> None:
         self.path = path
+        self._signer = signer
+        self._opener = opener
         self._lock = threading.Lock()
         self._seen: tuple[int, int] | None = None
         self._keys: dict[str, ApiKey] = {}
@@ -105,15 +139,40 @@ class ApiKeyStore:
         if stamp != self._seen:
             try:
                 raw = json.loads(self.path.read_text(encoding="utf-8"))
-                self._keys = {k.key_id: k for k in map(_from_json, raw["keys"])}
+                records = raw["keys"]
+                keys = {k.key_id: k for k in map(_from_json, records)}
             except (ValueError, KeyError, TypeError, AssertionError) as exc:
                 raise SettingsError(f"API key file {self.path} is unreadable: {exc}") from exc
+            if self._opener is not None:
+                self._check_seal(raw, records)
+            self._keys = keys
             self._seen = stamp
         return self._keys
 
+    def _check_seal(self, raw: dict[str, object], records: list[dict[str, object]]) -> None:
+        assert self._opener is not None
+        seal = raw.get("seal")
+        if not isinstance(seal, str):
+            raise TamperDetected(
+                f"API key file {self.path} carries no seal of the log's key",
+                details=[
+                    "a key file written by hand, or before key files were sealed, is refused:"
+                    " move it away and create the keys again with `xinyong keys create`"
+                ],
+            )
+        body = self._opener(seal, f"{self.path}: seal")
+        if body != seal_body(records):
+            raise TamperDetected(
+                f"API key file {self.path} was changed after it was sealed "
+                "(its key records do not match the seal the log's key signed)"
+            )
+
     def _save(self, keys: dict[str, ApiKey]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        body = {"version": 1, "keys": [_to_json(k) for k in keys.values()]}
+        records = [_to_json(k) for k in keys.values()]
+        body: dict[str, object] = {"version": 2, "keys": records}
+        if self._signer is not None:
+            body["seal"] = self._signer(seal_body(records))
         text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
         write_atomic(self.path, text.encode("utf-8"), mode=FILE_MODE)
         self._seen = None
