@@ -4,11 +4,13 @@ its records, lists, scores and measures are about.
 P2 checks the `data_category` each record type and attribute declares; a pack can declare an
 allowed category and still be about petitions, religion or a subject's spouse. This rule reads
 the words: names, titles, descriptions and authorities of record types, their attribute names,
-descriptions and enum values; names, titles, descriptions and entry rules of lists; names,
-titles, descriptions and items of schemes; names, titles and descriptions of measures. Each is
-screened with `xinyong.policy.screen` (English and Chinese lexicon). Terms that only mean the
-category for a person ("health", "location") count where the document covers individuals; a
-measure's words describe an action, not data held, so only `always` terms count there.
+descriptions and enum values; names, titles and descriptions of lists, the names of their entry
+rules, extensions, exclusions and exit rules, exit rules' descriptions and the objection route;
+names, titles, descriptions and items of schemes; names, titles and descriptions of measures.
+Each is screened with `xinyong.policy.screen` (English and Chinese lexicon). Terms that only
+mean the category for a person ("health", "location") count where the document covers
+individuals; a measure's words describe an action, not data held, so only `always` terms count
+there.
 
 A genuine false positive is waived by an `allow:` entry with a reason; it is then shown by
 `pack validate` for review instead of refused. An allow without a reason, or that waives nothing,
@@ -159,6 +161,16 @@ def _list(lst: CreditList) -> Iterator[Text]:
         yield Text(("description",), "description", lst.description)
     for i, rule in enumerate(lst.entry):
         yield Text(("entry", i, "name"), "entry rule name", rule.name)
+        for j, ext in enumerate(rule.extensions):
+            yield Text(("entry", i, "extensions", j, "name"), "extension name", ext.name)
+    for i, exc in enumerate(lst.exclusions):
+        yield Text(("exclusions", i, "name"), "exclusion name", exc.name)
+    for i, ex in enumerate(lst.exit):
+        yield Text(("exit", i, "name"), "exit rule name", ex.name)
+        if ex.description:
+            yield Text(("exit", i, "description"), "exit rule description", ex.description)
+    if lst.objection is not None and lst.objection.description:
+        yield Text(("objection", "description"), "objection route", lst.objection.description)
 
 
 def _scheme(s: ScoringScheme) -> Iterator[Text]:
