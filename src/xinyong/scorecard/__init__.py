@@ -1,0 +1,1 @@
+"""Statistical scorecards: fit, validate, report (see README.md beside this file)."""
