@@ -18,10 +18,11 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
+from xinyong import activation, scorecards
 from xinyong.checker import Checker, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
-    from xinyong.domain.scorecard import Scorecard
     from xinyong.domain.workflow import NewStep, Step
     from xinyong.engines.results import Results
     from xinyong.queries import Changes, LogFilter, SubjectFile
@@ -110,6 +110,8 @@ class Workspace:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._held: LedgerStore | None = None
+        # (ledger size, pack version) last found in force: an activation grows the ledger
+        self._in_force_at: tuple[int, str] | None = None
 
     @classmethod
     def open(cls, directory: Path, **overrides: object) -> Workspace:
@@ -172,8 +174,9 @@ class Workspace:
             encoding="utf-8",
         )
         workspace = cls(settings.model_copy(update={"verify_key": pin.verifier}))
-        with workspace.ledger():
-            pass  # creates the database file and its tables
+        with workspace.ledger() as store:  # creates the database file and its tables
+            # the ledger's first entry: the pack installed here is in force (activation.py)
+            activation.record_bootstrap(store, workspace.pack, workspace.today(), datetime.now(UTC))
         return workspace
 
     def public_key_file(self) -> Path:
@@ -295,6 +298,40 @@ class Workspace:
             # The batch is committed and signed; the index is left as it is, and checks refuse
             # it until `evaluate` rebuilds it.
             log.warning("index_not_updated", reason=exc.message)
+
+    # -- the pack in force: the two-person rule (domain/governance.py, activation.py) --------
+
+    def refuse_unless_pack_in_force(self, store: LedgerStore) -> None:
+        """`PackNotInForce` unless the pack this workspace applies is the one the ledger's last
+        activation names (checked again only when the ledger has grown)."""
+        now = (store.size(), self.pack.version)
+        if self._in_force_at != now:
+            folder = self.settings.path(self.settings.pack)
+            activation.refuse_unless_in_force(self.pack, store, folder)
+            self._in_force_at = now
+
+    def pack_status(self) -> activation.PackState:
+        """The pack in force, its activations, the proposals and their approvals."""
+        with self.ledger(read_only=True) as store:
+            return activation.status(self.settings, store, self.pack)
+
+    def propose_pack(self, folder: Path) -> Pack:
+        """Hold a pack (validated) in the workspace so approvers can approve it by version."""
+        return activation.propose(self.settings, pack_folder(folder))
+
+    def approve_pack(self, version: str, approver: str) -> activation.ApprovalResult:
+        """`approver` (`key:<id>` or `operator:<name>`) approves the pack of `version`; the
+        second distinct approver activates it and installs it as the workspace's pack."""
+        activation.check_approver(approver)
+        self.refuse_if_verification_failed()
+        with self.ledger() as store:
+            result = activation.approve(
+                self.settings, store, version, approver, on=self.today(), now=datetime.now(UTC)
+            )
+        if result.activated:
+            self.__dict__.pop("pack", None)  # the cached pack is the old law
+            self._in_force_at = None
+        return result
 
     # -- workflow steps (domain/workflow.py; the logic is in steps.py) --------------------------
 
@@ -458,6 +495,7 @@ class Workspace:
         day = as_of or self.today()
         self.refuse_if_verification_failed(rebuilding_index=keep)
         with self.ledger(read_only=not keep) as store:
+            self.refuse_unless_pack_in_force(store)
             con = store.connection  # type: ignore[attr-defined]
             results = ENGINES[engine](self, con, day)
             if keep:
@@ -477,6 +515,7 @@ class Workspace:
         (a relying party's service); `check` opens one for a single question."""
         self.refuse_if_verification_failed()
         with self.ledger() as store:
+            self.refuse_unless_pack_in_force(store)
             checker = Checker(self, store)
             try:
                 yield checker
@@ -759,54 +798,9 @@ ENGINES: dict[str, Callable[[Workspace, duckdb.DuckDBPyConnection, date], Result
 }
 
 
-# --- statistical scorecards (offline: fitting and its report need the `scorecard` extra) -------
-
-
-def fit_scorecard(
-    scheme: Path, data: Path, target: str, bad: tuple[str, ...] | None, *, cv: bool = True
-) -> tuple[Scorecard, Path]:
-    """Fit the card a scheme file declares on `data`; write the artefact beside the scheme."""
-    from xinyong.scorecard.scheme import fit_scheme
-
-    return fit_scheme(scheme, data, target, bad, cv=cv)
-
-
-def pin_scorecard(scheme: Path, sha256: str) -> None:
-    from xinyong.scorecard.scheme import pin_hash
-
-    pin_hash(scheme, sha256)
-
-
-def cross_validate_scorecard(
-    scheme: Path,
-    data: Path,
-    target: str,
-    bad: tuple[str, ...] | None,
-    *,
-    splits: int = 5,
-    repeats: int = 5,
-) -> dict[str, dict[str, float | int]]:
-    from xinyong.scorecard.scheme import cross_validate_scheme
-
-    return cross_validate_scheme(scheme, data, target, bad, splits=splits, repeats=repeats)
-
-
-def scorecard_report(
-    scheme: Path, data: Path, target: str, bad: tuple[str, ...] | None, out: Path
-) -> list[Path]:
-    """Write report.json and report.html of the scheme's fitted card into `out`."""
-    from xinyong.scorecard.report import dumps, to_html
-    from xinyong.scorecard.scheme import report_scheme
-
-    report = report_scheme(scheme, data, target, bad)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "report.json", out / "report.html"]
-    paths[0].write_text(dumps(report), encoding="utf-8")
-    paths[1].write_text(to_html(report), encoding="utf-8")
-    return paths
-
-
-def scorecard_stability(scheme: Path, fitted: Path, new: Path) -> dict[str, Any]:
-    from xinyong.scorecard.scheme import stability_scheme
-
-    return stability_scheme(scheme, fitted, new)
+# Statistical scorecards (offline, no workspace): in scorecards.py, served from here.
+fit_scorecard = scorecards.fit_scorecard
+pin_scorecard = scorecards.pin_scorecard
+cross_validate_scorecard = scorecards.cross_validate_scorecard
+scorecard_report = scorecards.scorecard_report
+scorecard_stability = scorecards.scorecard_stability

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BOOTSTRAP
 from xinyong.domain.subject import SubjectKind
 from xinyong.domain.workflow import NewStep, StepSubject, StepType
 from xinyong.engines import reference
@@ -198,7 +199,7 @@ def test_ingest_refuses_step_entries(workspace: Workspace, tmp_path: Path) -> No
     assert "entry_kind" in rejects[0]["field"].split("; ")
     assert "entry_kind: step entries are workflow steps" in rejects[0]["reason"]
     assert "only the service writes; a file cannot submit them" in rejects[0]["reason"]
-    assert _size(workspace) == 0
+    assert _size(workspace) == BOOTSTRAP  # init's activation only
 
 
 def test_a_pack_cannot_name_step_entries() -> None:
