@@ -122,6 +122,12 @@ class TamperDetected(LedgerError):
     exit_code = 3
 
 
+class PackNotInForce(TamperDetected):
+    """The pack the workspace would apply is not the one the ledger's last `pack.activation`
+    names (its folder was edited, or no pack was ever activated): evaluate and check refuse
+    until the approved content is restored or two authorities approve the new one."""
+
+
 class DataLoss(LedgerError):
     """A committed batch is missing (a damaged or removed write-ahead log): never taken for a
     commit that did not happen; the message says how to restore or accept the loss."""

@@ -18,14 +18,16 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
+from xinyong import activation, scorecards
 from xinyong.checker import Checker, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
+from xinyong.domain.record import EntryKind
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
-    from xinyong.domain.scorecard import Scorecard
+    from xinyong.domain.workflow import NewStep, Step
     from xinyong.engines.results import Results
     from xinyong.queries import Changes, LogFilter, SubjectFile
     from xinyong.storage.apikeys import ApiKeyStore
@@ -108,6 +110,8 @@ class Workspace:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._held: LedgerStore | None = None
+        # (ledger size, pack version) last found in force: an activation grows the ledger
+        self._in_force_at: tuple[int, str] | None = None
 
     @classmethod
     def open(cls, directory: Path, **overrides: object) -> Workspace:
@@ -170,8 +174,9 @@ class Workspace:
             encoding="utf-8",
         )
         workspace = cls(settings.model_copy(update={"verify_key": pin.verifier}))
-        with workspace.ledger():
-            pass  # creates the database file and its tables
+        with workspace.ledger() as store:  # creates the database file and its tables
+            # the ledger's first entry: the pack installed here is in force (activation.py)
+            activation.record_bootstrap(store, workspace.pack, workspace.today(), datetime.now(UTC))
         return workspace
 
     def public_key_file(self) -> Path:
@@ -267,6 +272,7 @@ class Workspace:
         """Bring the decision index up to date for the subjects new entries are about: only
         they can change (evaluation is per subject), so only they are evaluated again."""
         from xinyong.engines.duckdb import DuckDBEngine
+        from xinyong.engines.results import Results as ResultsType
         from xinyong.storage import index
 
         con = store.connection  # type: ignore[attr-defined]
@@ -277,17 +283,84 @@ class Workspace:
         touched = [
             row[0]
             for row in con.execute(
-                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ?", [before]
+                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ? AND entry_kind <> ?",
+                [before, EntryKind.step.value],
             ).fetchall()
         ]
         touched = sorted({*touched, *_officers_of(self.pack, con, touched)})
-        results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
+        if touched:
+            results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
+        else:  # only workflow steps: nothing to evaluate, the index is sealed to the new size
+            results = ResultsType(found.as_of, found.pack_version)
         try:
             index.replace_subjects(con, results, touched, ledger=store)
         except TamperDetected as exc:
             # The batch is committed and signed; the index is left as it is, and checks refuse
             # it until `evaluate` rebuilds it.
             log.warning("index_not_updated", reason=exc.message)
+
+    # -- the pack in force: the two-person rule (domain/governance.py, activation.py) --------
+
+    def refuse_unless_pack_in_force(self, store: LedgerStore) -> None:
+        """`PackNotInForce` unless the pack this workspace applies is the one the ledger's last
+        activation names (checked again only when the ledger has grown)."""
+        now = (store.size(), self.pack.version)
+        if self._in_force_at != now:
+            folder = self.settings.path(self.settings.pack)
+            activation.refuse_unless_in_force(self.pack, store, folder)
+            self._in_force_at = now
+
+    def pack_status(self) -> activation.PackState:
+        """The pack in force, its activations, the proposals and their approvals."""
+        with self.ledger(read_only=True) as store:
+            return activation.status(self.settings, store, self.pack)
+
+    def propose_pack(self, folder: Path) -> Pack:
+        """Hold a pack (validated) in the workspace so approvers can approve it by version."""
+        return activation.propose(self.settings, pack_folder(folder))
+
+    def approve_pack(self, version: str, approver: str) -> activation.ApprovalResult:
+        """`approver` (`key:<id>` or `operator:<name>`) approves the pack of `version`; the
+        second distinct approver activates it and installs it as the workspace's pack."""
+        activation.check_approver(approver)
+        self.refuse_if_verification_failed()
+        with self.ledger() as store:
+            result = activation.approve(
+                self.settings, store, version, approver, on=self.today(), now=datetime.now(UTC)
+            )
+        if result.activated:
+            self.__dict__.pop("pack", None)  # the cached pack is the old law
+            self._in_force_at = None
+        return result
+
+    # -- workflow steps (domain/workflow.py; the logic is in steps.py) --------------------------
+
+    def record_step(self, *steps: NewStep) -> list[Step]:
+        """Append workflow steps as one batch (one signed checkpoint); the steps as stored.
+        Written by the service only: ingest refuses `step` entries."""
+        from xinyong.steps import append_steps
+
+        self.refuse_if_verification_failed()
+        with self.ledger() as store:
+            before = store.size()
+            stored = append_steps(store, steps, datetime.now(UTC))
+            self._reevaluate(store, before)
+            return stored
+
+    def steps(
+        self,
+        *,
+        subject_key: str | None = None,
+        refers_to: int | None = None,
+        step_type: str | None = None,
+    ) -> list[Step]:
+        """Workflow steps about a subject (its key), acting on an entry, or of one type."""
+        from xinyong.steps import read_steps
+
+        with self.ledger(read_only=True) as store:
+            return read_steps(
+                store, subject_key=subject_key, refers_to=refers_to, type_name=step_type
+            )
 
     def verify(
         self, *, key: str | Path | None = None, against: Sequence[Path] = ()
@@ -422,6 +495,7 @@ class Workspace:
         day = as_of or self.today()
         self.refuse_if_verification_failed(rebuilding_index=keep)
         with self.ledger(read_only=not keep) as store:
+            self.refuse_unless_pack_in_force(store)
             con = store.connection  # type: ignore[attr-defined]
             results = ENGINES[engine](self, con, day)
             if keep:
@@ -441,6 +515,7 @@ class Workspace:
         (a relying party's service); `check` opens one for a single question."""
         self.refuse_if_verification_failed()
         with self.ledger() as store:
+            self.refuse_unless_pack_in_force(store)
             checker = Checker(self, store)
             try:
                 yield checker
@@ -676,9 +751,9 @@ def _officers_of(pack: Pack, con: duckdb.DuckDBPyConnection, entities: list[str]
         o = rt.officer_role
         assert o is not None
         rows = con.execute(
-            "SELECT DISTINCT subject_key FROM entries WHERE record_type = ? "
+            "SELECT DISTINCT subject_key FROM entries WHERE record_type = ? AND entry_kind <> ? "
             "AND list_contains(?, ? || json_extract_string(attributes, ?))",
-            [rt.name, entities, f"{o.scheme}:", f"$.{o.entity}"],
+            [rt.name, EntryKind.step.value, entities, f"{o.scheme}:", f"$.{o.entity}"],
         ).fetchall()
         found.update(r[0] for r in rows)
     return found
@@ -693,7 +768,11 @@ def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Resu
 def _entries_arrow(con: duckdb.DuckDBPyConnection) -> pa.Table:
     from xinyong.engines.results import ENTRY_COLUMNS
 
-    return con.sql(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").to_arrow_table()
+    # workflow steps are no input to any evaluation (compiler/records.py filters them too)
+    return con.execute(
+        f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries WHERE entry_kind <> ?",
+        [EntryKind.step.value],
+    ).to_arrow_table()
 
 
 def _on_postgres(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:
@@ -733,54 +812,9 @@ ENGINES: dict[str, Callable[[Workspace, duckdb.DuckDBPyConnection, date], Result
 }
 
 
-# --- statistical scorecards (offline: fitting and its report need the `scorecard` extra) -------
-
-
-def fit_scorecard(
-    scheme: Path, data: Path, target: str, bad: tuple[str, ...] | None, *, cv: bool = True
-) -> tuple[Scorecard, Path]:
-    """Fit the card a scheme file declares on `data`; write the artefact beside the scheme."""
-    from xinyong.scorecard.scheme import fit_scheme
-
-    return fit_scheme(scheme, data, target, bad, cv=cv)
-
-
-def pin_scorecard(scheme: Path, sha256: str) -> None:
-    from xinyong.scorecard.scheme import pin_hash
-
-    pin_hash(scheme, sha256)
-
-
-def cross_validate_scorecard(
-    scheme: Path,
-    data: Path,
-    target: str,
-    bad: tuple[str, ...] | None,
-    *,
-    splits: int = 5,
-    repeats: int = 5,
-) -> dict[str, dict[str, float | int]]:
-    from xinyong.scorecard.scheme import cross_validate_scheme
-
-    return cross_validate_scheme(scheme, data, target, bad, splits=splits, repeats=repeats)
-
-
-def scorecard_report(
-    scheme: Path, data: Path, target: str, bad: tuple[str, ...] | None, out: Path
-) -> list[Path]:
-    """Write report.json and report.html of the scheme's fitted card into `out`."""
-    from xinyong.scorecard.report import dumps, to_html
-    from xinyong.scorecard.scheme import report_scheme
-
-    report = report_scheme(scheme, data, target, bad)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "report.json", out / "report.html"]
-    paths[0].write_text(dumps(report), encoding="utf-8")
-    paths[1].write_text(to_html(report), encoding="utf-8")
-    return paths
-
-
-def scorecard_stability(scheme: Path, fitted: Path, new: Path) -> dict[str, Any]:
-    from xinyong.scorecard.scheme import stability_scheme
-
-    return stability_scheme(scheme, fitted, new)
+# Statistical scorecards (offline, no workspace): in scorecards.py, served from here.
+fit_scorecard = scorecards.fit_scorecard
+pin_scorecard = scorecards.pin_scorecard
+cross_validate_scorecard = scorecards.cross_validate_scorecard
+scorecard_report = scorecards.scorecard_report
+scorecard_stability = scorecards.scorecard_stability

@@ -88,7 +88,17 @@ class Settings(BaseSettings):
         description="API keys of `xinyong serve` (mode 0600): role, scope, expiry and the SHA-256 "
         "of each secret, never a secret; managed with `xinyong keys`.",
     )
-    pack: Path = Field(Path("pack"), description="The policy pack folder in force.")
+    pack: Path = Field(
+        Path("pack"),
+        description="The policy pack folder in force: its content hash must be the version the "
+        "ledger's last `pack.activation` names (two authorities approved it), or evaluate and "
+        "check refuse.",
+    )
+    pack_proposals: Path = Field(
+        Path("pack-proposals"),
+        description="Packs proposed for approval, one folder each (`xinyong pack propose`); "
+        "the one two authorities approve is copied into `pack` when it is activated.",
+    )
     decision_log: Path = Field(
         Path("logs/decisions.jsonl"),
         description="Every check, one JSON line: who asked, why, about whom, and the answer.",

@@ -1,7 +1,8 @@
 """An API over a fresh workspace (clock pinned), with a key of every role.
 
 `api_keys` holds a token per role name, plus `subject_other` (a subject key of another subject),
-`provider_other` (another authority), `expired` and `revoked`.
+`provider_other` (another authority), `authority_other` (a second authority key, for the
+two-person rule), `expired` and `revoked`.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def make_keys(ws: Workspace) -> dict[str, str]:
         "subject": {"role": Role.subject, "subject": ADULT},
         "subject_other": {"role": Role.subject, "subject": OTHER},
         "authority": {"role": Role.authority},
+        "authority_other": {"role": Role.authority},
         "auditor": {"role": Role.auditor},
         "admin": {"role": Role.admin},
         "revoked": {"role": Role.admin},

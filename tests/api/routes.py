@@ -19,6 +19,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/subjects/{identifier}"): frozenset({"subject", "auditor"}),
     ("GET", "/v1/subjects/{identifier}/checks"): frozenset({"subject", "auditor"}),
     ("GET", "/v1/packs"): frozenset({"authority", "auditor"}),
+    ("POST", "/v1/packs/{version}/approvals"): frozenset({"authority"}),
     ("GET", "/v1/lists/{name}"): frozenset({"authority", "auditor"}),
     ("GET", "/v1/evaluations"): frozenset({"authority", "auditor"}),
     ("GET", "/v1/decisions"): frozenset({"auditor"}),

@@ -8,6 +8,7 @@ admits get a 2xx. A relying party's answer carries no record and no file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tests.api.conftest import ADULT, OTHER, Api, build, list_adult, record
 from tests.api.routes import ALLOWED, ROLES, SUBJECT_ROUTES
 
 CALLERS = (None, "expired", "revoked", *ROLES)
+PROPOSED: list[str] = []  # the version of the pack the matrix fixture proposed
 WHOSE = ("own", "other")
 
 
@@ -27,6 +29,8 @@ def _notice(subject: str, ref: str, **over: object) -> dict[str, object]:
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """An API whose ledger holds, for both subjects, a record to correct and one to revoke."""
     built = build(tmp_path_factory.mktemp("matrix"))
+    # a pack to approve: one authority key approving it (twice: own, other) never activates it
+    PROPOSED.append(built.ws.propose_pack(Path("rongcheng")).version)
     with built.client:
         for subject in (ADULT, OTHER):
             for ref in ("C", "R"):
@@ -61,6 +65,7 @@ def _request(api: Api, method: str, path: str, subject: str) -> dict[str, Any]:
         },
     }
     url = path.replace("{identifier}", subject).replace("{name}", "dishonest_judgment_debtors")
+    url = url.replace("{version}", PROPOSED[-1])
     if "{key_id}" in url:
         key, _ = api.ws.api_keys.create(**_throwaway())
         url = url.replace("{key_id}", key.key_id)

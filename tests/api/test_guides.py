@@ -58,6 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         },
         "SUBJECT": {"role": Role.subject, "subject": SUBJECT},
         "AUTHORITY": {"role": Role.authority},
+        "AUTHORITY2": {"role": Role.authority},
         "AUDITOR": {"role": Role.auditor},
         "ADMIN": {"role": Role.admin},
     }
@@ -65,6 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         name: ws.create_api_key(name=name.lower(), expires_at=later, **spec)[1]  # type: ignore[arg-type]
         for name, spec in scopes.items()
     }
+    env["PROPOSED"] = ws.propose_pack(Path("rongcheng")).version
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     child_env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -131,8 +133,10 @@ def test_the_guides_run_in_order(server: dict[str, str]) -> None:
     file, checks = out["api-subject.md"]
     assert '"document_ref":"D(2023)京0105执200号"' in file
     assert '"purpose":"ticket sale"' in checks
-    packs, members, evaluations, log, key = out["api-audit.md"]
-    assert '"name":"national"' in packs
+    packs, members, evaluations, log, key, approve, activate = out["api-audit.md"]
+    assert '"name":"national"' in packs and '"in_force":true' in packs
+    assert '"activated":false' in approve
+    assert '"activated":true' in activate and '"in_force":true' in activate
     assert '"since":"2023-03-01"' in members
     assert '"ledger_size"' in evaluations
     assert '"outcome":"restrict"' in log

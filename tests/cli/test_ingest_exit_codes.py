@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BOOTSTRAP
 from xinyong.cli.main import main
 from xinyong.service import Workspace
 
@@ -46,7 +47,7 @@ def test_exit_codes(workspace: Workspace, tmp_path: Path, monkeypatch: pytest.Mo
     assert _ingest(folder, workspace, monkeypatch) == 1
     assert _ingest(tmp_path / "missing.csv", workspace, monkeypatch) == 1
     with workspace.ledger(read_only=True) as store:
-        assert store.size() == 2
+        assert store.size() == BOOTSTRAP + 2
 
 
 def test_other_errors_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

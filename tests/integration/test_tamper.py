@@ -30,6 +30,7 @@ import pyarrow as pa
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from tests.conftest import BOOTSTRAP
 
 from xinyong.sample.generate import write_csv
 from xinyong.service import Workspace
@@ -40,6 +41,7 @@ from xinyong.storage.duckdb import DuckDBLedger
 TODAY = date(2026, 11, 22)
 ROWS = 600
 BATCH = 200  # three batches, three checkpoints
+LAST = BOOTSTRAP + ROWS - 1  # the last entry's seq: init's activation of its pack is seq 0
 
 
 @dataclass
@@ -108,7 +110,10 @@ def test_key_swap_with_every_checkpoint_re_signed(tmp_path: Path) -> None:
         entries = store.entries()
     rows = [
         {c: getattr(e, c) for c in BATCH_COLUMN_NAMES}
-        | {"entry_kind": e.entry_kind.value, "subject_kind": e.subject_kind.value}
+        | {
+            "entry_kind": e.entry_kind.value,
+            "subject_kind": None if e.subject_kind is None else e.subject_kind.value,
+        }
         for e in entries
     ]
     rows[5]["decision_date"] = date(2020, 2, 2)
@@ -248,8 +253,9 @@ def test_truncation_with_deleted_checkpoints_is_caught_by_a_witness(tmp_path: Pa
     witness = tmp_path / "witness"
     ws, published, _ = _workspace(tmp_path, f'witness_dirs = ["{witness}"]\n')
     s = ws.settings
-    assert len(list(witness.glob("*.note"))) == 1 + ROWS // BATCH  # the empty tree and 3 batches
-    keep = BATCH  # cut the ledger back to its first batch, consistently
+    # the empty tree, init's activation of its pack, and 3 batches
+    assert len(list(witness.glob("*.note"))) == 2 + ROWS // BATCH
+    keep = BOOTSTRAP + BATCH  # cut the ledger back to its first batch, consistently
     con = duckdb.connect(str(s.path(s.database)))
     con.execute("DELETE FROM entries WHERE seq >= ?", [keep])
     con.execute("DELETE FROM nodes WHERE (idx + 1) << level > ?", [keep])
@@ -267,7 +273,7 @@ def test_truncation_with_deleted_checkpoints_is_caught_by_a_witness(tmp_path: Pa
     assert run.code == 0, "locally the truncated ledger is consistent: only a witness can tell"
     run = _verify(ws, published, "--against", witness)
     assert run.code == 3, run.out
-    assert f"entries {keep}..{ROWS - 1} are missing (truncated)" in run
+    assert f"entries {keep}..{BOOTSTRAP + ROWS - 1} are missing (truncated)" in run
     assert "its checkpoints were deleted here" in run
 
 
@@ -331,17 +337,17 @@ def test_ingest_and_check_refuse_a_ledger_whose_tip_does_not_match(tmp_path: Pat
     s = ws.settings
     con = duckdb.connect(str(s.path(s.database)))
     con.execute(
-        "UPDATE nodes SET hash = sha256('forged')::BLOB WHERE level = 0 AND idx = ?", [ROWS - 1]
+        "UPDATE nodes SET hash = sha256('forged')::BLOB WHERE level = 0 AND idx = ?", [LAST]
     )
     con.execute(  # every stored node above the last leaf, so the stored root changes
         "UPDATE nodes SET hash = sha256('forged')::BLOB WHERE level > 0 AND idx = (? >> level)",
-        [ROWS - 1],
+        [LAST],
     )
     con.close()
     notes = sorted(p.name for p in s.path(s.checkpoint_dir).iterdir())
     run = xinyong("records", "ingest", sample, "-w", s.workspace)
     assert run.code == 3, run.out
-    assert "does not match the newest checkpoint (size 600); refusing to append" in run
+    assert f"does not match the newest checkpoint (size {LAST + 1}); refusing to append" in run
     run = xinyong("check", _first_id(ws), "air_travel.book", "-w", s.workspace)
     assert run.code == 3 and "refusing to append" in run
     assert sorted(p.name for p in s.path(s.checkpoint_dir).iterdir()) == notes, "nothing signed"

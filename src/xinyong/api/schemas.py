@@ -377,11 +377,22 @@ class LoggedChecks(BaseModel):
 
 class PackOut(BaseModel):
     name: str
-    version: str
-    in_force: bool
+    version: str = Field(description="The pack's content hash.")
+    in_force: bool = Field(description="The ledger's last activation names this version.")
+    activated_seq: int | None = Field(
+        None, description="The ledger entry (pack.activation) that put it in force."
+    )
+    approvers: list[str] = Field(
+        description="Who approved it: for the pack in force, the approvers its activation counted "
+        "(none for the bootstrap activation `init` wrote); for a proposal, the approvals so far."
+    )
+    approvals_required: int = Field(2, description="Distinct approvers a version needs.")
     lists: list[str]
     schemes: list[str]
     measures: list[str]
+
+
+_PACK_VERSION = "sha256:83deaa6e0fde0c29da4c79955e350243b38df6a9b9afbaac2bf4801495591cc0"
 
 
 class PacksOut(BaseModel):
@@ -390,8 +401,11 @@ class PacksOut(BaseModel):
             "packs": [
                 {
                     "name": "national",
-                    "version": "sha256:…",
+                    "version": _PACK_VERSION,
                     "in_force": True,
+                    "activated_seq": 0,
+                    "approvers": [],
+                    "approvals_required": 2,
                     "lists": ["dishonest_judgment_debtors"],
                     "schemes": ["enterprise_grade"],
                     "measures": ["spc.high_consumption"],
@@ -399,7 +413,43 @@ class PacksOut(BaseModel):
             ]
         }
     )
-    packs: list[PackOut]
+    packs: list[PackOut] = Field(description="The pack in force first, then proposed packs.")
+
+
+PackVersion = Annotated[
+    str,
+    Field(
+        pattern=r"^sha256:[0-9a-f]{64}$",
+        description="A pack's version: `sha256:` and the 64 hex digits of its content hash.",
+        examples=[_PACK_VERSION],
+    ),
+]
+
+
+class ApprovalOut(BaseModel):
+    """Where a pack version stands after an approval."""
+
+    model_config = _examples(
+        {
+            "version": _PACK_VERSION,
+            "approvers": ["key:a1b2c3d4e5f6", "key:f6e5d4c3b2a1"],
+            "approvals_required": 2,
+            "recorded": [41, 42],
+            "activated": True,
+            "in_force": True,
+        }
+    )
+    version: str
+    approvers: list[str] = Field(
+        description="The distinct approvers counted for this version (each once)."
+    )
+    approvals_required: int
+    recorded: list[int] = Field(
+        description="Ledger entries this request appended: the approval, and the activation when "
+        "it was the last one needed; none when this key had already approved."
+    )
+    activated: bool = Field(description="This approval brought the version into force.")
+    in_force: bool = Field(description="The version is the pack in force now.")
 
 
 class MemberOut(BaseModel):

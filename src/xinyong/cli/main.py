@@ -22,7 +22,8 @@ from xinyong.service import Workspace, pack_folder
 EXIT_CODES = (
     "Exit codes: 0 success; 1 error (bad input, settings, keys); 2 usage error; 3 tampering "
     "detected (verify failed, or a command refused a ledger, checkpoint, key or decision index "
-    "that fails a check, or whose last verification failed); 4 data loss (a committed batch is "
+    "that fails a check, or whose last verification failed, or a pack folder that is not the "
+    "pack in force); 4 data loss (a committed batch is "
     "missing, e.g. a damaged write-ahead log); 5 `records ingest` rejected some rows (the valid "
     "ones appended)."
 )
@@ -36,7 +37,10 @@ app = typer.Typer(
     add_completion=False,
 )
 id_app = typer.Typer(help="Identifiers: check a USCC or a resident identity number.")
-pack_app = typer.Typer(help="Policy packs: validate a pack folder.")
+pack_app = typer.Typer(
+    help="Policy packs: validate a folder; propose, approve (two people) and show the pack in "
+    "force."
+)
 records_app = typer.Typer(help="Records: ingest files of credit records into the ledger.")
 subject_app = typer.Typer(help="Subjects: show what the ledger holds about one.")
 app.add_typer(id_app, name="id")
@@ -171,6 +175,53 @@ def pack_validate(
 ) -> None:
     """Validate a policy pack: exit 0 when valid, 1 listing every problem with file and line."""
     render.pack_valid(load_pack(pack_folder(path)))
+
+
+@pack_app.command("propose")
+def pack_propose(
+    path: Annotated[
+        Path,
+        typer.Argument(help="The pack folder (holding pack.yaml), or a shipped pack's name."),
+    ],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Hold a valid pack in the workspace (its pack-proposals folder) for approval; prints the
+    version (content hash) two authorities then approve, by CLI or API."""
+    ws = Workspace.open(workspace)
+    render.pack_proposed(ws.propose_pack(path))
+
+
+@pack_app.command("approve")
+def pack_approve(
+    pack: Annotated[
+        str,
+        typer.Argument(
+            help="The version to approve (sha256:…, as `pack status` shows it), or a pack "
+            "folder or shipped pack's name (proposed first, then its version approved)."
+        ),
+    ],
+    operator: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="Who approves: the operator's name, recorded in the ledger as "
+            "operator:NAME. Two different names are needed; the same name twice counts once.",
+        ),
+    ],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Approve a pack's version. The second approval by a different approver activates it: a
+    pack.activation entry is written and the pack becomes the workspace's pack folder."""
+    ws = Workspace.open(workspace)
+    version = pack if pack.startswith("sha256:") else ws.propose_pack(Path(pack)).version
+    render.pack_approved(ws.approve_pack(version, f"operator:{operator}"))
+
+
+@pack_app.command("status")
+def pack_status(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Show the pack in force (its activation, who approved it), whether the pack folder is
+    that pack, and the proposed packs with their approvals."""
+    render.pack_status(Workspace.open(workspace).pack_status())
 
 
 @records_app.command("ingest")

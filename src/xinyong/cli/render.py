@@ -25,8 +25,10 @@ from xinyong.domain.decision import (
     Reason,
     RecordRef,
 )
+from xinyong.domain.governance import REQUIRED_APPROVALS
 
 if TYPE_CHECKING:
+    from xinyong.activation import ApprovalResult, PackState
     from xinyong.demo import DemoRun
     from xinyong.domain.access import ApiKey
     from xinyong.engines.results import Results
@@ -110,6 +112,51 @@ def pack_valid(pack: Pack) -> None:
         _say(f"  {len(pack.warnings)} warning(s):")
         for p in pack.warnings:
             _say(f"    {p.header().removeprefix(root)}")
+
+
+def pack_proposed(pack: Pack) -> None:
+    _say(f"proposed pack {pack.name} {pack.version}")
+    _say("  it comes into force when two different authorities approve this version:")
+    _say(f"  xinyong pack approve {pack.version} --as NAME")
+
+
+def pack_approved(result: ApprovalResult) -> None:
+    n = len(result.approvers)
+    if result.activated:
+        _say(f"pack {result.version} is now in force (approved by {', '.join(result.approvers)})")
+        return
+    repeat = "" if result.recorded else " (already approved by this approver: counted once)"
+    count = f"{n} of {REQUIRED_APPROVALS} approvals"
+    _say(f"approved {result.version}{repeat}: {count}, not in force yet")
+    _say(f"  approved by: {', '.join(result.approvers)}")
+
+
+def pack_status(state: PackState) -> None:
+    gov = state.governance
+    a = gov.in_force
+    if a is None:
+        _say("no pack is in force (no activation in the ledger)")
+    else:
+        who = ", ".join(a.approvers) if a.approvers else "bootstrap, by `xinyong init`"
+        _say(f"in force: {a.version}")
+        _say(f"  activated by entry #{a.seq} on {a.on.isoformat()} ({who})")
+    if state.folder_version == gov.version:
+        _say("  the pack folder is this pack")
+    else:
+        _say(f"  the pack folder is NOT the pack in force: it hashes to {state.folder_version}")
+        _say("  evaluate and check refuse until it is restored or its version is approved")
+    if gov.ignored:
+        seqs = ", ".join(f"#{s}" for s in gov.ignored)
+        _say(f"  activation entries not honoured (no two approvals behind them): {seqs}")
+    versions = sorted({*state.proposals, *gov.pending} - {gov.version or ""})
+    if versions:
+        _say("proposed:")
+    for v in versions:
+        found = state.proposals.get(v)
+        name = found.name if found else "(content not in this workspace)"
+        approvers = [x.approver for x in gov.approvals(v)]
+        count = f"{len(approvers)} of {REQUIRED_APPROVALS} approvals"
+        _say(f"  {v} {name}: {count} {', '.join(approvers)}".rstrip())
 
 
 def ingest(report: IngestReport) -> None:

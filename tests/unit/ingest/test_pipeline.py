@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.conftest import TODAY, ledger_rows
+from tests.conftest import BOOTSTRAP, TODAY, ledger_rows
 
 from xinyong.errors import IngestError
 from xinyong.sample.generate import COLUMNS, write_csv
@@ -159,7 +159,8 @@ def test_same_key_other_content_is_a_conflict(workspace: Workspace, tmp_path: Pa
     assert reject["line"] == "4" and "conflicts with line 2" in reject["reason"]
     again = workspace.ingest(_write(tmp_path / "b.csv", [changed]))
     assert again.rejected == 1 and again.rejects_path is not None
-    assert "conflicts with ledger entry 0" in _rows(again.rejects_path)[0]["reason"]
+    reason = _rows(again.rejects_path)[0]["reason"]
+    assert f"conflicts with ledger entry {BOOTSTRAP}" in reason  # after init's activation
 
 
 def test_correction_acts_on_an_earlier_record(workspace: Workspace, tmp_path: Path) -> None:
@@ -176,11 +177,11 @@ def test_correction_acts_on_an_earlier_record(workspace: Workspace, tmp_path: Pa
     assert report.rejects_path is not None
     assert "to act on" in _rows(report.rejects_path)[0]["reason"]
     entries = _ledger(workspace)
-    assert entries[1][1] == "correction" and entries[1][2] == 0
+    assert entries[1][1] == "correction" and entries[1][2] == BOOTSTRAP
     # a later file may act on a record already in the ledger
     later = {**correction, "document_ref": "CORR-3"}
     assert workspace.ingest(_write(tmp_path / "d.csv", [later])).accepted == 1
-    assert _ledger(workspace)[2][2] == 0
+    assert _ledger(workspace)[2][2] == BOOTSTRAP
 
 
 def test_act_before_its_record_in_the_file_is_rejected(
@@ -247,7 +248,7 @@ def test_act_without_attributes_is_appended(workspace: Workspace, tmp_path: Path
     report = workspace.ingest(_write(tmp_path / "r.csv", [row, revocation]))
     assert (report.accepted, report.rejected) == (2, 0)
     entries = _ledger(workspace)
-    assert entries[1][1] == "revocation" and entries[1][2] == 0 and entries[1][11] == "{}"
+    assert entries[1][1] == "revocation" and entries[1][2] == BOOTSTRAP and entries[1][11] == "{}"
     assert workspace.verify().ok
 
 
