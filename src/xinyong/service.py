@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from xinyong.checker import Checker, audience_of
+from xinyong.checker import BatchAnswers, Checker, Quick, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
@@ -235,6 +235,47 @@ class Workspace:
         finally:
             store, self._held = self._held, None
             store.close()
+            self.quick.close()
+
+    def holds_ledger(self) -> bool:
+        """Whether this process holds the ledger open (`held`): it is then the one writer."""
+        return self._held is not None
+
+    @cached_property
+    def quick(self) -> Quick:
+        """The hot path, the decision log and what checks keep for the workspace's life."""
+        return Quick(self)
+
+    def hot_file(self) -> Path:
+        """The hot decision file, beside the ledger: `<database>.hot`."""
+        db = self.settings.path(self.settings.database)
+        return db.with_name(db.name + ".hot")
+
+    def _write_hot(self, store: LedgerStore, results: Results | None = None) -> None:
+        """Rebuild the hot decision file from the sealed decision index just written (from
+        `results` when they are at hand, else from the index's tables)."""
+        from xinyong.hotpath import binding_of, build
+        from xinyong.storage import index
+
+        con = store.connection  # type: ignore[attr-defined]
+        found = index.meta(con)
+        if found is None:
+            return
+        try:
+            decisions = results["decisions"] if results else index.rows(con, "decisions")
+            listings = results["listings"] if results else index.rows(con, "listings")
+            build(
+                self.pack,
+                decisions,
+                listings,
+                binding=binding_of(self.settings.ledger_origin, found),
+                signer=store,
+                path=self.hot_file(),
+            )
+        except (OSError, ValueError) as exc:
+            # checks see the old file as stale (it is bound to the old ledger size) and take
+            # the slow path
+            log.warning("hot_file_not_written", reason=str(exc))
 
     def ingest(
         self,
@@ -288,6 +329,8 @@ class Workspace:
             # The batch is committed and signed; the index is left as it is, and checks refuse
             # it until `evaluate` rebuilds it.
             log.warning("index_not_updated", reason=exc.message)
+            return
+        self._write_hot(store)
 
     def verify(
         self, *, key: str | Path | None = None, against: Sequence[Path] = ()
@@ -426,6 +469,7 @@ class Workspace:
             results = ENGINES[engine](self, con, day)
             if keep:
                 index.replace(con, results, ledger=store, now=datetime.now(UTC))
+                self._write_hot(store, results)
         if keep:
             self._index_rebuilt()
         return results
@@ -458,7 +502,14 @@ class Workspace:
         purpose: str | None = None,
         audience: Audience | str = "relying_party",
     ) -> Decision:
-        """May the subject do `action` on `as_of` (default: the index's date)? See `Checker`."""
+        """May the subject do `action` on `as_of` (default: the index's date)? See `Checker`;
+        a relying party's check on the index's date is answered from the hot file (`Quick`)."""
+        if audience_of(audience).value == "relying_party":
+            found = self.quick.check(
+                identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+            )
+            if found is not None:
+                return found
         with self.checker() as checker:
             return checker.check(
                 identifier,
@@ -469,6 +520,36 @@ class Workspace:
                 purpose=purpose,
                 audience=audience,
             )
+
+    def check_many(
+        self,
+        identifiers: Sequence[str],
+        action: str,
+        *,
+        as_of: date | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> BatchAnswers | list[Decision | IdentifierError]:
+        """A relying party's check of many subjects for one action: from the hot file when it
+        is fresh (`BatchAnswers`), else one `Checker.check` each (a decision, or the
+        identifier's error, per identifier)."""
+        found = self.quick.check_many(
+            identifiers, action, as_of=as_of, asked_by=asked_by, purpose=purpose
+        )
+        if found is not None:
+            return found
+        out: list[Decision | IdentifierError] = []
+        with self.checker() as checker:
+            for identifier in identifiers:
+                try:
+                    out.append(
+                        checker.check(
+                            identifier, action, as_of=as_of, asked_by=asked_by, purpose=purpose
+                        )
+                    )
+                except IdentifierError as exc:
+                    out.append(exc)
+        return out
 
     # -- what the HTTP API serves (api/ calls only these; the logic is in queries.py) --------
 
