@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ class Workspace:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._held: LedgerStore | None = None
+        # one operation at a time on the held ledger (`xinyong serve`); the hot path needs none
+        self.serial = threading.Lock()
 
     @classmethod
     def open(cls, directory: Path, **overrides: object) -> Workspace:
@@ -236,6 +239,16 @@ class Workspace:
             store, self._held = self._held, None
             store.close()
             self.quick.close()
+
+    @contextmanager
+    def _serialised(self) -> Iterator[None]:
+        """The `serial` lock, for the callers that do not hold it already (the server's
+        concurrent routes, `api.app.CONCURRENT`); a process not serving has no contention."""
+        if self._held is None:
+            yield
+            return
+        with self.serial:
+            yield
 
     def holds_ledger(self) -> bool:
         """Whether this process holds the ledger open (`held`): it is then the one writer."""
@@ -510,7 +523,7 @@ class Workspace:
             )
             if found is not None:
                 return found
-        with self.checker() as checker:
+        with self._serialised(), self.checker() as checker:
             return checker.check(
                 identifier,
                 action,
@@ -539,7 +552,7 @@ class Workspace:
         if found is not None:
             return found
         out: list[Decision | IdentifierError] = []
-        with self.checker() as checker:
+        with self._serialised(), self.checker() as checker:
             for identifier in identifiers:
                 try:
                     out.append(
