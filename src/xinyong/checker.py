@@ -248,6 +248,8 @@ class Quick:
 
     def subject_key(self, identifier: str, scheme: str | None = None) -> str:
         found = self.workspace.find_scheme(identifier, scheme)
+        if scheme is None:  # found only where it is valid: no need to check it again
+            return subject_key(found, found.normalise(identifier), self.pseudonym_key)
         return subject_key(found, found.validate(identifier), self.pseudonym_key)
 
     def _fresh(self, as_of: date | None) -> tuple[HotPath, object] | None:
