@@ -275,10 +275,31 @@ class Quick:
         asked_by: str | None = None,
         purpose: str | None = None,
     ) -> Decision | None:
-        """A relying party's check from the hot file, logged; None when it cannot answer (no
-        fresh file, another date), and the caller asks `Checker`. Refuses what `Checker`
+        """A relying party's check from the hot file, logged (durable on return); None when
+        it cannot answer (no fresh file, another date), and the caller asks `Checker`."""
+        found = self.answer(
+            identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+        )
+        if found is None:
+            return None
+        self.log.append([found[1]])
+        return found[0]
+
+    def answer(
+        self,
+        identifier: str,
+        action: str,
+        *,
+        as_of: date | None = None,
+        scheme: str | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> tuple[Decision, bytes] | None:
+        """The decision from the hot file and its log line, not yet logged (the caller logs
+        it before answering); None when the hot path cannot answer. Refuses what `Checker`
         refuses, in the same order."""
         from xinyong.domain.measures import ACTIONS
+        from xinyong.storage.decisionlog import render
 
         if action not in ACTIONS:
             return None  # `Checker` says what is wrong
@@ -291,7 +312,7 @@ class Quick:
         decision = hot.decide(file, key, action)  # type: ignore[arg-type]
         if decision is None:
             return None
-        self.log.write(
+        line = render(
             at=datetime.now(UTC),
             subject_key=key,
             action=action,
@@ -303,7 +324,7 @@ class Quick:
             measures=[m.name for m in decision.measures],
             audience="relying_party",
         )
-        return decision
+        return decision, line
 
     def check_many(
         self,

@@ -534,6 +534,40 @@ class Workspace:
                 audience=audience,
             )
 
+    async def check_async(
+        self,
+        identifier: str,
+        action: str,
+        *,
+        as_of: date | None = None,
+        scheme: str | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> Decision:
+        """A relying party's `check` for a caller on an event loop (the server): answered
+        from the hot file on the loop itself (tens of microseconds, no I/O but two `stat`s),
+        the log line awaited without holding a thread; the slow path runs in a thread."""
+        import asyncio
+        from functools import partial
+
+        found = self.quick.answer(
+            identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+        )
+        if found is not None:
+            await self.quick.log.append_async([found[1]])
+            return found[0]
+        ask = partial(
+            self.check,
+            identifier,
+            action,
+            as_of=as_of,
+            scheme=scheme,
+            asked_by=asked_by,
+            purpose=purpose,
+            audience="relying_party",
+        )
+        return await asyncio.get_running_loop().run_in_executor(None, ask)
+
     def check_many(
         self,
         identifiers: Sequence[str],

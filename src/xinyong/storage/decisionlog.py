@@ -23,6 +23,8 @@ the disk is then unknown, and guessing could lose or repeat lines.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import threading
@@ -86,6 +88,8 @@ class DecisionLog:
         self._failed: str | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
+        # callers on an event loop (the server's checks) wait on a future instead of a thread
+        self._futures: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.groups = 0  # fsyncs done: lines / groups is the mean group size
 
     def write(self, **fields: object) -> None:
@@ -100,19 +104,56 @@ class DecisionLog:
             self._append_now(lines)
             return
         with self._cond:
-            self._refuse_if_failed()
-            if self._closing:
-                raise LedgerError(f"decision log {self.path} is closed")
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
-                self._thread.start()
-            self._queue.extend(lines)
-            self._queued += len(lines)
-            mine = self._queued
-            self._cond.notify_all()
+            mine = self._enqueue(lines)
             while self._durable < mine:
                 self._refuse_if_failed()
                 self._cond.wait()
+
+    async def append_async(self, lines: Sequence[bytes]) -> None:
+        """`append` for a caller on an event loop: the loop serves other requests while the
+        group is written and synced (in `mode="line"`, in a thread)."""
+        if not lines:
+            return
+        loop = asyncio.get_running_loop()
+        if self.mode == "line":
+            await loop.run_in_executor(None, self._append_now, lines)
+            return
+        future: asyncio.Future[None] = loop.create_future()
+        with self._cond:
+            mine = self._enqueue(lines)
+            self._futures.append((mine, loop, future))
+        await future
+
+    def _enqueue(self, lines: Sequence[bytes]) -> int:
+        """Queue lines (holding `_cond`); the number the last of them will have."""
+        self._refuse_if_failed()
+        if self._closing:
+            raise LedgerError(f"decision log {self.path} is closed")
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
+            self._thread.start()
+        self._queue.extend(lines)
+        self._queued += len(lines)
+        self._cond.notify_all()
+        return self._queued
+
+    def _wake(self) -> None:
+        """Settle the futures of lines now durable, or of every line if the log failed
+        (holding `_cond`)."""
+        failed = self._failed
+        keep = []
+        for mine, loop, future in self._futures:
+            if failed is None and mine > self._durable:
+                keep.append((mine, loop, future))
+            else:
+                error = None
+                if failed is not None:
+                    error = LedgerError(
+                        f"decision log {self.path} failed ({failed}); not answering"
+                    )
+                with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                    loop.call_soon_threadsafe(_settle, future, error)
+        self._futures = keep
 
     def _refuse_if_failed(self) -> None:
         if self._failed is not None:
@@ -149,11 +190,13 @@ class DecisionLog:
             except OSError as exc:
                 with self._cond:
                     self._failed = str(exc)
+                    self._wake()
                     self._cond.notify_all()
                 return
             with self._cond:
                 self._durable = upto
                 self.groups += 1
+                self._wake()
                 self._cond.notify_all()
 
     def close(self) -> None:
@@ -167,3 +210,12 @@ class DecisionLog:
         if thread is not None:
             thread.join()
         os.close(self._fd)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():  # the caller went away (a cancelled request): the line is written anyway
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

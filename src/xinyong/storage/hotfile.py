@@ -303,6 +303,7 @@ class HotFile:
         self.column = {a: i for i, a in enumerate(h.actions)}
         self.width = width
         self._searchsorted = self.keys.searchsorted
+        self._u64 = np.uint64
         # equal 64-bit keys (two subjects colliding) sit side by side; batches then look closer
         self.has_duplicates = bool(n > 1 and (self.keys[1:] == self.keys[:-1]).any())
 
@@ -313,7 +314,9 @@ class HotFile:
     def verdict_of(self, row: int, column: int) -> int:
         """The verdict index of a cell whose code is not 0."""
         cell = row * self.width + column
-        i = int(self.cells.searchsorted(cell))
+        # a numpy scalar of the array's type: a Python int would make numpy convert the whole
+        # array for the comparison (≈ 1 ms at a million cells)
+        i = int(self.cells.searchsorted(self._u64(cell)))
         if i >= len(self.cells) or int(self.cells[i]) != cell:
             raise TamperDetected(f"hot decision file {self.path}: a cell has no verdict")
         return int(self.cell_verdicts[i])
@@ -326,7 +329,7 @@ class HotFile:
         """(code, row) of `subject_key` (64-bit key `k`) for the action in `column`; code 0
         (row -1 when the file holds no row for it) means allow with no measure."""
         keys = self.keys
-        i = int(self._searchsorted(k))
+        i = int(self._searchsorted(self._u64(k)))
         n = len(keys)
         codes = self.codes
         while i < n and int(keys[i]) == k:
