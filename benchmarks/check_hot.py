@@ -204,9 +204,7 @@ def in_process(ws: Workspace, asks: list[tuple[str, str]], rounds: int) -> dict[
     return result
 
 
-def batch(
-    ws: Workspace, allowed: list[str], restricted: list[str], rounds: int
-) -> dict[str, Any]:
+def batch(ws: Workspace, allowed: list[str], restricted: list[str], rounds: int) -> dict[str, Any]:
     from xinyong.domain.idbatch import subject_keys
 
     quick = ws.quick

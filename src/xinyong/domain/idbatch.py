@@ -192,14 +192,15 @@ def _key_people(
     inner = hashlib.sha256(bytes(x ^ 0x36 for x in padded))
     outer = hashlib.sha256(bytes(x ^ 0x5C for x in padded))
     prefix = f"resident_id:{PSEUDONYM_MARK}"
+    new_inner, new_outer = inner.copy, outer.copy
     hexes = []
     for i in at:
-        h = inner.copy()
-        h.update(("resident_id:" + identifiers[i].upper()).encode())
-        o = outer.copy()
+        h = new_inner()
+        h.update(b"resident_id:" + identifiers[i].upper().encode())
+        o = new_outer()
         o.update(h.digest())
-        x = o.hexdigest()
-        hexes.append(x)
+        hexes.append(o.hexdigest())
+    for i, x in zip(at, hexes, strict=True):
         keys[i] = prefix + x
     keys64[np.asarray(at)] = np.frombuffer(
         bytes.fromhex("".join(x[:16] for x in hexes)), dtype=">u8"
