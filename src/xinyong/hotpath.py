@@ -41,7 +41,7 @@ from xinyong.domain.decision import (
 )
 from xinyong.domain.pseudonym import key64
 from xinyong.engines.results import LISTED, Results, Row
-from xinyong.errors import LedgerError
+from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage import hotfile
 from xinyong.storage.hotfile import HotBinding, HotFile
 
@@ -352,17 +352,29 @@ class HotPath:
             at = np.minimum(keys.searchsorted(keys64), n - 1)
             hit = keys[at] == keys64
             codes = np.where(hit, file.codes[at, column], 0).astype(np.uint8)
-            check = np.flatnonzero(codes)
-            if file.has_duplicates:  # a collision run may hide a code behind a first allow
-                check = np.flatnonzero(hit)
             verdicts: dict[int, Verdict] = {}
-            for i in check.tolist():
-                code, row = file.find(int(keys64[i]), subject_keys[i], column)
-                codes[i] = code
-                if code:
-                    v = file.verdict_of(row, column)
-                    verdict[i] = v
-                    verdicts[v] = self.verdict(file, v)
+            if file.has_duplicates:  # a collision run may hide a code behind a first allow
+                for i in np.flatnonzero(hit).tolist():
+                    code, row = file.find(int(keys64[i]), subject_keys[i], column)
+                    codes[i] = code
+                    if code:
+                        verdict[i] = file.verdict_of(row, column)
+            else:
+                check = np.flatnonzero(codes)
+                rows = at[check]
+                cells = rows.astype(np.uint64) * np.uint64(file.width) + np.uint64(column)
+                found = file.cells.searchsorted(cells)
+                if len(found) and (
+                    found.max() >= len(file.cells) or (file.cells[found] != cells).any()
+                ):
+                    raise TamperDetected(f"hot decision file {file.path}: a cell has no verdict")
+                verdict[check] = file.cell_verdicts[found]
+                # the full key tells a 64-bit key shared with a subject not asked about apart
+                for i, row in zip(check.tolist(), rows.tolist(), strict=True):
+                    if file.full_key(row) != subject_keys[i]:
+                        codes[i], verdict[i] = 0, -1
+            for v in np.unique(verdict[verdict >= 0]).tolist():
+                verdicts[v] = self.verdict(file, v)
         else:
             verdicts = {}
         b = file.header.binding

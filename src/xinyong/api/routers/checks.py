@@ -126,15 +126,15 @@ def batch_json(subjects: list[str], action: str, found: Any) -> bytes:
         )
         tails[i] = _tail(v.outcome, codes(d), reasons(d))
     dumps = json.dumps
-    parts = []
-    errors = found.errors
-    for i, (subject, verdict) in enumerate(zip(subjects, a.verdict.tolist(), strict=True)):
-        s = f'"{subject}"' if subject.isascii() and subject.isalnum() else dumps(subject)
-        if i in errors:
-            problem = FieldProblem(field=f"body.subjects.{i}", reason=errors[i].reason)
-            parts.append(BatchItem(subject=subject, error=problem).model_dump_json())
-        else:
-            parts.append(f'{{"subject":{s},{tails[verdict]}}}')
+    parts = [
+        f'{{"subject":"{s}",{tails[v]}}}'
+        if s.isascii() and s.isalnum()
+        else f'{{"subject":{dumps(s)},{tails[v]}}}'
+        for s, v in zip(subjects, a.verdict.tolist(), strict=True)
+    ]
+    for i, error in found.errors.items():
+        problem = FieldProblem(field=f"body.subjects.{i}", reason=error.reason)
+        parts[i] = BatchItem(subject=subjects[i], error=problem).model_dump_json()
     head = {"action": action, "as_of": a.as_of.isoformat(), "pack_version": a.pack_version}
     return (dumps(head)[:-1] + ',"results":[' + ",".join(parts) + "]}").encode("utf-8")
 
