@@ -355,6 +355,70 @@ class Quick:
         self.log.append(batch_lines(keyed.keys, action, answers, asked_by, purpose))
         return BatchAnswers(keyed.keys, keyed.errors, answers)
 
+    async def check_async(
+        self,
+        identifier: str,
+        action: str,
+        *,
+        as_of: date | None = None,
+        scheme: str | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> Decision:
+        """A relying party's check for a caller on an event loop (the server): answered from
+        the hot file on the loop itself (tens of microseconds, no I/O but two `stat`s), the log
+        line awaited without holding a thread; the slow path (`Workspace.check`) in a thread."""
+        import asyncio
+        from functools import partial
+
+        found = self.answer(
+            identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+        )
+        if found is not None:
+            await self.log.append_async([found[1]])
+            return found[0]
+        ask = partial(
+            self.workspace.check,
+            identifier,
+            action,
+            as_of=as_of,
+            scheme=scheme,
+            asked_by=asked_by,
+            purpose=purpose,
+            audience="relying_party",
+        )
+        return await asyncio.get_running_loop().run_in_executor(None, ask)
+
+    def check_batch(
+        self,
+        identifiers: Sequence[str],
+        action: str,
+        *,
+        as_of: date | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> BatchAnswers | list[Decision | IdentifierError]:
+        """A relying party's check of many subjects for one action: from the hot file when it
+        is fresh (`BatchAnswers`), else one `Checker.check` each (a decision, or the
+        identifier's error, per identifier), serialised with the server's other requests."""
+        found = self.check_many(
+            identifiers, action, as_of=as_of, asked_by=asked_by, purpose=purpose
+        )
+        if found is not None:
+            return found
+        out: list[Decision | IdentifierError] = []
+        with self.workspace.serialised(), self.workspace.checker() as checker:
+            for identifier in identifiers:
+                try:
+                    out.append(
+                        checker.check(
+                            identifier, action, as_of=as_of, asked_by=asked_by, purpose=purpose
+                        )
+                    )
+                except IdentifierError as exc:
+                    out.append(exc)
+        return out
+
     def close(self) -> None:
         with self._lock:
             log, self._log = self._log, None

@@ -406,3 +406,31 @@ def wait_fresh(hot: HotPath, seconds: float) -> HotFile | None:
         if found is not None or time.monotonic() >= deadline or not hot.behind():
             return found
         time.sleep(0.01)
+
+
+def rebuild(
+    pack: Pack, store: Any, path: Path, origin: str, results: Results | None = None
+) -> None:
+    """Rebuild the hot decision file from the sealed decision index just written in the
+    DuckDB ledger `store` (from `results` when they are at hand, else from the index's tables).
+    A failure leaves the old file, which checks then find stale (bound to an older ledger size)
+    and answer the slow way."""
+    from xinyong.storage import index
+
+    con = store.connection
+    found = index.meta(con)
+    if found is None:
+        return
+    try:
+        decisions = results["decisions"] if results else index.rows(con, "decisions")
+        listings = results["listings"] if results else index.rows(con, "listings")
+        build(
+            pack,
+            decisions,
+            listings,
+            binding=binding_of(origin, found),
+            signer=store,
+            path=path,
+        )
+    except (OSError, ValueError) as exc:
+        log.warning("hot_file_not_written", reason=str(exc))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from xinyong.checker import BatchAnswers, Checker, Quick, audience_of
+from xinyong.checker import Checker, Quick, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
@@ -241,7 +241,7 @@ class Workspace:
             self.quick.close()
 
     @contextmanager
-    def _serialised(self) -> Iterator[None]:
+    def serialised(self) -> Iterator[None]:
         """The `serial` lock, for the callers that do not hold it already (the server's
         concurrent routes, `api.app.CONCURRENT`); a process not serving has no contention."""
         if self._held is None:
@@ -265,30 +265,10 @@ class Workspace:
         return db.with_name(db.name + ".hot")
 
     def _write_hot(self, store: LedgerStore, results: Results | None = None) -> None:
-        """Rebuild the hot decision file from the sealed decision index just written (from
-        `results` when they are at hand, else from the index's tables)."""
-        from xinyong.hotpath import binding_of, build
-        from xinyong.storage import index
+        """Rebuild the hot decision file from the sealed index just written (`hotpath.rebuild`)."""
+        from xinyong.hotpath import rebuild
 
-        con = store.connection  # type: ignore[attr-defined]
-        found = index.meta(con)
-        if found is None:
-            return
-        try:
-            decisions = results["decisions"] if results else index.rows(con, "decisions")
-            listings = results["listings"] if results else index.rows(con, "listings")
-            build(
-                self.pack,
-                decisions,
-                listings,
-                binding=binding_of(self.settings.ledger_origin, found),
-                signer=store,
-                path=self.hot_file(),
-            )
-        except (OSError, ValueError) as exc:
-            # checks see the old file as stale (it is bound to the old ledger size) and take
-            # the slow path
-            log.warning("hot_file_not_written", reason=str(exc))
+        rebuild(self.pack, store, self.hot_file(), self.settings.ledger_origin, results)
 
     def ingest(
         self,
@@ -523,7 +503,7 @@ class Workspace:
             )
             if found is not None:
                 return found
-        with self._serialised(), self.checker() as checker:
+        with self.serialised(), self.checker() as checker:
             return checker.check(
                 identifier,
                 action,
@@ -533,70 +513,6 @@ class Workspace:
                 purpose=purpose,
                 audience=audience,
             )
-
-    async def check_async(
-        self,
-        identifier: str,
-        action: str,
-        *,
-        as_of: date | None = None,
-        scheme: str | None = None,
-        asked_by: str | None = None,
-        purpose: str | None = None,
-    ) -> Decision:
-        """A relying party's `check` for a caller on an event loop (the server): answered
-        from the hot file on the loop itself (tens of microseconds, no I/O but two `stat`s),
-        the log line awaited without holding a thread; the slow path runs in a thread."""
-        import asyncio
-        from functools import partial
-
-        found = self.quick.answer(
-            identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
-        )
-        if found is not None:
-            await self.quick.log.append_async([found[1]])
-            return found[0]
-        ask = partial(
-            self.check,
-            identifier,
-            action,
-            as_of=as_of,
-            scheme=scheme,
-            asked_by=asked_by,
-            purpose=purpose,
-            audience="relying_party",
-        )
-        return await asyncio.get_running_loop().run_in_executor(None, ask)
-
-    def check_many(
-        self,
-        identifiers: Sequence[str],
-        action: str,
-        *,
-        as_of: date | None = None,
-        asked_by: str | None = None,
-        purpose: str | None = None,
-    ) -> BatchAnswers | list[Decision | IdentifierError]:
-        """A relying party's check of many subjects for one action: from the hot file when it
-        is fresh (`BatchAnswers`), else one `Checker.check` each (a decision, or the
-        identifier's error, per identifier)."""
-        found = self.quick.check_many(
-            identifiers, action, as_of=as_of, asked_by=asked_by, purpose=purpose
-        )
-        if found is not None:
-            return found
-        out: list[Decision | IdentifierError] = []
-        with self._serialised(), self.checker() as checker:
-            for identifier in identifiers:
-                try:
-                    out.append(
-                        checker.check(
-                            identifier, action, as_of=as_of, asked_by=asked_by, purpose=purpose
-                        )
-                    )
-                except IdentifierError as exc:
-                    out.append(exc)
-        return out
 
     # -- what the HTTP API serves (api/ calls only these; the logic is in queries.py) --------
 

@@ -184,7 +184,7 @@ def test_a_batch_equals_single_checks(tmp_path: Path) -> None:
     ws.ingest(sample.path)
     ws.evaluate(as_of=AS_OF)
     asked = [s.identifier for s in sample.subjects[:30]] + ["not-an-id"]
-    found = ws.check_many(asked, "air_travel.book", asked_by="t", purpose="test")
+    found = ws.quick.check_batch(asked, "air_travel.book", asked_by="t", purpose="test")
     assert not isinstance(found, list), "answered from the hot file"
     assert set(found.errors) == {len(asked) - 1}
     for i, ident in enumerate(asked[:-1]):

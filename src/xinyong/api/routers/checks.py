@@ -51,7 +51,7 @@ async def check(body: CheckIn, key: RelyingParty, ws: Ws) -> CheckOut:
     # async: answered on the event loop from the hot file, no thread hop; the log line is
     # awaited (durable before the answer) and the slow path runs in a thread
     granted_action(key, body.action)
-    decision = await ws.check_async(  # a relying party: the caller's role decides
+    decision = await ws.quick.check_async(  # a relying party: the caller's role decides
         body.subject,
         body.action,
         as_of=body.as_of,
@@ -78,7 +78,7 @@ async def check(body: CheckIn, key: RelyingParty, ws: Ws) -> CheckOut:
 )
 def check_batch(body: BatchCheckIn, key: RelyingParty, ws: Ws) -> Response:
     granted_action(key, body.action)
-    found = ws.check_many(
+    found = ws.quick.check_batch(
         body.subjects,
         body.action,
         as_of=body.as_of,
