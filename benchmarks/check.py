@@ -1,6 +1,10 @@
 """Check latency: how long a relying party waits for "may S do A?", with its reasons.
 
     python benchmarks/check.py [--records 200000] [--subjects 20000] [--checks 2000]
+    python benchmarks/check.py --hot [--hot-subjects 2000000] [--rounds 3] [--wrk-seconds 10]
+
+Without `--hot`, the slow path described below (the decision index in DuckDB); with it, the hot
+decision file, in process and over HTTP with `wrk` (see `benchmarks/check_hot.py`).
 
 A workspace is filled with seeded sample records (case life cycles included, so many subjects
 are listed), evaluated once, and then asked `--checks` questions about random subjects and
@@ -105,7 +109,20 @@ def main() -> None:
         default="relying_party",
         help="relying_party: the hot path (index only); subject/auditor also explain",
     )
+    parser.add_argument(
+        "--hot",
+        action="store_true",
+        help="the hot decision file instead (benchmarks/check_hot.py): in-process and HTTP",
+    )
+    parser.add_argument("--hot-subjects", type=int, default=2_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--wrk-seconds", type=int, default=10)
     args = parser.parse_args()
+    if args.hot:
+        from check_hot import run_hot  # type: ignore[import-not-found]
+
+        run_hot(args.hot_subjects, args.rounds, args.wrk_seconds)
+        return
     run(args.records, args.subjects, args.checks, audience=args.audience)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from xinyong import activation, scorecards
-from xinyong.checker import Checker, audience_of
+from xinyong.checker import Checker, Quick, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
@@ -112,6 +113,8 @@ class Workspace:
         self._held: LedgerStore | None = None
         # (ledger size, pack version) last found in force: an activation grows the ledger
         self._in_force_at: tuple[int, str] | None = None
+        # one operation at a time on the held ledger (`xinyong serve`); the hot path needs none
+        self.serial = threading.Lock()
 
     @classmethod
     def open(cls, directory: Path, **overrides: object) -> Workspace:
@@ -240,6 +243,37 @@ class Workspace:
         finally:
             store, self._held = self._held, None
             store.close()
+            self.quick.close()
+
+    @contextmanager
+    def serialised(self) -> Iterator[None]:
+        """The `serial` lock, for the callers that do not hold it already (the server's
+        concurrent routes, `api.app.CONCURRENT`); a process not serving has no contention."""
+        if self._held is None:
+            yield
+            return
+        with self.serial:
+            yield
+
+    def holds_ledger(self) -> bool:
+        """Whether this process holds the ledger open (`held`): it is then the one writer."""
+        return self._held is not None
+
+    @cached_property
+    def quick(self) -> Quick:
+        """The hot path, the decision log and what checks keep for the workspace's life."""
+        return Quick(self)
+
+    def hot_file(self) -> Path:
+        """The hot decision file, beside the ledger: `<database>.hot`."""
+        db = self.settings.path(self.settings.database)
+        return db.with_name(db.name + ".hot")
+
+    def _write_hot(self, store: LedgerStore, results: Results | None = None) -> None:
+        """Rebuild the hot decision file from the sealed index just written (`hotpath.rebuild`)."""
+        from xinyong.hotpath import rebuild
+
+        rebuild(self.pack, store, self.hot_file(), self.settings.ledger_origin, results)
 
     def ingest(
         self,
@@ -298,6 +332,8 @@ class Workspace:
             # The batch is committed and signed; the index is left as it is, and checks refuse
             # it until `evaluate` rebuilds it.
             log.warning("index_not_updated", reason=exc.message)
+            return
+        self._write_hot(store)
 
     # -- the pack in force: the two-person rule (domain/governance.py, activation.py) --------
 
@@ -331,6 +367,8 @@ class Workspace:
         if result.activated:
             self.__dict__.pop("pack", None)  # the cached pack is the old law
             self._in_force_at = None
+            if "quick" in self.__dict__:
+                self.quick.forget_hot()  # it holds the old pack too
         return result
 
     # -- workflow steps (domain/workflow.py; the logic is in steps.py) --------------------------
@@ -500,6 +538,7 @@ class Workspace:
             results = ENGINES[engine](self, con, day)
             if keep:
                 index.replace(con, results, ledger=store, now=datetime.now(UTC))
+                self._write_hot(store, results)
         if keep:
             self._index_rebuilt()
         return results
@@ -533,8 +572,15 @@ class Workspace:
         purpose: str | None = None,
         audience: Audience | str = "relying_party",
     ) -> Decision:
-        """May the subject do `action` on `as_of` (default: the index's date)? See `Checker`."""
-        with self.checker() as checker:
+        """May the subject do `action` on `as_of` (default: the index's date)? See `Checker`;
+        a relying party's check on the index's date is answered from the hot file (`Quick`)."""
+        if audience_of(audience).value == "relying_party":
+            found = self.quick.check(
+                identifier, action, as_of=as_of, scheme=scheme, asked_by=asked_by, purpose=purpose
+            )
+            if found is not None:
+                return found
+        with self.serialised(), self.checker() as checker:
             return checker.check(
                 identifier,
                 action,

@@ -236,6 +236,12 @@ def test_index_from_a_rewritten_ledger_is_refused(tmp_path: Path) -> None:
     con.execute("UPDATE index_meta SET ledger_size = ledger_size + 1")
     con.close()
     with pytest.raises(Exception, match="meta row differs from its seal"):
+        ws.check(_first_id(ws), "air_travel.book", audience="auditor")
+    # A relying party is answered from the hot decision file, signed on its own and bound to the
+    # checkpoint, not to the edited row: the genuine answer. Without it, the index is refused.
+    assert ws.check(_first_id(ws), "air_travel.book").audience == "relying_party"
+    ws.hot_file().unlink()
+    with pytest.raises(Exception, match="meta row differs from its seal"):
         ws.check(_first_id(ws), "air_travel.book")
 
 

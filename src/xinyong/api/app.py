@@ -1,18 +1,21 @@
 """`create_app(settings)`: the HTTP API over one workspace's façade.
 
 The server process owns the workspace. DuckDB admits one writing process, and a process may not
-hold one database file open twice with different modes, so this first version serialises
-requests within the process (`_Serialise`) and runs as one worker; concurrent readers beside
-a writer, and several workers, come with the server-side ledger store.
+hold one database file open twice with different modes, so requests that use the ledger are
+serialised within the process (`_Serialise`, on the workspace's `serial` lock) and the server
+runs as one worker. Relying parties' checks are not: they are answered from the hot decision
+file (memory-mapped, no DuckDB) beside whatever else runs, an ingest included, and take the
+lock only when they must go the slow way (`Workspace.check`). Other processes may answer
+checks from the same file (`Workspace.check` in any process holding the keys).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,19 +30,28 @@ API_VERSION = "1.0.0"
 ROUTERS = (records, checks, subjects, authorities, decisions, keys)
 
 
-class _Serialise:
-    """One request at a time through the workspace (see the module docstring)."""
+# answered from the hot file beside any other request; they serialise themselves when they
+# need the ledger
+CONCURRENT = frozenset({"/v1/checks", "/v1/checks/batch"})
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class _Serialise:
+    """One request at a time through the ledger (see the module docstring). The lock is a
+    thread lock, the workspace's, so that checks running in the thread pool can take it too."""
+
+    def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
         self.app = app
-        self.lock = asyncio.Lock()
+        self.lock = workspace.serial
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in CONCURRENT:
             await self.app(scope, receive, send)
             return
-        async with self.lock:
+        await anyio.to_thread.run_sync(self.lock.acquire)
+        try:
             await self.app(scope, receive, send)
+        finally:
+            self.lock.release()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -68,7 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_exception_handler(exc, handler)
     for module in ROUTERS:
         app.include_router(module.router)
-    app.add_middleware(_Serialise)
+    app.add_middleware(_Serialise, workspace=workspace)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -10,7 +10,7 @@ through the helpers here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -24,25 +24,30 @@ from xinyong.service import Workspace
 bearer = HTTPBearer(auto_error=False, description="An API key: `xy_<key id>_<secret>`.")
 
 
-def workspace(request: Request) -> Workspace:
+# The dependencies are `async`: they never block (a `stat` of the key file, a hash), and a
+# sync dependency costs a hop to the thread pool per request.
+
+
+async def workspace(request: Request) -> Workspace:
     ws: Workspace = request.app.state.workspace
     return ws
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiKey:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("an API key is required: Authorization: Bearer <token>")
-    return workspace(request).api_keys.authenticate(credentials.credentials, datetime.now(UTC))
+    ws: Workspace = request.app.state.workspace
+    return ws.api_keys.authenticate(credentials.credentials, datetime.now(UTC))
 
 
-def allow(*roles: Role) -> Callable[[ApiKey], ApiKey]:
+def allow(*roles: Role) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency admitting keys of `roles` only (admin is not implied: each role is listed)."""
     allowed = frozenset(roles)
 
-    def check(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
+    async def check(key: Annotated[ApiKey, Depends(caller)]) -> ApiKey:
         if key.role not in allowed:
             raise Forbidden(f"a {key.role.value} key may not call this route")
         return key

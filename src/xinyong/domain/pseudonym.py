@@ -108,3 +108,20 @@ def subject_key_sql(scheme: IdentifierScheme, column: str, key_param: str) -> st
         return f"({prefix} || {pseudonym_sql(scheme.name, column, key_param)})"
     prefix = exp.Literal.string(f"{scheme.name}:").sql("duckdb")
     return f"({prefix} || {_column(column)})"
+
+
+def key64(subject_key: str) -> int:
+    """The 64-bit key of a subject key (the hot decision file's). A pseudonym's first 16 hex
+    digits are already a keyed hash (HMAC-SHA256) and serve as they are; any other key is
+    hashed (BLAKE2b). Two subjects may share one: readers compare the full key where it matters.
+
+    >>> key64("resident_id:#f3deed18d7531d7b" + "0" * 48) == 0xF3DEED18D7531D7B
+    True
+    """
+    _, mark, value = subject_key.partition(":" + PSEUDONYM_MARK)
+    if mark and len(value) >= 16:
+        try:
+            return int(value[:16], 16)
+        except ValueError:
+            pass
+    return int.from_bytes(hashlib.blake2b(subject_key.encode(), digest_size=8).digest(), "big")

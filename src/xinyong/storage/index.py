@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from xinyong.engines.results import RELATIONS, Results
@@ -341,6 +338,11 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[object, 
         con.unregister("index_rows")
 
 
+def rows(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[object, ...]]:
+    """Every row of one relation of the index, in `RELATIONS` column order."""
+    return con.execute(f"SELECT {', '.join(RELATIONS[name])} FROM {_table(name)}").fetchall()
+
+
 def lookup(
     con: duckdb.DuckDBPyConnection, found: IndexMeta, subject_key: str, action: str | None = None
 ) -> Results:
@@ -405,62 +407,3 @@ def verify_index(
         f"decision index as of {seal.as_of} (pack {seal.pack_version}, ledger size "
         f"{seal.size}{behind}): seal and rows verified"
     ]
-
-
-class DecisionLog:
-    """Every check, one JSON line each, appended to a file beside the ledger: who asked, why, as
-    which audience (what they were shown), about whom (the pseudonymous key), for which action
-    and date, and the answer.
-
-    A line is flushed to the operating system as it is written, so a crashed process loses
-    none; `sync_every` lines are also forced to disk (a database commit per check would cost
-    more than the check itself).
-    """
-
-    def __init__(self, path: Path, *, sync_every: int = 64) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._fh = path.open("a", encoding="utf-8")
-        self._sync_every = sync_every
-        self._pending = 0
-
-    def write(
-        self,
-        *,
-        at: datetime,
-        subject_key: str,
-        action: str,
-        outcome: str,
-        as_of: date,
-        pack_version: str,
-        asked_by: str | None,
-        purpose: str | None,
-        measures: list[str],
-        audience: str | None = None,
-    ) -> None:
-        line = {
-            "asked_at": at.isoformat(),
-            "asked_by": asked_by,
-            "purpose": purpose,
-            "audience": audience,
-            "subject_key": subject_key,
-            "action": action,
-            "as_of": as_of.isoformat(),
-            "outcome": outcome,
-            "measures": measures,
-            "pack_version": pack_version,
-        }
-        self._fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        self._fh.flush()
-        self._pending += 1
-        if self._pending >= self._sync_every:
-            self.sync()
-
-    def sync(self) -> None:
-        os.fsync(self._fh.fileno())
-        self._pending = 0
-
-    def close(self) -> None:
-        if not self._fh.closed:
-            self.sync()
-            self._fh.close()

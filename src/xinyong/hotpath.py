@@ -1,0 +1,436 @@
+"""The hot path: relying parties' checks answered from the hot decision file, without DuckDB.
+
+`build` turns an evaluation's `decisions` and `listings` rows (from any engine: tuples in
+`engines.results.RELATIONS` order) into the file `storage/hotfile.py` describes. Every distinct
+answer a relying party can get is built once by `decide(..., audience=relying_party)` itself,
+for one subject that gets it, and stored rendered (`render`); so the file's answers are the
+slow path's by construction, and a test holds them equal for every subject and action of a
+sample. A relying party's answer depends only on the decision rows of the subject and action
+(measure, outcome, the entity and role through which it reaches the subject) and, for each
+list-triggered measure, on whether the subject (or that entity) is listed on the list: that is
+the key under which answers are shared (`_signature`).
+
+`HotPath` answers from the newest file while it is *fresh*: signed by the log's key, its body
+matching the signed digest, built for the pack in force and for the ledger's newest signed
+checkpoint (size and root). Each check costs two `stat` calls to notice a new file or a new
+checkpoint; anything else (another date, another audience, a stale or missing file) goes the
+slow way, through the decision index in DuckDB (`checker.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from xinyong.domain.decision import (
+    AppliedMeasure,
+    Audience,
+    Basis,
+    Decision,
+    MeasureApplies,
+    NoMeasureApplies,
+    OfficerReason,
+    Reason,
+)
+from xinyong.domain.pseudonym import key64
+from xinyong.engines.results import LISTED, Results, Row
+from xinyong.errors import LedgerError, TamperDetected
+from xinyong.storage import hotfile
+from xinyong.storage.hotfile import HotBinding, HotFile
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from xinyong.policy.pack import Pack
+    from xinyong.storage.checkpoints import CheckpointStore
+
+log = structlog.get_logger(__name__)
+NO_MEASURE: tuple[Reason, ...] = (NoMeasureApplies(),)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a relying party is told, apart from whom and what it asked about."""
+
+    outcome: str
+    measures: tuple[AppliedMeasure, ...]
+    objection: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+
+
+def _bases(items: Iterable[Basis]) -> list[list[str]]:
+    return [[b.source, b.text, b.confidence] for b in items]
+
+
+def render(decision: Decision) -> bytes:
+    """A relying party's decision, less its subject, action, date and pack, as JSON."""
+    if decision.audience is not Audience.relying_party:
+        raise ValueError("only a relying party's decision is rendered for the hot file")
+    measures = []
+    for m in decision.measures:
+        if m.listings or m.grade is not None or m.remedies:
+            raise ValueError(f"measure {m.name}: a relying party is shown no listing or remedy")
+        officer = None
+        if m.officer is not None:
+            if m.officer.record is not None:
+                raise ValueError(f"measure {m.name}: a relying party is shown no record")
+            o = m.officer
+            officer = [o.entity_key, o.role, o.role_label, _bases(o.legal_basis)]
+        measures.append(
+            [m.name, m.kind, m.title, m.agency, m.outcome, _bases(m.legal_basis), officer]
+        )
+    reasons: list[list[str]] = []
+    for r in decision.reasons:
+        if isinstance(r, MeasureApplies):
+            reasons.append([r.measure, r.outcome])
+        elif not isinstance(r, NoMeasureApplies):
+            raise ValueError(f"a relying party is not told reason {r.code}")
+    body = [decision.outcome, measures, list(decision.objection), reasons]
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def parse(blob: bytes) -> Verdict:
+    outcome, measures, objection, reasons = json.loads(blob)
+
+    def bases(items: list[list[str]]) -> tuple[Basis, ...]:
+        return tuple(Basis(s, t, c) for s, t, c in items)
+
+    return Verdict(
+        outcome=outcome,
+        measures=tuple(
+            AppliedMeasure(
+                name,
+                kind,
+                title,
+                agency,
+                out,
+                bases(basis),
+                officer=None
+                if officer is None
+                else OfficerReason(officer[0], officer[1], officer[2], bases(officer[3])),
+            )
+            for name, kind, title, agency, out, basis, officer in measures
+        ),
+        objection=tuple(objection),
+        reasons=tuple(MeasureApplies(measure=m, outcome=o) for m, o in reasons) or NO_MEASURE,
+    )
+
+
+def _trigger_lists(pack: Pack) -> dict[str, str | None]:
+    from xinyong.domain.measures import ListTrigger
+
+    return {
+        name: m.trigger.list if isinstance(m.trigger, ListTrigger) else None
+        for name, m in pack.measures.items()
+    }
+
+
+def _signature(
+    subject: str,
+    action: str,
+    rows: list[Row],
+    triggers: dict[str, str | None],
+    listed: set[tuple[str, str]],
+) -> tuple[object, ...]:
+    """What a relying party's answer depends on (see the module docstring)."""
+    return (
+        action,
+        tuple(
+            sorted(
+                (
+                    str(r[2]),
+                    str(r[3]),
+                    r[4] or "",
+                    r[5] or "",
+                    (r[4] or subject, triggers.get(str(r[2])) or "") in listed,
+                )
+                for r in rows
+            )
+        ),
+    )
+
+
+def build(
+    pack: Pack,
+    decisions: Iterable[Row],
+    listings: Iterable[Row],
+    *,
+    binding: HotBinding,
+    signer: hotfile.Signer,
+    path: Path,
+) -> dict[str, int]:
+    """Write the hot decision file for an evaluation's `decisions` and `listings` rows (any
+    engine's; `RELATIONS` column order) bound to `binding`, signed by `signer`. Returns counts."""
+    import numpy as np
+
+    from xinyong.decide import decide
+    from xinyong.domain.measures import ACTIONS
+
+    actions = sorted(ACTIONS)
+    column = {a: i for i, a in enumerate(actions)}
+    width = len(actions)
+    by_subject: dict[str, dict[str, list[Row]]] = {}
+    for r in decisions:
+        if r[1] in column:  # a row for an action nobody can ask about answers nothing
+            by_subject.setdefault(str(r[0]), {}).setdefault(str(r[1]), []).append(tuple(r))
+    of_subject: dict[str, list[Row]] = {}
+    listed: set[tuple[str, str]] = set()
+    for r in listings:
+        of_subject.setdefault(str(r[0]), []).append(tuple(r))
+        if r[7] == LISTED:
+            listed.add((str(r[0]), str(r[1])))
+    triggers = _trigger_lists(pack)
+    subjects = list(by_subject)
+    codes = np.zeros((len(subjects), width), dtype=np.uint8)
+    cells: list[int] = []
+    cell_verdicts: list[int] = []
+    verdicts: dict[bytes, int] = {}
+    shared: dict[tuple[object, ...], tuple[int, int]] = {}
+    for i, subject in enumerate(subjects):
+        for action, rows in by_subject[subject].items():
+            signature = _signature(subject, action, rows, triggers, listed)
+            found = shared.get(signature)
+            if found is None:
+                results = Results(binding.as_of, binding.pack_version)
+                results.relations["decisions"] = rows
+                near = {subject, *(str(r[4]) for r in rows if r[4] is not None)}
+                results.relations["listings"] = [x for k in near for x in of_subject.get(k, [])]
+                d = decide(pack, results, subject, action, {}, audience=Audience.relying_party)
+                code = hotfile.CODES[d.outcome] or hotfile.ALLOW_WITH_ROWS
+                found = shared[signature] = (code, verdicts.setdefault(render(d), len(verdicts)))
+            c = column[action]
+            codes[i, c] = found[0]
+            cells.append(i * width + c)
+            cell_verdicts.append(found[1])
+    hotfile.write(
+        path,
+        binding=binding,
+        actions=actions,
+        subjects=subjects,
+        codes=codes,
+        cells=np.array(cells, dtype=np.uint64),
+        cell_verdicts=np.array(cell_verdicts, dtype=np.uint32),
+        verdicts=list(verdicts),
+        signer=signer,
+    )
+    return {"subjects": len(subjects), "cells": len(cells), "verdicts": len(verdicts)}
+
+
+@dataclass
+class Batch:
+    """Answers to one action for many subject keys: a code per key (`hotfile.CODES`; 0 allow
+    with no measure) and, where it is not 0, the index of its verdict in `verdicts`."""
+
+    codes: npt.NDArray[np.uint8]
+    verdict: npt.NDArray[np.int64]
+    verdicts: dict[int, Verdict]
+    as_of: date
+    pack_version: str
+
+
+class HotPath:
+    """Answers relying parties' checks from the newest fresh hot decision file, if any."""
+
+    def __init__(self, path: Path, checkpoints: CheckpointStore, pack: Pack) -> None:
+        self.path = path
+        self.checkpoints = checkpoints
+        self.pack = pack
+        self._file: HotFile | None = None
+        self._refused: hotfile.FileId | None = None
+        self._tip_id: hotfile.FileId | None = None
+        self._tip: tuple[int, bytes] | None = None
+        self._verdicts: dict[int, Verdict] = {}
+
+    def current(self) -> HotFile | None:
+        """The hot file, if it is fresh: signed, whole, for this pack and the newest checkpoint."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        found = hotfile.file_id(st)
+        if self._file is None or self._file.id != found:
+            if found == self._refused:
+                return None
+            try:
+                self._file = HotFile(self.path, self.checkpoints)
+            except LedgerError as exc:
+                # refused once per file: the slow path checks the index itself, and says why
+                log.warning("hot_file_refused", path=str(self.path), reason=exc.message)
+                self._refused, self._file = found, None
+                return None
+            self._verdicts = {}
+        tip = self._checkpoint()
+        b = self._file.header.binding
+        if tip != (b.size, b.root) or b.pack_version != self.pack.version:
+            return None
+        return self._file
+
+    def behind(self) -> bool:
+        """Whether the file is for this pack and an earlier size of the ledger: a writer has
+        appended and (in its own process) is about to write a new one."""
+        file, tip = self._file, self._tip
+        if file is None or tip is None:
+            return False
+        b = file.header.binding
+        return b.pack_version == self.pack.version and b.size < tip[0]
+
+    def _checkpoint(self) -> tuple[int, bytes] | None:
+        # a new checkpoint (or pending note) changes the folder; only then is it read again
+        found = hotfile.file_id(os.stat(self.checkpoints.directory))
+        if found != self._tip_id:
+            self._tip_id = found
+            latest = self.checkpoints.latest()
+            self._tip = (latest.size, latest.root) if latest is not None else None
+        return self._tip
+
+    def verdict(self, file: HotFile, index: int) -> Verdict:
+        found = self._verdicts.get(index)
+        if found is None:
+            found = self._verdicts[index] = parse(file.verdict_bytes(index))
+        return found
+
+    def decide(self, file: HotFile, subject_key: str, action: str) -> Decision | None:
+        """The relying party's decision, or None when the file does not cover `action`."""
+        column = file.column.get(action)
+        if column is None:
+            return None
+        b = file.header.binding
+        code, row = file.find(key64(subject_key), subject_key, column)
+        if code == hotfile.ALLOW:
+            return Decision(
+                subject_key,
+                action,
+                "allow",
+                b.as_of,
+                self.pack.name,
+                b.pack_version,
+                reasons=NO_MEASURE,
+                audience=Audience.relying_party,
+            )
+        v = self.verdict(file, file.verdict_of(row, column))
+        return Decision(
+            subject_key,
+            action,
+            v.outcome,
+            b.as_of,
+            self.pack.name,
+            b.pack_version,
+            v.measures,
+            v.objection,
+            v.reasons,
+            Audience.relying_party,
+        )
+
+    def decide_many(
+        self,
+        file: HotFile,
+        keys64: npt.NDArray[np.uint64],
+        subject_keys: Sequence[str],
+        action: str,
+    ) -> Batch | None:
+        """Answers for many subjects at once: one vectorised search of the sorted keys; only the
+        keys found with a code other than 0 are looked at one by one (their verdicts, and the
+        full key that tells a 64-bit collision apart)."""
+        import numpy as np
+
+        column = file.column.get(action)
+        if column is None:
+            return None
+        keys = file.keys
+        n = len(keys)
+        codes = np.zeros(len(keys64), dtype=np.uint8)
+        verdict = np.full(len(keys64), -1, dtype=np.int64)
+        if n:
+            at = np.minimum(keys.searchsorted(keys64), n - 1)
+            hit = keys[at] == keys64
+            codes = np.where(hit, file.codes[at, column], 0).astype(np.uint8)
+            verdicts: dict[int, Verdict] = {}
+            if file.has_duplicates:  # a collision run may hide a code behind a first allow
+                for i in np.flatnonzero(hit).tolist():
+                    code, row = file.find(int(keys64[i]), subject_keys[i], column)
+                    codes[i] = code
+                    if code:
+                        verdict[i] = file.verdict_of(row, column)
+            else:
+                check = np.flatnonzero(codes)
+                rows = at[check]
+                cells = rows.astype(np.uint64) * np.uint64(file.width) + np.uint64(column)
+                found = file.cells.searchsorted(cells)
+                if len(found) and (
+                    found.max() >= len(file.cells) or (file.cells[found] != cells).any()
+                ):
+                    raise TamperDetected(f"hot decision file {file.path}: a cell has no verdict")
+                verdict[check] = file.cell_verdicts[found]
+                # the full key tells a 64-bit key shared with a subject not asked about apart
+                for i, row in zip(check.tolist(), rows.tolist(), strict=True):
+                    if file.full_key(row) != subject_keys[i]:
+                        codes[i], verdict[i] = 0, -1
+            for v in np.unique(verdict[verdict >= 0]).tolist():
+                verdicts[v] = self.verdict(file, v)
+        else:
+            verdicts = {}
+        b = file.header.binding
+        return Batch(codes, verdict, verdicts, b.as_of, b.pack_version)
+
+
+def binding_of(origin: str, found: Any) -> HotBinding:
+    """The binding of a sealed index's meta row (`storage.index.IndexMeta`)."""
+    import base64
+
+    return HotBinding(
+        origin,
+        int(found.ledger_size),
+        base64.b64decode(found.ledger_root),
+        str(found.pack_version),
+        found.as_of,
+        str(found.digest),
+    )
+
+
+def wait_fresh(hot: HotPath, seconds: float) -> HotFile | None:
+    """The fresh hot file, waiting up to `seconds` while the ledger is ahead of it (a writer
+    in another process appended and is re-evaluating); None if it stays stale."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        found = hot.current()
+        if found is not None or time.monotonic() >= deadline or not hot.behind():
+            return found
+        time.sleep(0.01)
+
+
+def rebuild(
+    pack: Pack, store: Any, path: Path, origin: str, results: Results | None = None
+) -> None:
+    """Rebuild the hot decision file from the sealed decision index just written in the
+    DuckDB ledger `store` (from `results` when they are at hand, else from the index's tables).
+    A failure leaves the old file, which checks then find stale (bound to an older ledger size)
+    and answer the slow way."""
+    from xinyong.storage import index
+
+    con = store.connection
+    found = index.meta(con)
+    if found is None:
+        return
+    try:
+        decisions = results["decisions"] if results else index.rows(con, "decisions")
+        listings = results["listings"] if results else index.rows(con, "listings")
+        build(
+            pack,
+            decisions,
+            listings,
+            binding=binding_of(origin, found),
+            signer=store,
+            path=path,
+        )
+    except (OSError, ValueError) as exc:
+        log.warning("hot_file_not_written", reason=str(exc))

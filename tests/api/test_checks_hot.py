@@ -1,0 +1,67 @@
+"""Relying parties' checks over HTTP come from the hot decision file: a record submitted through
+the API changes the next check (the file is rewritten before the submit returns), a batch
+answers as the per-item models would, and checks run beside a submit without failing."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tests.api.conftest import ADULT, FIRM, Api, list_adult
+
+CHECK = {"subject": ADULT, "action": "air_travel.book"}
+
+
+def _fresh(api: Api) -> bool:
+    hot = api.ws.quick.hot()
+    return hot is not None and hot.current() is not None
+
+
+def test_a_submitted_record_changes_the_next_check_from_the_hot_file(api: Api) -> None:
+    rp = api.headers("relying_party")
+    assert _fresh(api)
+    assert api.client.post("/v1/checks", json=CHECK, headers=rp).json()["outcome"] == "allow"
+    list_adult(api)
+    assert _fresh(api), "the submit rewrote the hot file before it returned"
+    r = api.client.post("/v1/checks", json=CHECK, headers=rp)
+    assert r.json()["outcome"] == "restrict"
+    assert r.json()["reasons"][0]["legal_basis"], "the measure and its legal basis"
+
+
+def test_a_batch_from_the_hot_file_equals_the_models(api: Api) -> None:
+    list_adult(api)
+    rp = api.headers("relying_party")
+    body = {"subjects": [ADULT, "123", FIRM, ADULT.lower()], "action": "air_travel.book"}
+    fast = api.client.post("/v1/checks/batch", json=body, headers=rp)
+    assert fast.status_code == 200, fast.text
+    api.ws.hot_file().unlink()  # the slow path: one check and one model per subject
+    assert not _fresh(api)
+    slow = api.client.post("/v1/checks/batch", json=body, headers=rp)
+    assert slow.status_code == 200, slow.text
+    assert fast.json() == slow.json()
+    outcomes = [item["outcome"] for item in fast.json()["results"]]
+    assert outcomes == ["restrict", None, "allow", "restrict"]
+
+
+def test_checks_run_beside_submits(api: Api) -> None:
+    rp = api.headers("relying_party")
+    stop = time.monotonic() + 3
+    failures: list[str] = []
+    done = [0]
+
+    def checker() -> None:
+        while time.monotonic() < stop:
+            r = api.client.post("/v1/checks", json=CHECK, headers=rp)
+            if r.status_code != 200 or r.json()["outcome"] not in ("allow", "restrict"):
+                failures.append(r.text)
+            done[0] += 1
+
+    threads = [threading.Thread(target=checker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    list_adult(api)  # two submits, each re-evaluating the subject, while the checks run
+    for t in threads:
+        t.join()
+    assert not failures
+    assert done[0] > 8
+    assert api.client.post("/v1/checks", json=CHECK, headers=rp).json()["outcome"] == "restrict"

@@ -1,0 +1,137 @@
+"""The decision log's group commit: a line is on disk before `append` returns, groups keep the
+order lines were queued in, a failed fsync refuses the answer, and a process killed mid-stream
+loses no line it acknowledged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from xinyong.errors import LedgerError
+from xinyong.storage.decisionlog import DecisionLog, render
+
+
+def _line(i: int) -> bytes:
+    return json.dumps({"n": i}).encode() + b"\n"
+
+
+@pytest.mark.parametrize("mode", ["group", "line"])
+def test_acknowledged_lines_are_synced_in_order(tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "log.jsonl"
+    synced = [0]  # bytes of the file known durable
+
+    def fsync(fd: int) -> None:
+        time.sleep(0.001)  # a slow disk, so groups form
+        synced[0] = os.fstat(fd).st_size
+
+    log = DecisionLog(path, mode=mode, fsync=fsync)  # type: ignore[arg-type]
+    problems: list[str] = []
+
+    def worker(w: int) -> None:
+        for i in range(50):
+            n = w * 1000 + i
+            log.append([_line(n)])
+            durable = path.read_bytes()[: synced[0]]
+            if _line(n) not in durable:
+                problems.append(f"line {n} acknowledged before it was synced")
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log.close()
+    assert not problems
+    found = [json.loads(x)["n"] for x in path.read_text().splitlines()]
+    assert sorted(found) == sorted(w * 1000 + i for w in range(8) for i in range(50))
+    for w in range(8):  # each writer's lines in the order it wrote them
+        mine = [n for n in found if n // 1000 == w]
+        assert mine == sorted(mine)
+    if mode == "group":
+        assert log.groups < 400, "concurrent lines shared fsyncs"
+
+
+def test_a_failed_fsync_refuses_the_answer(tmp_path: Path) -> None:
+    def fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    log = DecisionLog(tmp_path / "log.jsonl", fsync=fsync)
+    with pytest.raises(LedgerError, match="Input/output"):
+        log.append([_line(1)])
+    with pytest.raises(LedgerError):  # and every later line: what reached the disk is unknown
+        log.append([_line(2)])
+    log.close()
+
+
+def test_the_line_format() -> None:
+    line = render(
+        at=datetime(2026, 11, 22, 8, 0, tzinfo=UTC),
+        subject_key="uscc:91350100M000100Y43",
+        action="procurement.bid",
+        outcome="restrict",
+        as_of=date(2026, 11, 22),
+        pack_version="sha256:x",
+        asked_by="airline#k1",
+        purpose="tender",
+        measures=["m1"],
+        audience="relying_party",
+    )
+    assert json.loads(line) == {
+        "asked_at": "2026-11-22T08:00:00+00:00",
+        "asked_by": "airline#k1",
+        "purpose": "tender",
+        "audience": "relying_party",
+        "subject_key": "uscc:91350100M000100Y43",
+        "action": "procurement.bid",
+        "as_of": "2026-11-22",
+        "outcome": "restrict",
+        "measures": ["m1"],
+        "pack_version": "sha256:x",
+    }
+
+
+WRITER = """
+import sys, threading
+from pathlib import Path
+from xinyong.storage.decisionlog import DecisionLog
+log = DecisionLog(Path(sys.argv[1]))
+lock = threading.Lock()
+def run(w):
+    for i in range(100000):
+        n = w * 1000000 + i
+        log.append([b'{"n": %d}\\n' % n])
+        with lock:
+            sys.stdout.write(f"{n}\\n")
+            sys.stdout.flush()
+threads = [threading.Thread(target=run, args=(w,)) for w in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+"""
+
+
+def test_a_killed_process_loses_no_acknowledged_line(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None
+    acked: list[int] = []
+    for line in proc.stdout:
+        acked.append(int(line))
+        if len(acked) >= 300:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    acked += [int(x) for x in proc.stdout.read().split()]
+    on_disk = {json.loads(x)["n"] for x in path.read_text().splitlines() if x.strip()}
+    assert set(acked) <= on_disk
