@@ -60,7 +60,8 @@ def test_sql_equals_reference(ledger: Workspace, as_of: date) -> None:
         sql = DuckDBEngine(con).evaluate(pack, as_of)
         officer_types = {n for n, rt in pack.catalogue.items() if rt.officer_role is not None}
         holders = sorted({r[4] for r in rows if r[3] in officer_types})[:3]
-        keys = sorted({r[4] for r in rows})[:5] + holders
+        # (rows include init's activation of the pack: a subject-less step both ignore)
+        keys = sorted({r[4] for r in rows if r[4] is not None})[:5] + holders
         scoped = DuckDBEngine(con).evaluate(pack, as_of, subjects=keys)
     ref = reference.evaluate(pack, rows, as_of)
     assert sql.hash() == ref.hash(), _diff(sql, ref)
