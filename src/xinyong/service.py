@@ -27,6 +27,7 @@ from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.workdays import WorkdayCalendar
+from xinyong.dueprocess.holds import with_holds
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.domain.scorecard import Scorecard
+    from xinyong.dueprocess import DueProcess
     from xinyong.engines.results import Results
     from xinyong.queries import Changes, LogFilter, SubjectFile
     from xinyong.storage.apikeys import ApiKeyStore
@@ -196,6 +198,13 @@ class Workspace:
         return WorkdayCalendar.official(overrides)
 
     @cached_property
+    def dueprocess(self) -> DueProcess:
+        """Notices, objections and credit restoration (`xinyong.dueprocess`)."""
+        from xinyong.dueprocess import DueProcess
+
+        return DueProcess(self)
+
+    @cached_property
     def schemes(self) -> SchemeRegistry:
         return default_registry(as_of=self.today())
 
@@ -282,6 +291,7 @@ class Workspace:
         ]
         touched = sorted({*touched, *_officers_of(self.pack, con, touched)})
         results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
+        results = with_holds(self.pack, store, results, self.calendar, touched)
         try:
             index.replace_subjects(con, results, touched, ledger=store)
         except TamperDetected as exc:
@@ -423,7 +433,7 @@ class Workspace:
         self.refuse_if_verification_failed(rebuilding_index=keep)
         with self.ledger(read_only=not keep) as store:
             con = store.connection  # type: ignore[attr-defined]
-            results = ENGINES[engine](self, con, day)
+            results = with_holds(self.pack, store, ENGINES[engine](self, con, day), self.calendar)
             if keep:
                 index.replace(con, results, ledger=store, now=datetime.now(UTC))
         if keep:
@@ -577,7 +587,7 @@ class Workspace:
 
         served = audience_of(audience)
         with self.ledger(read_only=True) as store:
-            return subject_file(store, self.pack, key, self.today(), served)
+            return subject_file(store, self.pack, key, self.today(), served, cal=self.calendar)
 
     def decision_log(
         self, where: LogFilter, *, offset: int = 0, limit: int = 100

@@ -87,6 +87,7 @@ class Event:
     case: str  # the step's document reference: the case number every step of a case shares
     refers_to: int | None = None
     attributes: Mapping[str, object] = field(default_factory=dict)
+    subject_key: str | None = None
 
     def text(self, name: str) -> str:
         value = self.attributes.get(name)

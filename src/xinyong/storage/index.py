@@ -436,6 +436,7 @@ class DecisionLog:
         purpose: str | None,
         measures: list[str],
         audience: str | None = None,
+        records: list[int] | None = None,
     ) -> None:
         line = {
             "asked_at": at.isoformat(),
@@ -448,6 +449,9 @@ class DecisionLog:
             "outcome": outcome,
             "measures": measures,
             "pack_version": pack_version,
+            # the ledger seqs of the records the decision rested on: a correction of one of
+            # them lists this decision and tells whoever received it (dueprocess/reach.py)
+            "records": records or [],
         }
         self._fh.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         self._fh.flush()
