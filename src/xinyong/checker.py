@@ -172,7 +172,7 @@ def entry_row(e: Entry) -> tuple[object, ...]:
         e.refers_to,
         e.record_type,
         e.subject_key,
-        e.subject_kind.value,
+        None if e.subject_kind is None else e.subject_kind.value,
         e.subject_birth_date,
         e.decision_date,
         e.attributes,

@@ -165,9 +165,10 @@ def changes(store: LedgerStore, pack: Pack, keys: Sequence[str], cursor: str | N
         )
     if tail != now.partition(".")[2]:
         return Changes(now, list(range(len(keys))), everything=True)
+    # Workflow steps change no decision (evaluation ignores them), so they are no change here.
     rows = con.execute(
-        "SELECT DISTINCT subject_key FROM entries WHERE seq >= ? AND subject_key IN "
-        "(SELECT unnest(?::VARCHAR[]))",
+        "SELECT DISTINCT subject_key FROM entries WHERE seq >= ? AND entry_kind <> 'step' "
+        "AND subject_key IN (SELECT unnest(?::VARCHAR[]))",
         [int(head), list(set(keys))],
     ).fetchall()
     touched = {r[0] for r in rows}

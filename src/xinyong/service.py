@@ -26,8 +26,9 @@ from xinyong.checker import Checker, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
 from xinyong.domain.pseudonym import subject_key
+from xinyong.domain.record import EntryKind
 from xinyong.domain.workdays import WorkdayCalendar
-from xinyong.dueprocess.holds import with_holds
+from xinyong.dueprocess.holds import DUE_PROCESS_WORKFLOWS, with_holds
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.domain.scorecard import Scorecard
+    from xinyong.domain.workflow import NewStep, Step
     from xinyong.dueprocess import DueProcess
     from xinyong.engines.results import Results
     from xinyong.queries import Changes, LogFilter, SubjectFile
@@ -276,6 +278,7 @@ class Workspace:
         """Bring the decision index up to date for the subjects new entries are about: only
         they can change (evaluation is per subject), so only they are evaluated again."""
         from xinyong.engines.duckdb import DuckDBEngine
+        from xinyong.engines.results import Results as ResultsType
         from xinyong.storage import index
 
         con = store.connection  # type: ignore[attr-defined]
@@ -283,21 +286,56 @@ class Workspace:
         after = store.size()
         if found is None or after == before or found.pack_version != self.pack.version:
             return
+        # records, and the due-process steps (notices and objections hold listings back)
         touched = [
             row[0]
             for row in con.execute(
-                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ?", [before]
+                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ? AND subject_key IS NOT "
+                "NULL AND (entry_kind <> ? OR list_contains(?, split_part(record_type, '.', 1)))",
+                [before, EntryKind.step.value, list(DUE_PROCESS_WORKFLOWS)],
             ).fetchall()
         ]
         touched = sorted({*touched, *_officers_of(self.pack, con, touched)})
-        results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
-        results = with_holds(self.pack, store, results, self.calendar, touched)
+        if touched:
+            results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
+            results = with_holds(self.pack, store, results, self.calendar, touched)
+        else:  # only workflow steps: nothing to evaluate, the index is sealed to the new size
+            results = ResultsType(found.as_of, found.pack_version)
         try:
             index.replace_subjects(con, results, touched, ledger=store)
         except TamperDetected as exc:
             # The batch is committed and signed; the index is left as it is, and checks refuse
             # it until `evaluate` rebuilds it.
             log.warning("index_not_updated", reason=exc.message)
+
+    # -- workflow steps (domain/workflow.py; the logic is in steps.py) --------------------------
+
+    def record_step(self, *steps: NewStep) -> list[Step]:
+        """Append workflow steps as one batch (one signed checkpoint); the steps as stored.
+        Written by the service only: ingest refuses `step` entries."""
+        from xinyong.steps import append_steps
+
+        self.refuse_if_verification_failed()
+        with self.ledger() as store:
+            before = store.size()
+            stored = append_steps(store, steps, datetime.now(UTC))
+            self._reevaluate(store, before)
+            return stored
+
+    def steps(
+        self,
+        *,
+        subject_key: str | None = None,
+        refers_to: int | None = None,
+        step_type: str | None = None,
+    ) -> list[Step]:
+        """Workflow steps about a subject (its key), acting on an entry, or of one type."""
+        from xinyong.steps import read_steps
+
+        with self.ledger(read_only=True) as store:
+            return read_steps(
+                store, subject_key=subject_key, refers_to=refers_to, type_name=step_type
+            )
 
     def verify(
         self, *, key: str | Path | None = None, against: Sequence[Path] = ()
@@ -686,9 +724,9 @@ def _officers_of(pack: Pack, con: duckdb.DuckDBPyConnection, entities: list[str]
         o = rt.officer_role
         assert o is not None
         rows = con.execute(
-            "SELECT DISTINCT subject_key FROM entries WHERE record_type = ? "
+            "SELECT DISTINCT subject_key FROM entries WHERE record_type = ? AND entry_kind <> ? "
             "AND list_contains(?, ? || json_extract_string(attributes, ?))",
-            [rt.name, entities, f"{o.scheme}:", f"$.{o.entity}"],
+            [rt.name, EntryKind.step.value, entities, f"{o.scheme}:", f"$.{o.entity}"],
         ).fetchall()
         found.update(r[0] for r in rows)
     return found
@@ -703,7 +741,11 @@ def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Resu
 def _entries_arrow(con: duckdb.DuckDBPyConnection) -> pa.Table:
     from xinyong.engines.results import ENTRY_COLUMNS
 
-    return con.sql(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").to_arrow_table()
+    # workflow steps are no input to any evaluation (compiler/records.py filters them too)
+    return con.execute(
+        f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries WHERE entry_kind <> ?",
+        [EntryKind.step.value],
+    ).to_arrow_table()
 
 
 def _on_postgres(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:

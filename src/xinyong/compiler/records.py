@@ -194,6 +194,7 @@ def _scope(plan: Plan, officers: list[RecordType]) -> exp.Expr | None:
             .from_(INPUT)
             .where(
                 exp.and_(
+                    not_step(),
                     exp.EQ(this=q.col("record_type"), expression=q.lit(rt.name)),
                     in_scope.copy(),
                 )
@@ -213,9 +214,17 @@ def officer_key(scheme: str, value: exp.Expr) -> exp.Expr:
     return exp.DPipe(this=q.lit(f"{scheme}:"), expression=value, safe=True)
 
 
+def not_step() -> exp.Expr:
+    """Entries that are records or acts on them: workflow steps (`domain/workflow.py`) share the
+    ledger, but evaluation never reads them (a step's record_type is no catalogue type, and a
+    subject-less step has no subject)."""
+    return exp.NEQ(this=q.col("entry_kind"), expression=q.lit(EntryKind.step.value))
+
+
 def _entries(d: exp.Expr, used: list[str], scope: exp.Expr | None) -> exp.Query:
     where = q.and_(
         [
+            not_step(),
             exp.LTE(this=q.col("decision_date"), expression=d),
             exp.In(this=q.col("record_type"), expressions=[q.lit(t) for t in used])
             if used
@@ -228,7 +237,7 @@ def _entries(d: exp.Expr, used: list[str], scope: exp.Expr | None) -> exp.Query:
 
 def _subjects(d: exp.Expr, scope: exp.Expr | None) -> exp.Query:
     # Every subject with any entry by D: schemes score them all, records or not.
-    where = q.and_([exp.LTE(this=q.col("decision_date"), expression=d), scope])
+    where = q.and_([not_step(), exp.LTE(this=q.col("decision_date"), expression=d), scope])
     return (
         exp.select(
             "subject_key",

@@ -2,7 +2,9 @@
 
 A record is one fact from one provider about one subject. The ledger never updates an entry:
 corrections, revocations, fulfilments and restorations are new entries that refer to an earlier
-one by its sequence number (`refers_to`).
+one by its sequence number (`refers_to`). Workflow steps (`step`, `domain/workflow.py`) are the
+system's own due-process and governance acts; they share the ledger but are not records, and
+only they may concern no subject (the three subject columns then absent).
 
 Canonical bytes (version 1) are what a leaf hash covers. They are a sequence of netstrings
 (`<byte length>:<utf-8 bytes>,`), one per field in `CANONICAL_FIELDS` order, preceded by the
@@ -28,13 +30,25 @@ LEAF_PREFIX = b"\x00"  # RFC 6962 §2.1: leaf hashes are SHA-256(0x00 || data)
 
 
 class EntryKind(StrEnum):
-    """What an entry does: a new record, or an act on an earlier one (`refers_to`)."""
+    """What an entry does: a new record, an act on an earlier one (`refers_to`), or a workflow
+    step (`domain/workflow.py`: a step of a due-process or governance workflow, which may refer
+    to an earlier entry or not)."""
 
     record = "record"
     correction = "correction"
     revocation = "revocation"
     fulfilment = "fulfilment"
     restoration = "restoration"
+    step = "step"
+
+    @property
+    def about_records(self) -> bool:
+        """A record or an act on one: what packs declare and engines evaluate."""
+        return self is not EntryKind.step
+
+
+#: The kinds packs and engines deal in: every kind but `step`.
+RECORD_KINDS: tuple[EntryKind, ...] = tuple(k for k in EntryKind if k.about_records)
 
 
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -75,16 +89,19 @@ def epoch_us(moment: datetime) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One ledger entry as stored; an individual's `subject_key` is a pseudonym, not the number."""
+    """One ledger entry as stored; an individual's `subject_key` is a pseudonym, not the number.
+
+    The subject fields are None only on a subject-less step (the ledger's constraints hold it).
+    """
 
     seq: int
     entry_kind: EntryKind
     refers_to: int | None
     provider: str
     record_type: str
-    subject_scheme: str
-    subject_key: str
-    subject_kind: SubjectKind
+    subject_scheme: str | None
+    subject_key: str | None
+    subject_kind: SubjectKind | None
     subject_birth_date: date | None
     decision_date: date
     document_ref: str
@@ -101,7 +118,7 @@ class Entry:
             self.record_type,
             self.subject_scheme,
             self.subject_key,
-            self.subject_kind.value,
+            None if self.subject_kind is None else self.subject_kind.value,
             None if self.subject_birth_date is None else self.subject_birth_date.isoformat(),
             self.decision_date.isoformat(),
             self.document_ref,

@@ -14,7 +14,7 @@ once and shared by every rule that names the condition.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -85,7 +85,7 @@ def evaluate(
     """
     plan = plan_of(pack)
     groups: dict[str, list[Row]] = defaultdict(list)
-    for row in entries:
+    for row in _records_only(entries):
         groups[row[_KEY]].append(row)
     out = Results(as_of=as_of, pack_version=plan.pack_version)
     links: list[tuple[str, str, str]] = []
@@ -117,6 +117,7 @@ def evaluate_subject(
     record). They change nothing in the five relations.
     """
     plan = plan_of(pack)
+    entries = list(_records_only(entries))
     if subject_key is not None:
         full = evaluate(plan, entries, as_of, holds=holds)
         for name, rows in full.relations.items():
@@ -144,7 +145,7 @@ def linked_entities(pack: Pack | Plan, entries: Iterable[Row]) -> set[str]:
     evaluation must read beside its own entries."""
     plan = plan_of(pack)
     out: set[str] = set()
-    for row in entries:
+    for row in _records_only(entries):
         role = plan.officers.get(row[_TYPE])
         if role is None:
             continue
@@ -152,6 +153,12 @@ def linked_entities(pack: Pack | Plan, entries: Iterable[Row]) -> set[str]:
         if isinstance(value, str) and value:
             out.add(f"{role.scheme}:{value}")
     return out
+
+
+def _records_only(entries: Iterable[Row]) -> Iterator[Row]:
+    """The entries evaluation reads: workflow steps (`domain/workflow.py`) are not records, and
+    nothing a pack says reaches them."""
+    return (r for r in entries if r[_KIND] != EntryKind.step)
 
 
 def _reach_officers(

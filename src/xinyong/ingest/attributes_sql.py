@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from xinyong.domain.catalogue import AttributeSpec, AttributeType
-from xinyong.domain.record import EntryKind
+from xinyong.domain.record import RECORD_KINDS
 from xinyong.domain.subject import SubjectKind
 from xinyong.ingest.checks import Check, all_pass
 from xinyong.ingest.sqlbuild import col, lit, sql
@@ -44,7 +44,8 @@ DECIMAL_PATTERN = r"-?[0-9]{1,18}(\.[0-9]+)?"
 CANONICAL_DECIMAL = r"(0|[1-9][0-9]*)(\.[0-9]+)?"
 FACTS_TABLE = "record_type_facts"
 
-ENTRY_KINDS: tuple[str, ...] = tuple(k.value for k in EntryKind)
+# The kinds a file may submit: workflow steps (`step`) are written by the service only.
+ENTRY_KINDS: tuple[str, ...] = tuple(k.value for k in RECORD_KINDS)
 SUBJECT_KINDS: tuple[str, ...] = tuple(k.value for k in SubjectKind)
 
 

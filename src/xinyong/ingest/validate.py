@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import AGE_OF_MAJORITY
 from xinyong.ingest.attributes_sql import (
     ENTRY_KINDS,
@@ -241,7 +242,15 @@ def build_checked(
         ),
         _problem(f"NOT {known_type}", "record_type", type_reason),
         _problem(
-            f"NOT {known_entry_kind}",
+            f"n_entry_kind = {lit(EntryKind.step.value)}",
+            "entry_kind",
+            lit(
+                "step entries are workflow steps (notices, objections, restorations, pack "
+                "approvals) that only the service writes; a file cannot submit them"
+            ),
+        ),
+        _problem(
+            f"NOT {known_entry_kind} AND n_entry_kind <> {lit(EntryKind.step.value)}",
             "entry_kind",
             f"'must be one of {', '.join(ENTRY_KINDS)}, got ' || n_entry_kind",
         ),
@@ -291,7 +300,7 @@ def build_checked(
             for c, name in (("n_document_ref", "document_ref"), ("n_refers_to", "refers_to"))
         ),
         _problem(
-            "n_entry_kind <> 'record' AND n_refers_to IS NULL",
+            "n_entry_kind NOT IN ('record', 'step') AND n_refers_to IS NULL",
             "refers_to",
             "'is required for a ' || n_entry_kind || ' entry (the document_ref it acts on)'",
         ),

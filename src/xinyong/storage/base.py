@@ -42,6 +42,17 @@ BATCH_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 BATCH_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in BATCH_COLUMNS)
 
+
+def batch_table(rows: list[dict[str, object]]) -> pa.Table:
+    """A batch for `append` from rows of `BATCH_COLUMNS` (a few rows built in Python, such as
+    workflow steps; ingest builds its batches in SQL)."""
+    import pyarrow as pa
+
+    types = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "DATE": pa.date32()}
+    schema = pa.schema([(name, types[t]) for name, t in BATCH_COLUMNS])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 # What identifies an entry for idempotent ingest (`lookup_keys`), and a record for the acts that
 # refer to it (`lookup_refs`).
 KEY_COLUMNS: tuple[str, ...] = (
@@ -136,6 +147,15 @@ class LedgerStore(Protocol):
         self, *, subject_key: str | None = None, start: int = 0, stop: int | None = None
     ) -> list[Entry]:
         """Entries with start ≤ seq < stop, of one subject if given, in seq order."""
+
+    def steps(
+        self,
+        *,
+        subject_key: str | None = None,
+        refers_to: int | None = None,
+        step_type: str | None = None,
+    ) -> list[Entry]:
+        """Entries of kind `step` matching every filter given, in seq order."""
 
     def root(self, size: int | None = None) -> bytes:
         """Merkle root of the first `size` entries (default: all)."""

@@ -65,7 +65,11 @@ log = structlog.get_logger(__name__)
 # 2: `subject_birth_date` is kept only on entries decided while the subject is a minor (the
 # CHECK below); a format-1 ledger may hold adults' birth dates, and only re-ingesting into a new
 # ledger removes them (an append-only ledger cannot forget), so it is not opened.
-FORMAT_VERSION = "2"
+# 3: workflow steps (entry kind `step`), the only entries that may concern no subject. Every
+# format-2 row is a valid format-3 row, so a format-2 ledger is read as it is, and migrated in
+# place when opened for writing (`_migrate`).
+FORMAT_VERSION = "3"
+MIGRATES_FROM = "2"
 BATCH_VIEW = "xinyong_append_batch"
 KEYS_VIEW = "xinyong_lookup_keys"
 LEAVES_TABLE = "xinyong_append_leaves"  # temp table of one append's leaf hashes
@@ -87,28 +91,43 @@ SUBJECT_KINDS = [k.value for k in SubjectKind]
 # The day the subject comes of age (`domain.subject.comes_of_age`); NULL (no birth date) passes.
 _KEPT_UNTIL = f"CAST(subject_birth_date + INTERVAL {AGE_OF_MAJORITY * 12} MONTH AS DATE)"
 
-SCHEMA: tuple[str, ...] = (
-    "CREATE TABLE ledger_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
-    f"""CREATE TABLE entries (
+STEP = EntryKind.step.value
+SUBJECT_COLUMNS = ("subject_scheme", "subject_key", "subject_kind")
+
+
+def entries_ddl(table: str = "entries") -> str:
+    """The `entries` table of format 3 (storage/README.md states each constraint's reason)."""
+    return f"""CREATE TABLE {table} (
         seq BIGINT NOT NULL,
         entry_kind VARCHAR NOT NULL CHECK (entry_kind IN ({_sql_list(ENTRY_KINDS)})),
         refers_to BIGINT CHECK (refers_to >= 0 AND refers_to < seq),
         provider VARCHAR NOT NULL,
         record_type VARCHAR NOT NULL,
-        subject_scheme VARCHAR NOT NULL,
-        subject_key VARCHAR NOT NULL,
-        subject_kind VARCHAR NOT NULL CHECK (subject_kind IN ({_sql_list(SUBJECT_KINDS)})),
+        subject_scheme VARCHAR,
+        subject_key VARCHAR,
+        subject_kind VARCHAR CHECK (subject_kind IN ({_sql_list(SUBJECT_KINDS)})),
         subject_birth_date DATE CHECK (year(subject_birth_date) BETWEEN 1 AND 9999),
         decision_date DATE NOT NULL CHECK (year(decision_date) BETWEEN 1 AND 9999),
         document_ref VARCHAR NOT NULL,
         attributes VARCHAR NOT NULL,
         received_at TIMESTAMP NOT NULL,
-        CHECK ((entry_kind = 'record') = (refers_to IS NULL)),
+        CHECK (entry_kind = '{STEP}' OR (entry_kind = 'record') = (refers_to IS NULL)),
+        CHECK ((subject_key IS NULL) = (subject_scheme IS NULL)
+               AND (subject_key IS NULL) = (subject_kind IS NULL)),
+        CHECK (entry_kind = '{STEP}' OR subject_key IS NOT NULL),
+        CHECK (entry_kind <> '{STEP}' OR subject_birth_date IS NULL),
         CHECK (decision_date < {_KEPT_UNTIL})
-    )""",
-    # A subject's report reads a handful of rows out of tens of millions: an ART index turns a
-    # full scan (~1 s at 10M rows) into ~2 ms, for ~25% more append time (README.md).
-    "CREATE INDEX entries_subject_key ON entries (subject_key)",
+    )"""
+
+
+# A subject's report reads a handful of rows out of tens of millions: an ART index turns a
+# full scan (~1 s at 10M rows) into ~2 ms, for ~25% more append time (README.md).
+ENTRIES_INDEX = "CREATE INDEX entries_subject_key ON entries (subject_key)"
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE TABLE ledger_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    entries_ddl(),
+    ENTRIES_INDEX,
     # Hashes do not compress, and DuckDB's attempts (dictionary, FSST) cost ~5x the insert.
     """CREATE TABLE nodes (
         level UTINYINT NOT NULL,
@@ -146,7 +165,7 @@ if tuple(_FIELD_TEXT) != CANONICAL_FIELDS:  # pragma: no cover - guards a change
     raise ImportError("storage.duckdb canonical fields are out of step with domain.record")
 
 
-NULLABLE = frozenset({"refers_to", "subject_birth_date"})
+NULLABLE = frozenset({"refers_to", "subject_birth_date", *SUBJECT_COLUMNS})
 
 
 def _netstring_parts(field: str) -> str:
@@ -286,10 +305,11 @@ class DuckDBLedger:
             self._create()
             return
         meta = dict(self._con.execute("SELECT key, value FROM ledger_meta").fetchall())
-        if meta.get("format_version") != FORMAT_VERSION:
+        found = meta.get("format_version")
+        if found not in (FORMAT_VERSION, MIGRATES_FROM):
             raise LedgerError(
-                f"{self.path}: ledger format {meta.get('format_version')!r} is not the "
-                f"supported {FORMAT_VERSION!r}"
+                f"{self.path}: ledger format {found!r} is not the supported {FORMAT_VERSION!r} "
+                f"(nor {MIGRATES_FROM!r}, which is migrated when opened for writing)"
             )
         if meta.get("origin") != self.origin:
             raise LedgerError(
@@ -298,6 +318,61 @@ class DuckDBLedger:
             )
         if not self.read_only:
             self._recover()
+            if found == MIGRATES_FROM:
+                self._migrate()
+
+    def _migrate(self) -> None:
+        """Format 2 → 3 in place, in one transaction: rebuild `entries` with format 3's
+        constraints, same rows in seq order, and refuse unless every row's recomputed leaf hash
+        is still its stored leaf (so the tree, and every checkpoint, still verify). Runs only
+        after `_recover` has held the tree to the newest signed checkpoint."""
+        import duckdb
+
+        con = self._con
+        started = time.perf_counter()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(entries_ddl("entries_v3"))
+            con.execute(
+                f"INSERT INTO entries_v3 SELECT {', '.join(ENTRY_COLUMNS)} FROM entries "
+                "ORDER BY seq"
+            )
+            con.execute("DROP INDEX entries_subject_key")
+            con.execute("DROP TABLE entries")
+            con.execute("ALTER TABLE entries_v3 RENAME TO entries")
+            con.execute(ENTRIES_INDEX)
+            ((rows, differ),) = con.execute(
+                f"""SELECT count(*), count(*) FILTER (WHERE n.hash IS DISTINCT FROM l.hash)
+                FROM (SELECT seq AS idx, {LEAF_SQL} AS hash FROM entries) AS l
+                LEFT JOIN (SELECT idx, hash FROM nodes WHERE level = 0) AS n USING (idx)"""
+            ).fetchall()
+            if rows != self.size() or differ:
+                raise TamperDetected(
+                    f"{self.path}: not migrated to ledger format {FORMAT_VERSION}: {differ} of "
+                    f"{rows} entries do not hash to their stored leaf (the ledger has "
+                    f"{self.size()} entries); nothing was changed, run `verify`"
+                )
+            con.execute(
+                "UPDATE ledger_meta SET value = $v WHERE key = 'format_version'",
+                {"v": FORMAT_VERSION},
+            )
+            con.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise LedgerError(
+                    f"{self.path}: migrating to ledger format {FORMAT_VERSION} failed, nothing "
+                    f"was changed: {exc}"
+                ) from exc
+            raise
+        log.info(
+            "ledger_migrated",
+            path=str(self.path),
+            to=FORMAT_VERSION,
+            entries=rows,
+            seconds=round(time.perf_counter() - started, 3),
+        )
 
     def _create(self) -> None:
         self._con.execute("BEGIN TRANSACTION")
@@ -388,6 +463,28 @@ class DuckDBLedger:
         if subject_key is not None:
             sql += " AND subject_key = $subject"
             params["subject"] = subject_key
+        rows = self._con.execute(sql + " ORDER BY seq", params).fetchall()
+        return [_entry(row) for row in rows]
+
+    def steps(
+        self,
+        *,
+        subject_key: str | None = None,
+        refers_to: int | None = None,
+        step_type: str | None = None,
+    ) -> list[Entry]:
+        # 'step' sorts after every other kind, so the zone maps of row groups holding no step
+        # (max(entry_kind) < 'step') skip them; steps are few and appended together.
+        sql = f"{SELECT_ENTRIES} WHERE entry_kind = $kind"
+        params: dict[str, object] = {"kind": STEP}
+        for column, value in (
+            ("subject_key", subject_key),
+            ("refers_to", refers_to),
+            ("record_type", step_type),
+        ):
+            if value is not None:
+                sql += f" AND {column} = ${column}"
+                params[column] = value
         rows = self._con.execute(sql + " ORDER BY seq", params).fetchall()
         return [_entry(row) for row in rows]
 
@@ -690,7 +787,7 @@ def _entry(row: tuple[Any, ...]) -> Entry:
         record_type=record_type,
         subject_scheme=scheme,
         subject_key=key,
-        subject_kind=SubjectKind(subject_kind),
+        subject_kind=None if subject_kind is None else SubjectKind(subject_kind),
         subject_birth_date=birth,
         decision_date=decided,
         document_ref=document_ref,
@@ -729,9 +826,21 @@ _ROW_CHECKS: tuple[tuple[str, str, str], ...] = (
         "subject_kind {} is unknown",
     ),
     (
-        "(entry_kind = 'record') = (refers_to IS NOT NULL)",
+        f"entry_kind <> '{STEP}' AND (entry_kind = 'record') = (refers_to IS NOT NULL)",
         "entry_kind",
         "a {} entry has refers_to empty exactly when it is a 'record'",
+    ),
+    *((f"entry_kind <> '{STEP}' AND {c} IS NULL", c, f"{c} is missing") for c in SUBJECT_COLUMNS),
+    (
+        "(subject_key IS NULL) <> (subject_scheme IS NULL) "
+        "OR (subject_key IS NULL) <> (subject_kind IS NULL)",
+        "subject_key",
+        "subject_key {}: a step's subject columns are all present or all absent",
+    ),
+    (
+        f"entry_kind = '{STEP}' AND subject_birth_date IS NOT NULL",
+        "subject_birth_date",
+        "subject_birth_date {} is never kept on a step",
     ),
     (
         "refers_to < 0 OR refers_to >= $first + " + ROW,

@@ -305,7 +305,8 @@ def replace_subjects(
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE index_scope (subject_key VARCHAR)")
-        con.executemany("INSERT INTO index_scope VALUES (?)", [(k,) for k in keys])
+        if keys:  # none: only workflow steps were appended, the index is only sealed again
+            con.executemany("INSERT INTO index_scope VALUES (?)", [(k,) for k in keys])
         for name in RELATIONS:
             con.execute(
                 f"DELETE FROM {_table(name)} WHERE subject_key IN "

@@ -84,7 +84,8 @@ FROM (
       attributes
     FROM xy_input
     WHERE
-      decision_date <= CAST('2024-06-01' AS DATE)
+      entry_kind <> 'step'
+      AND decision_date <= CAST('2024-06-01' AS DATE)
       AND record_type IN (
         'court.enforcement.consumption_restriction',
         'court.enforcement.consumption_restriction_lifted',
@@ -121,7 +122,8 @@ FROM (
           attributes
         FROM xy_input
         WHERE
-          decision_date <= CAST('2024-06-01' AS DATE)
+          entry_kind <> 'step'
+          AND decision_date <= CAST('2024-06-01' AS DATE)
           AND record_type IN (
             'court.enforcement.consumption_restriction',
             'court.enforcement.consumption_restriction_lifted',
@@ -162,7 +164,8 @@ FROM (
         attributes
       FROM xy_input
       WHERE
-        decision_date <= CAST('2024-06-01' AS DATE)
+        entry_kind <> 'step'
+        AND decision_date <= CAST('2024-06-01' AS DATE)
         AND record_type IN (
           'court.enforcement.consumption_restriction',
           'court.enforcement.consumption_restriction_lifted',

@@ -82,7 +82,8 @@ FROM (
       attributes
     FROM xy_input
     WHERE
-      decision_date <= CAST('2024-06-01' AS DATE)
+      entry_kind <> 'step'
+      AND decision_date <= CAST('2024-06-01' AS DATE)
       AND record_type IN (
         'court.enforcement.consumption_restriction',
         'court.enforcement.consumption_restriction_lifted',
@@ -119,7 +120,8 @@ FROM (
           attributes
         FROM xy_input
         WHERE
-          decision_date <= CAST('2024-06-01' AS DATE)
+          entry_kind <> 'step'
+          AND decision_date <= CAST('2024-06-01' AS DATE)
           AND record_type IN (
             'court.enforcement.consumption_restriction',
             'court.enforcement.consumption_restriction_lifted',
@@ -160,7 +162,8 @@ FROM (
         attributes
       FROM xy_input
       WHERE
-        decision_date <= CAST('2024-06-01' AS DATE)
+        entry_kind <> 'step'
+        AND decision_date <= CAST('2024-06-01' AS DATE)
         AND record_type IN (
           'court.enforcement.consumption_restriction',
           'court.enforcement.consumption_restriction_lifted',

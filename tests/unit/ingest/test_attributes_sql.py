@@ -24,7 +24,7 @@ from xinyong.domain.catalogue import (
     RecordType,
 )
 from xinyong.domain.identifiers import default_registry
-from xinyong.domain.record import EntryKind, canonical_attributes
+from xinyong.domain.record import RECORD_KINDS, canonical_attributes
 from xinyong.domain.subject import SubjectKind
 from xinyong.ingest.read import INPUT_COLUMNS
 from xinyong.ingest.validate import build_checked
@@ -55,7 +55,7 @@ RECORD_TYPE = RecordType(
     disclosure=NotDisplayed(),
     data_category=CAT,
     domain=BreachDomain.judicial_enforcement,
-    entry_kinds=frozenset(EntryKind),
+    entry_kinds=frozenset(RECORD_KINDS),
 )
 CATALOGUE = Catalogue([RECORD_TYPE])
 USCC = "91350100M000100Y43"

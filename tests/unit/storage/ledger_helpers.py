@@ -88,23 +88,28 @@ def batches_of_rows(draw: st.DrawFn, max_batches: int = 4, max_rows: int = 12) -
             younger = st.integers(0, 6500).map(
                 lambda k, d=decided: d - timedelta(days=min(k, (d - date.min).days))
             )
-            rows.append(
-                {
-                    "entry_kind": kind.value,
-                    "refers_to": None
-                    if kind is EntryKind.record
-                    else draw(st.integers(0, seq - 1)),
-                    "provider": draw(texts),
-                    "record_type": draw(texts),
-                    "subject_scheme": draw(texts),
-                    "subject_key": draw(st.sampled_from(["a", "b", "中"]) | texts),
-                    "subject_kind": draw(st.sampled_from([k.value for k in SubjectKind])),
-                    "subject_birth_date": draw(st.none() | younger),
-                    "decision_date": decided,
-                    "document_ref": draw(texts),
-                    "attributes": draw(texts),
-                }
-            )
+            step = kind is EntryKind.step
+            refers = st.integers(0, seq - 1) if seq else st.none()
+            row_ = {
+                "entry_kind": kind.value,
+                "refers_to": None
+                if kind is EntryKind.record
+                # a step may act on an earlier entry, or on none
+                else draw(st.none() | refers if step else refers),
+                "provider": draw(texts),
+                "record_type": draw(texts),
+                "subject_scheme": draw(texts),
+                "subject_key": draw(st.sampled_from(["a", "b", "中"]) | texts),
+                "subject_kind": draw(st.sampled_from([k.value for k in SubjectKind])),
+                # never on a step; on a record only while the subject is a minor
+                "subject_birth_date": None if step else draw(st.none() | younger),
+                "decision_date": decided,
+                "document_ref": draw(texts),
+                "attributes": draw(texts),
+            }
+            if step and draw(st.booleans()):  # a subject-less step (a pack approval)
+                row_.update(subject_scheme=None, subject_key=None, subject_kind=None)
+            rows.append(row_)
             seq += 1
         out.append(rows)
     return out

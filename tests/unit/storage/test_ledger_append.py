@@ -150,7 +150,7 @@ def _as_row(entry: Entry) -> Row:
         "record_type": entry.record_type,
         "subject_scheme": entry.subject_scheme,
         "subject_key": entry.subject_key,
-        "subject_kind": entry.subject_kind.value,
+        "subject_kind": None if entry.subject_kind is None else entry.subject_kind.value,
         "subject_birth_date": entry.subject_birth_date,
         "decision_date": entry.decision_date,
         "document_ref": entry.document_ref,

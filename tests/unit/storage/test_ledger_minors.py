@@ -36,7 +36,7 @@ def test_a_format_1_ledger_is_not_opened(open_ledger: OpenLedger) -> None:
     con = duckdb.connect(str(path))
     con.execute("UPDATE ledger_meta SET value = '1' WHERE key = 'format_version'")
     con.close()
-    with pytest.raises(LedgerError, match="ledger format '1' is not the supported '2'"):
+    with pytest.raises(LedgerError, match="ledger format '1' is not the supported '3'"):
         open_ledger()
 
 

@@ -12,7 +12,7 @@ from pydantic import Field, StrictInt
 
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
-from xinyong.policy.spec.common import Name, SpecModel, Text
+from xinyong.policy.spec.common import Name, RecordKind, SpecModel, Text
 
 
 class RawCaseSubjectSpec(SpecModel):
@@ -35,7 +35,7 @@ class RawCaseRecordSpec(SpecModel):
         None, description="The `related` subject this record is about; the case's when absent."
     )
     record_type: Name
-    entry_kind: EntryKind = EntryKind.record
+    entry_kind: RecordKind = EntryKind.record
     refers_to: Name | None = None
     decision_date: date
     provider: Text = "example"

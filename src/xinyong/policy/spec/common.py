@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, WithJsonSchema
 
 from xinyong.domain.catalogue import Period
+from xinyong.domain.record import RECORD_KINDS, EntryKind
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -66,6 +67,15 @@ def _term(text: str) -> str:
     return text
 
 
+def _record_kind(kind: EntryKind) -> EntryKind:
+    if not kind.about_records:
+        raise ValueError(
+            f"{kind.value!r} entries are the system's own workflow steps, not records; a pack "
+            f"names only {', '.join(k.value for k in RECORD_KINDS)}"
+        )
+    return kind
+
+
 Name = Annotated[
     StrictStr,
     AfterValidator(_name),
@@ -93,6 +103,18 @@ TermText = Annotated[
                 {"type": "string", "pattern": PERIOD_PATTERN},
             ],
             "description": "`open`, or a fixed ISO 8601 period such as P2Y",
+        }
+    ),
+]
+# An entry kind a pack may name: a record or an act on one (never a workflow `step`).
+RecordKind = Annotated[
+    EntryKind,
+    AfterValidator(_record_kind),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [k.value for k in RECORD_KINDS],
+            "description": "A record, or an act on an earlier one (refers_to).",
         }
     ),
 ]

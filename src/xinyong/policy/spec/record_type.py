@@ -20,6 +20,7 @@ from xinyong.policy.spec.common import (
     Basis,
     Name,
     PeriodText,
+    RecordKind,
     SpecModel,
     Text,
     vocabulary,
@@ -78,7 +79,7 @@ class RawTieredDisplaySpec(SpecModel):
 
 class RawUntilExitSpec(SpecModel):
     mode: Literal["until_exit"]
-    entry_kinds: tuple[EntryKind, ...] = ()
+    entry_kinds: tuple[RecordKind, ...] = ()
     record_types: tuple[Name, ...] = ()
     same: tuple[Name, ...] = Field(
         (),
@@ -122,7 +123,7 @@ class RawRecordTypeSpec(SpecModel):
     disclosure: RawDisclosureSpec
     data_category: DataCategoryText
     domain: DomainText
-    entry_kinds: tuple[EntryKind, ...] = (
+    entry_kinds: tuple[RecordKind, ...] = (
         EntryKind.record,
         EntryKind.correction,
         EntryKind.revocation,
