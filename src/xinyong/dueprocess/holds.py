@@ -27,6 +27,9 @@ from xinyong.domain.dueprocess import (
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.errors import Refused
 
+#: The workflows whose steps change an evaluation (the first part of their step types).
+DUE_PROCESS_WORKFLOWS = ("notice", "objection", "reconsideration")
+
 if TYPE_CHECKING:
     from xinyong.engines.results import Results
     from xinyong.policy import Pack

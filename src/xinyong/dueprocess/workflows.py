@@ -27,6 +27,7 @@ from xinyong.domain.dueprocess import (
     step_objection,
 )
 from xinyong.domain.record import Entry, EntryKind
+from xinyong.domain.workflow import NewStep
 from xinyong.dueprocess import ledger
 from xinyong.dueprocess.channels import Message, subject_channel
 from xinyong.dueprocess.holds import by_case, notices, objections
@@ -275,7 +276,7 @@ class DueProcess:
         self,
         case: str,
         before: list[Event],
-        step: ledger.NewStep,
+        step: NewStep,
         rules: ObjectionRules,
         acts: Sequence[dict[str, object]] = (),
     ) -> Outcome:

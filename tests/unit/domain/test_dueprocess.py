@@ -46,9 +46,7 @@ ORDER_36 = RestorationRules(
 )
 
 
-def ev(
-    type_: str, on: date, seq: int, refers_to: int | None = None, **attributes: object
-) -> Event:
+def ev(type_: str, on: date, seq: int, refers_to: int | None = None, **attributes: object) -> Event:
     return Event(type_, "actor", on, seq, "case-1", refers_to, attributes)
 
 
