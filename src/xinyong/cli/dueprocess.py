@@ -47,6 +47,8 @@ def show(out: Outcome) -> None:
     o = out.objection
     if o is not None and o.state.value in ("filed", "under_review"):
         typer.echo(f"  review due by {o.review_by}")
+    if o is not None and o.reasons:
+        typer.echo(f"  reasons: {o.reasons}")
     if out.notice is not None and out.notice.objection_by is not None:
         typer.echo(
             f"  served through {out.notice.channel}; objections until {out.notice.objection_by}"
