@@ -605,7 +605,9 @@ class Workspace:
         import tempfile
 
         if scope is not None:
-            _check_scope(path, fmt, scope)
+            from xinyong.ingest.scope import check_scope
+
+            check_scope(path, fmt, scope)
         with tempfile.TemporaryDirectory(prefix="xinyong-submit-") as tmp:
             rejects = Path(tmp) / "rejects.csv"
             report = self.ingest(path, rejects=rejects, fmt=fmt)
@@ -669,47 +671,6 @@ class Workspace:
         # stored as a naive UTC timestamp (index.replace is given datetime.now(UTC))
         found["evaluated_at"] = row[3].replace(tzinfo=UTC)
         return found
-
-
-def _check_scope(path: Path, fmt: InputFormat | None, scope: Scope) -> None:
-    """Refuse a file holding a row of another provider, or of a record type the provider may
-    not submit, naming each such row's line and field."""
-    import duckdb
-
-    from xinyong.errors import Forbidden
-    from xinyong.ingest.read import stage
-
-    con = duckdb.connect()
-    try:
-        staged = stage(con, path, fmt)
-        cols = set(staged.columns)
-        picks = [
-            f"trim({c})" if c in cols else "NULL"
-            for c in ("provider", "record_type", "refers_to_provider")
-        ]
-        rows = con.execute(
-            f"SELECT _line, {', '.join(picks)} FROM staged ORDER BY _line"
-        ).fetchall()
-    finally:
-        con.close()
-    errors: list[dict[str, object]] = []
-    for line, provider, record_type, refers_to_provider in rows:
-        if provider not in (None, "") and provider != scope.authority:
-            errors.append({"line": line, "field": "provider", "reason": "not your authority"})
-        if refers_to_provider not in (None, "") and refers_to_provider != scope.authority:
-            errors.append(
-                {"line": line, "field": "refers_to_provider", "reason": "not your authority"}
-            )
-        if record_type not in (None, "") and record_type not in scope.record_types:
-            errors.append(
-                {"line": line, "field": "record_type", "reason": "not a type your key may submit"}
-            )
-    if errors:
-        raise Forbidden(
-            f"{len(errors)} field(s) outside this key's scope; nothing was written",
-            details=[f"line {e['line']} {e['field']}: {e['reason']}" for e in errors[:20]],
-            errors=errors,
-        )
 
 
 def _officers_of(pack: Pack, con: duckdb.DuckDBPyConnection, entities: list[str]) -> set[str]:
