@@ -6,6 +6,8 @@ fenced block right after `<!-- file: NAME -->` is written to NAME first, where i
 walk. A command's expected exit code is the `# exit N` of its comment, else 0. Only `xinyong`
 commands run; the others (installing, running the test suite) must be in `NOT_RUN`, and a server
 in `SERVERS`, so a new command cannot be skipped by accident. The clock is pinned (`XINYONG_TODAY`).
+A ```text block right after `<!-- output -->` is output the command before it prints: each of its
+lines must be a line of that command's standard output.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,7 @@ WALKS: dict[str, list[tuple[str, str | None]]] = {
         ("docs/guides/ingest.md", None),
         ("docs/guides/checks.md", None),
     ],
+    "dueprocess": [("docs/guides/dueprocess.md", None)],
 }
 # Commands the docs show that set up or test a checkout: not run here (CI does that itself).
 NOT_RUN = {
@@ -38,6 +41,7 @@ NOT_RUN = {
 # A server runs until stopped: tests/api/test_guides.py runs it and the API guides against it.
 SERVERS = {"xinyong serve -w ./ws"}
 _FILE = re.compile(r"^<!-- file: (\S+) -->$")
+_OUTPUT = "<!-- output -->"
 _EXIT = re.compile(r"#\s*exit (\d+)")
 
 
@@ -49,6 +53,7 @@ class Step:
     file: str | None = None  # a file to write
     text: str = ""
     exit_code: int = 0
+    expect: tuple[str, ...] = ()  # lines its output must hold
 
 
 def _section(lines: list[str], heading: str | None) -> tuple[int, list[str]]:
@@ -68,6 +73,18 @@ def steps(doc: str, heading: str | None) -> list[Step]:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if line == _OUTPUT:
+            i += 1
+            assert lines[i].startswith("```"), f"{doc}:{offset + i + 1}: a block must follow"
+            first = i + 1
+            i = first
+            while not lines[i].startswith("```"):
+                i += 1
+            assert out and out[-1].command, f"{doc}:{offset + first}: output of no command"
+            expect = tuple(x for x in lines[first:i] if x.strip())
+            out[-1] = replace(out[-1], expect=expect)
+            i += 1
+            continue
         name = _FILE.match(line)
         if name or line.startswith("```bash"):
             if name:
@@ -130,6 +147,12 @@ def test_documented_commands_run_as_written(walk: str, tmp_path: Path) -> None:
                 f"{where}: `{step.command}` exited {result.returncode}, the docs say "
                 f"{step.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
             )
+            printed = [x.rstrip() for x in result.stdout.splitlines()]
+            for want in step.expect:
+                assert want.rstrip() in printed, (
+                    f"{where}: `{step.command}` did not print the line the docs show:\n"
+                    f"{want}\nstdout:\n{result.stdout}"
+                )
             ran += 1
     assert ran >= 5
 

@@ -26,8 +26,11 @@ from xinyong.storage import keys
 
 if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
+    from xinyong.domain.dueprocess import Holds
     from xinyong.domain.record import Entry
+    from xinyong.engines.results import Results
     from xinyong.hotpath import Batch, HotPath
+    from xinyong.policy import Pack
     from xinyong.service import Workspace
     from xinyong.storage.base import LedgerStore
     from xinyong.storage.decisionlog import DecisionLog
@@ -69,6 +72,12 @@ class Checker:
 
     def close(self) -> None:
         pass  # the log is the workspace's (`Quick.log`), shared by every checker
+
+    def _holds(self, key: str) -> Holds:
+        """The due-process holds of the subject (and of the entities whose officer it is)."""
+        from xinyong.dueprocess.holds import subject_holds
+
+        return subject_holds(self.pack, self.store, key, self.workspace.calendar)
 
     def subject_key(self, identifier: str, scheme: str | None = None) -> str:
         found = self.workspace.find_scheme(identifier, scheme)
@@ -117,7 +126,9 @@ class Checker:
                 # applies the index was not read further, and the reference's rows serve.
                 entries = self.store.entries(subject_key=key)
                 rows = [entry_row(e) for e in entries]
-                why = reference.evaluate_subject(pack, rows, found.as_of, explain=True)
+                why = reference.evaluate_subject(
+                    pack, rows, found.as_of, explain=True, holds=self._holds(key)
+                )
                 if not results["decisions"]:
                     for name, found_rows in why.relations.items():
                         if name != "decisions":
@@ -132,12 +143,15 @@ class Checker:
             # listings are the reasons
             for other in sorted(reference.linked_entities(pack, rows)):
                 rows.extend(entry_row(e) for e in self.store.entries(subject_key=other))
+            holds = self._holds(key)
             if len(rows) == own:
-                results = reference.evaluate_subject(pack, rows, day, explain=full)
+                results = reference.evaluate_subject(pack, rows, day, explain=full, holds=holds)
             else:
-                results = reference.evaluate(pack, rows, day)
+                results = reference.evaluate(pack, rows, day, holds=holds)
                 if full:
-                    alone = reference.evaluate_subject(pack, rows[:own], day, explain=True)
+                    alone = reference.evaluate_subject(
+                        pack, rows[:own], day, explain=True, holds=holds
+                    )
                     results.explained = alone.explained
         decision = decide(pack, results, key, action, {e.seq: e for e in entries}, audience=served)
         self.log.write(
@@ -151,6 +165,7 @@ class Checker:
             purpose=purpose,
             measures=[m.name for m in decision.measures],
             audience=served.value,
+            records=relied_records(pack, results, key, action),
         )
         return decision
 
@@ -492,3 +507,30 @@ def _open_hot(workspace: Workspace) -> HotPath | None:
             return None  # nothing to check the file's signature with: the slow path only
     store = CheckpointStore(s.path(s.checkpoint_dir), s.ledger_origin, public_key=public)
     return HotPath(workspace.hot_file(), store, workspace.pack)
+
+
+def relied_records(pack: Pack, results: Results, key: str, action: str) -> list[int]:
+    """The seqs of the records a decision on `action` rests on: the anchors of the subject's
+    listings (in force or held) on the lists behind the measures touching the action, and on
+    the lists those rest on; an officer's, those of the entity it is reached through."""
+    from xinyong.decide import _with_upstream
+    from xinyong.domain.measures import ListTrigger
+
+    lists = _with_upstream(
+        pack,
+        sorted(
+            {
+                m.trigger.list
+                for m in pack.measures.values()
+                if action in m.actions and isinstance(m.trigger, ListTrigger)
+            }
+        ),
+    )
+    whose = {key} | {str(r[4]) for r in results["decisions"] if r[0] == key and r[4] is not None}
+    return sorted(
+        {
+            int(r[3])
+            for r in results["listings"]
+            if r[0] in whose and r[1] in lists and isinstance(r[3], int)
+        }
+    )

@@ -25,6 +25,7 @@ from xinyong.domain.decision import (
     Barred,
     Basis,
     Decision,
+    Disputed,
     Excluded,
     GradeNotMet,
     GradeReason,
@@ -49,6 +50,7 @@ from xinyong.domain.scoring import ScoringScheme
 from xinyong.engines.results import (
     ALLOW,
     BARRED,
+    DISPUTED,
     ENDED,
     EXCLUDED,
     LISTED,
@@ -208,6 +210,10 @@ def explain(
             if row[7] == NOTICE_MISSING and listing is not None:
                 notice = cl.notice.legal_basis if cl.notice is not None else ()
                 out.append(NoticePending(listing=listing, notice_basis=basis(pack, notice)))
+            elif row[7] == DISPUTED and listing is not None:
+                rules = pack.due_process.objection
+                cites = basis(pack, rules.legal_basis) if rules is not None else ()
+                out.append(Disputed(listing=listing, objection_basis=cites))
         for row in held:
             found = _held(pack, cl, row, entries)
             if found is not None:

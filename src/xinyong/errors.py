@@ -146,6 +146,22 @@ class NotFound(XinyongError):
     status = 404
 
 
+class Refused(XinyongError):
+    """A due-process step refused (an objection too late, a restoration before its minimum
+    period): `reasons` say why and `remedy` what the person may do next; nothing was changed."""
+
+    status = 409
+
+    def __init__(self, message: str, *, reasons: list[str], remedy: str) -> None:
+        super().__init__(
+            message,
+            details=[*(f"- {r}" for r in reasons), f"next: {remedy}"],
+            errors=[{"field": "step", "reason": r} for r in reasons],
+        )
+        self.reasons = reasons
+        self.remedy = remedy
+
+
 class Unauthorized(XinyongError):
     """A request carries no API key, or one that is unknown, expired or revoked."""
 

@@ -19,6 +19,7 @@ from xinyong.errors import InvalidInput, NotFound
 if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
+    from xinyong.domain.workdays import WorkdayCalendar
     from xinyong.engines.results import Results
     from xinyong.policy import Pack
     from xinyong.storage.base import LedgerStore
@@ -36,11 +37,12 @@ class SubjectFile:
 
 
 def subject_results(
-    store: LedgerStore, pack: Pack, key: str, today: date
+    store: LedgerStore, pack: Pack, key: str, today: date, cal: WorkdayCalendar | None = None
 ) -> tuple[Results, list[Entry]]:
     """One subject's evaluated rows: from the decision index when it is fresh, else the subject
     alone evaluated by the reference evaluator (the same rule `Checker` follows)."""
     from xinyong.checker import entry_row
+    from xinyong.dueprocess.holds import subject_holds
     from xinyong.engines import reference
     from xinyong.storage import index
 
@@ -54,15 +56,23 @@ def subject_results(
     ):
         return index.lookup(con, found, key), entries
     day = found.as_of if found is not None else today
-    return reference.evaluate_subject(pack, [entry_row(e) for e in entries], day), entries
+    holds = subject_holds(pack, store, key, cal) if cal is not None else None
+    rows = [entry_row(e) for e in entries]
+    return reference.evaluate_subject(pack, rows, day, holds=holds), entries
 
 
 def subject_file(
-    store: LedgerStore, pack: Pack, key: str, today: date, audience: Audience
+    store: LedgerStore,
+    pack: Pack,
+    key: str,
+    today: date,
+    audience: Audience,
+    *,
+    cal: WorkdayCalendar | None = None,
 ) -> SubjectFile:
     from xinyong.decide import decide
 
-    results, entries = subject_results(store, pack, key, today)
+    results, entries = subject_results(store, pack, key, today, cal)
     by_seq = {e.seq: e for e in entries}
     actions = sorted({str(r[1]) for r in results["decisions"] if r[0] == key})
     decisions = [decide(pack, results, key, a, by_seq, audience=audience) for a in actions]

@@ -30,6 +30,7 @@ from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default
 from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.record import EntryKind
 from xinyong.domain.workdays import WorkdayCalendar
+from xinyong.dueprocess.holds import DUE_PROCESS_WORKFLOWS, with_holds
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
     from xinyong.domain.workflow import NewStep, Step
+    from xinyong.dueprocess import DueProcess
     from xinyong.engines.results import Results
     from xinyong.queries import Changes, LogFilter, SubjectFile
     from xinyong.storage.apikeys import ApiKeyStore
@@ -204,6 +206,13 @@ class Workspace:
         return WorkdayCalendar.official(overrides)
 
     @cached_property
+    def dueprocess(self) -> DueProcess:
+        """Notices, objections and credit restoration (`xinyong.dueprocess`)."""
+        from xinyong.dueprocess import DueProcess
+
+        return DueProcess(self)
+
+    @cached_property
     def schemes(self) -> SchemeRegistry:
         return default_registry(as_of=self.today())
 
@@ -314,16 +323,19 @@ class Workspace:
         after = store.size()
         if found is None or after == before or found.pack_version != self.pack.version:
             return
+        # records, and the due-process steps (notices and objections hold listings back)
         touched = [
             row[0]
             for row in con.execute(
-                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ? AND entry_kind <> ?",
-                [before, EntryKind.step.value],
+                "SELECT DISTINCT subject_key FROM entries WHERE seq >= ? AND subject_key IS NOT "
+                "NULL AND (entry_kind <> ? OR list_contains(?, split_part(record_type, '.', 1)))",
+                [before, EntryKind.step.value, list(DUE_PROCESS_WORKFLOWS)],
             ).fetchall()
         ]
         touched = sorted({*touched, *_officers_of(self.pack, con, touched)})
         if touched:
             results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
+            results = with_holds(self.pack, store, results, self.calendar, touched)
         else:  # only workflow steps: nothing to evaluate, the index is sealed to the new size
             results = ResultsType(found.as_of, found.pack_version)
         try:
@@ -535,7 +547,7 @@ class Workspace:
         with self.ledger(read_only=not keep) as store:
             self.refuse_unless_pack_in_force(store)
             con = store.connection  # type: ignore[attr-defined]
-            results = ENGINES[engine](self, con, day)
+            results = with_holds(self.pack, store, ENGINES[engine](self, con, day), self.calendar)
             if keep:
                 index.replace(con, results, ledger=store, now=datetime.now(UTC))
                 self._write_hot(store, results)
@@ -678,7 +690,9 @@ class Workspace:
         import tempfile
 
         if scope is not None:
-            _check_scope(path, fmt, scope)
+            from xinyong.ingest.scope import check_scope
+
+            check_scope(path, fmt, scope)
         with tempfile.TemporaryDirectory(prefix="xinyong-submit-") as tmp:
             rejects = Path(tmp) / "rejects.csv"
             report = self.ingest(path, rejects=rejects, fmt=fmt)
@@ -698,7 +712,7 @@ class Workspace:
 
         served = audience_of(audience)
         with self.ledger(read_only=True) as store:
-            return subject_file(store, self.pack, key, self.today(), served)
+            return subject_file(store, self.pack, key, self.today(), served, cal=self.calendar)
 
     def decision_log(
         self, where: LogFilter, *, offset: int = 0, limit: int = 100
@@ -742,47 +756,6 @@ class Workspace:
         # stored as a naive UTC timestamp (index.replace is given datetime.now(UTC))
         found["evaluated_at"] = row[3].replace(tzinfo=UTC)
         return found
-
-
-def _check_scope(path: Path, fmt: InputFormat | None, scope: Scope) -> None:
-    """Refuse a file holding a row of another provider, or of a record type the provider may
-    not submit, naming each such row's line and field."""
-    import duckdb
-
-    from xinyong.errors import Forbidden
-    from xinyong.ingest.read import stage
-
-    con = duckdb.connect()
-    try:
-        staged = stage(con, path, fmt)
-        cols = set(staged.columns)
-        picks = [
-            f"trim({c})" if c in cols else "NULL"
-            for c in ("provider", "record_type", "refers_to_provider")
-        ]
-        rows = con.execute(
-            f"SELECT _line, {', '.join(picks)} FROM staged ORDER BY _line"
-        ).fetchall()
-    finally:
-        con.close()
-    errors: list[dict[str, object]] = []
-    for line, provider, record_type, refers_to_provider in rows:
-        if provider not in (None, "") and provider != scope.authority:
-            errors.append({"line": line, "field": "provider", "reason": "not your authority"})
-        if refers_to_provider not in (None, "") and refers_to_provider != scope.authority:
-            errors.append(
-                {"line": line, "field": "refers_to_provider", "reason": "not your authority"}
-            )
-        if record_type not in (None, "") and record_type not in scope.record_types:
-            errors.append(
-                {"line": line, "field": "record_type", "reason": "not a type your key may submit"}
-            )
-    if errors:
-        raise Forbidden(
-            f"{len(errors)} field(s) outside this key's scope; nothing was written",
-            details=[f"line {e['line']} {e['field']}: {e['reason']}" for e in errors[:20]],
-            errors=errors,
-        )
 
 
 def _officers_of(pack: Pack, con: duckdb.DuckDBPyConnection, entities: list[str]) -> set[str]:

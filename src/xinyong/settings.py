@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -125,6 +126,21 @@ class Settings(BaseSettings):
         description="YAML file of State Council holiday arrangements for years the "
         "chinese-calendar package does not hold yet; deadlines past the last known year are "
         "errors, never guesses.",
+    )
+    notice_channel: Literal["outbox", "smtp"] = Field(
+        "outbox",
+        description="How notices to subjects are sent: `outbox` writes each message as an .eml "
+        "file into `outbox_dir` (the embedded mode); `smtp` sends it to `smtp_host`. Notices to "
+        "relying parties (a decision they received rested on a corrected record) always go to "
+        "the outbox.",
+    )
+    outbox_dir: Path = Field(
+        Path("outbox"), description="Folder of the file outbox: one .eml file per message."
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server of the `smtp` notice channel.")
+    smtp_port: int = Field(25, description="Its port (plain SMTP; STARTTLS when it offers it).")
+    notice_sender: str = Field(
+        "notices@xinyong.invalid", description="The From address of notices."
     )
     ingest_batch_rows: int = Field(
         250_000, gt=0, description="Rows committed per ledger batch (and per checkpoint) on ingest."

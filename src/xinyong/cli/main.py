@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from xinyong.cli import dueprocess as dueprocess_cli
 from xinyong.cli import render
 from xinyong.cli import scorecard as scorecard_cli
 from xinyong.cli.errors import configure_logging, error_handler
@@ -50,6 +51,9 @@ app.add_typer(subject_app, name="subject")
 keys_app = typer.Typer(help="API keys: create (the token is shown once), list, revoke.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(scorecard_cli.app, name="scorecard")
+app.add_typer(dueprocess_cli.notice_app, name="notice")
+app.add_typer(dueprocess_cli.objection_app, name="objection")
+app.add_typer(dueprocess_cli.restoration_app, name="restoration")
 
 #: `records ingest` when some rows were rejected and the valid ones appended (a file refused
 #: whole is an error like any other: 1). 3 and 4 are taken (tampering, data loss).
@@ -258,9 +262,11 @@ def subject_show(
         str | None, typer.Option(help="Identifier scheme (default: the one it fits).")
     ] = None,
 ) -> None:
-    """Show a subject's entries in the ledger with their provenance."""
+    """Show a subject's entries in the ledger with their provenance, and its due process:
+    notices, objections (open ones flagged), restoration status of displayed records."""
     ws = Workspace.open(workspace)
     render.subject(ws.subject(identifier, scheme), ws.pack)
+    dueprocess_cli.subject_process(ws.dueprocess.subject(identifier, scheme), ws.today())
 
 
 @app.command()

@@ -13,6 +13,7 @@ from rich.table import Table
 from xinyong.domain.decision import (
     Barred,
     Decision,
+    Disputed,
     Excluded,
     GradeNotMet,
     ListingEnded,
@@ -358,6 +359,12 @@ def _reason(reason: Reason, decision: Decision) -> list[str]:
             f"  notice_pending: {_listing_line(reason.listing)} until {until} is held: the "
             f"subject was not notified before listing "
             f"({'; '.join(b.text for b in reason.notice_basis)})",
+            *_record_line(reason.listing.record),
+        ]
+    if isinstance(reason, Disputed):
+        return [
+            f"  disputed: {_listing_line(reason.listing)} is held while an objection to its "
+            f"record is decided ({'; '.join(b.text for b in reason.objection_basis)})",
             *_record_line(reason.listing.record),
         ]
     if isinstance(reason, Excluded):

@@ -422,6 +422,11 @@ def _rule(rec: Records, cl: CreditList, rule: EntryRule, anchor: str) -> exp.Que
         noticed = [j.first_on(c, after=False, wait=cl.notice.wait) for c in cl.notice.when]
         missing = exp.or_(*[exp.Is(this=d, expression=exp.null()) for d in noticed])
         status = q.case([(missing, q.lit(NOTICE_MISSING))], q.lit(LISTED))
+    if cl.notice is not None and cl.notice.before_listing and cl.notice.workflow:
+        # a notice served through the workflow is a step, which evaluation never reads: every
+        # such listing is held, and the service lifts the hold where the notice and its
+        # objection period have passed (service/dueprocess.py, through the reference)
+        status = q.lit(NOTICE_MISSING)
 
     inner = exp.select(
         q.col("subject_key", "a"),

@@ -37,6 +37,7 @@ class ReasonCode(StrEnum):
     no_records = "no_records"  # the ledger holds nothing about the subject decided by D
     not_listed = "not_listed"  # no entry rule of a list behind the action's measures matches
     notice_pending = "notice_pending"  # a listing held: the subject was not notified before it
+    disputed = "disputed"  # a listing held while an objection to its record is decided
     excluded = "excluded"  # a list exclusion applies (e.g. a minor on the decision date)
     barred = "barred"  # a record bars the entry rule (e.g. security provided)
     listing_ended = "listing_ended"  # the listing ended: by which exit, when, on which record
@@ -200,6 +201,16 @@ class NoticePending:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Disputed:
+    """Held while an objection to the record it rests on is decided: the pack suspends the
+    measures meanwhile (`due_process.objection.suspends`)."""
+
+    code: ReasonCode = field(default=ReasonCode.disputed, init=False)
+    listing: ListingReason
+    objection_basis: tuple[Basis, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Excluded:
     """A list exclusion applies: `age_under` when the subject was younger than that on the
     would-be listing's start, `record` when the exclusion rests on one."""
@@ -248,6 +259,7 @@ Reason = (
     | NoRecords
     | NotListed
     | NoticePending
+    | Disputed
     | Excluded
     | Barred
     | ListingEnded

@@ -203,12 +203,18 @@ class ExitRule:
 @dataclass(frozen=True, slots=True)
 class Notice:
     """Due process before listing: whether the subject must be told first, the record proving it
-    was (e.g. an enforcement notice with a listing risk warning), and the wait after it."""
+    was (e.g. an enforcement notice with a listing risk warning) and the wait after it, or a
+    notice served through the workflow and the days to object after it."""
 
     before_listing: bool
     when: tuple[RecordCondition, ...]
     wait: Period | None
     legal_basis: tuple[Citation, ...]
+    # served through the notice workflow (service/dueprocess), which evaluation cannot see: the
+    # engines hold every such listing (`notice_missing`) and the service lifts the hold for the
+    # listings whose notice and objection period have passed
+    workflow: bool = False
+    objection_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from xinyong.domain.catalogue import FixedDisplay, Period, Scalar, TieredDisplay, UntilExitDisplay
+from xinyong.domain.dueprocess import Holds
 from xinyong.domain.lists import (
     Condition,
     CreditList,
@@ -46,6 +47,7 @@ from xinyong.engines.reference_values import (
 )
 from xinyong.engines.results import (
     BARRED,
+    DISPUTED,
     ENDED,
     ENTRY_COLUMNS,
     EXCLUDED,
@@ -71,11 +73,15 @@ __all__ = [
 # --- entry points -------------------------------------------------------------------------------
 
 
-def evaluate(pack: Pack | Plan, entries: Iterable[Row], as_of: date) -> Results:
+def evaluate(
+    pack: Pack | Plan, entries: Iterable[Row], as_of: date, *, holds: Holds | None = None
+) -> Results:
     """Evaluate every subject of `entries` (rows in `ENTRY_COLUMNS` order) as of `as_of`.
 
     Subjects are independent: this is the concatenation of `evaluate_subject` over the rows of
-    each `subject_key`, in key order.
+    each `subject_key`, in key order. `holds` are the due-process facts the ledger's records do
+    not hold (notices served through the workflow, records under objection): without them, a
+    listing needing a workflow notice is held (`notice_missing`), as on every engine.
     """
     plan = plan_of(pack)
     groups: dict[str, list[Row]] = defaultdict(list)
@@ -84,7 +90,7 @@ def evaluate(pack: Pack | Plan, entries: Iterable[Row], as_of: date) -> Results:
     out = Results(as_of=as_of, pack_version=plan.pack_version)
     links: list[tuple[str, str, str]] = []
     for key in sorted(groups):
-        subject = _Subject(plan, key, groups[key], as_of)
+        subject = _Subject(plan, key, groups[key], as_of, holds=holds)
         subject.run(out.relations)
         links.extend((key, entity, role) for entity, role in subject.links)
     _reach_officers(plan, out.relations["decisions"], links)
@@ -98,6 +104,7 @@ def evaluate_subject(
     *,
     explain: bool = False,
     subject_key: str | None = None,
+    holds: Holds | None = None,
 ) -> Results:
     """Evaluate one subject's entries as of `as_of`; ValueError if they are about several.
 
@@ -112,13 +119,13 @@ def evaluate_subject(
     plan = plan_of(pack)
     entries = list(_records_only(entries))
     if subject_key is not None:
-        full = evaluate(plan, entries, as_of)
+        full = evaluate(plan, entries, as_of, holds=holds)
         for name, rows in full.relations.items():
             full.relations[name] = [r for r in rows if r[0] == subject_key]
         if explain:
             own = [r for r in entries if r[_KEY] == subject_key]
             scratch = Results(as_of=as_of, pack_version=plan.pack_version)
-            _Subject(plan, subject_key, own, as_of, explain=True).run(
+            _Subject(plan, subject_key, own, as_of, explain=True, holds=holds).run(
                 scratch.relations, full.explained
             )
         return full
@@ -127,7 +134,7 @@ def evaluate_subject(
     if len(keys) > 1:
         raise ValueError(f"entries of {len(keys)} subjects given; use evaluate()")
     if keys:
-        subject = _Subject(plan, keys.pop(), entries, as_of, explain=explain)
+        subject = _Subject(plan, keys.pop(), entries, as_of, explain=explain, holds=holds)
         subject.run(out.relations, out.explained)
     return out
 
@@ -241,6 +248,7 @@ class _Subject:
     rows: Sequence[Row]
     as_of: date
     explain: bool = False  # keep would-be listings not in force, with why (`EXPLAINED_COLUMNS`)
+    holds: Holds | None = None
     kind: str = ""
     birth: date | None = None
     records: dict[int, _Record] = field(default_factory=dict)
@@ -266,7 +274,7 @@ class _Subject:
         key = self.key
         for x in listings:
             row = (key, x.list_name, x.rule_name, x.anchor_seq, x.via_list, x.since, x.until)
-            if x.status in (LISTED, NOTICE_MISSING):
+            if x.status in (LISTED, NOTICE_MISSING, DISPUTED):
                 out["listings"].append((*row, x.status))
             elif explained is not None:
                 explained.append((*row, x.status, x.reason, x.reason_seq))
@@ -494,7 +502,10 @@ class _Subject:
             if self.explain and notified and until is not None and until <= self.as_of:
                 return held(ENDED, until, why, seq)
             return None
-        return held(LISTED if notified else NOTICE_MISSING, until, None, None)
+        status = LISTED if notified else NOTICE_MISSING
+        if status == LISTED and self.holds and self.holds.disputed(anchor.anchor_seq, self.as_of):
+            status = DISPUTED
+        return held(status, until, None, None)
 
     def _first_seq(self, conds: Sequence[RecordCondition], anchor: _Anchor) -> int | None:
         """The first record (by decision date, then ledger order) the first condition counts."""
@@ -568,6 +579,10 @@ class _Subject:
         notice = lst.notice
         if notice is None or not notice.before_listing:
             return True
+        if notice.workflow and not (
+            self.holds is not None and self.holds.noticed(lst.name, anchor.anchor_seq, self.as_of)
+        ):
+            return False
         for cond in notice.when:
             found = self._candidates(cond, anchor)
             if found is None:

@@ -47,6 +47,10 @@ RELATIONS: Mapping[str, tuple[str, ...]] = {
 
 LISTED = "listed"
 NOTICE_MISSING = "notice_missing"
+# Held while an objection to the record it rests on is decided, where the pack suspends measures
+# meanwhile (`due_process.objection.suspends`). Only the service's due-process holds give it
+# (`domain.dueprocess.Holds`, through the reference evaluator): the engines see no workflow step.
+DISPUTED = "disputed"
 
 # Why a would-be listing is not in force on D. These rows are not part of an evaluation (not in
 # `RELATIONS`, not hashed): the reference evaluator gives them for one subject when a decision is

@@ -107,4 +107,5 @@ def _pack(root: Path, version: str, r: Resolved) -> Pack:
         cases=MappingProxyType(r.cases),
         description=r.pack.description,
         allowances=MappingProxyType(r.allowances),
+        due_process=r.due_process,
     )

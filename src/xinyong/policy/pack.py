@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from xinyong.domain.catalogue import Catalogue, Citation, Confidence, Scalar
+from xinyong.domain.dueprocess import DueProcessRules
 from xinyong.domain.lists import CreditList
 from xinyong.domain.measures import Measure
 from xinyong.domain.record import EntryKind
@@ -114,6 +115,8 @@ class Pack:
     # `pack validate` shows these so that every exception is reviewed
     allowances: Mapping[tuple[str, str], tuple[Allowance, ...]] = field(default_factory=dict)
     exceptions: tuple[PolicyProblem, ...] = ()
+    # the objection and restoration workflows' deadlines and conditions (pack.yaml due_process)
+    due_process: DueProcessRules = field(default_factory=DueProcessRules)
 
     @property
     def short_version(self) -> str:

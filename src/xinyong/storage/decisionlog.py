@@ -50,8 +50,9 @@ def render(
     purpose: str | None,
     measures: list[str],
     audience: str | None = None,
+    records: list[int] | None = None,
 ) -> bytes:
-    line = {
+    line: dict[str, object] = {
         "asked_at": at.isoformat(),
         "asked_by": asked_by,
         "purpose": purpose,
@@ -63,6 +64,12 @@ def render(
         "measures": measures,
         "pack_version": pack_version,
     }
+    if records is not None:
+        # the ledger seqs of the records the decision rested on: a correction of one of them
+        # lists this decision and tells whoever received it (dueprocess/reach.py). Lines from
+        # the hot file carry none (it keeps outcomes, not anchors): reach counts every adverse
+        # or reward decision about the subject among them.
+        line["records"] = records
     return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xinyong.domain.catalogue import Catalogue, Confidence, RecordType
+from xinyong.domain.dueprocess import (
+    DueProcessRules,
+    ObjectionRules,
+    RestorationCondition,
+    RestorationRules,
+)
 from xinyong.domain.lists import CreditList
 from xinyong.domain.measures import Measure
 from xinyong.domain.scoring import ScoringScheme
@@ -73,6 +79,7 @@ class Resolved:
     cases: dict[str, Case] = field(default_factory=dict)
     index: dict[tuple[str, str], Document] = field(default_factory=dict)
     allowances: dict[tuple[str, str], tuple[Allowance, ...]] = field(default_factory=dict)
+    due_process: DueProcessRules = field(default_factory=DueProcessRules)
 
 
 def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Resolved:
@@ -101,6 +108,7 @@ def resolve(docs: Sequence[Document], pack_file: Path, problems: Problems) -> Re
 
     _pack(parsed, pack_file, problems, out)
     ctx = Context(problems, out.sources, declared)
+    _due_process(ctx, out)
 
     types: list[tuple[Document, RecordType]] = []
     for p in _of(parsed, RawRecordTypeSpec):
@@ -218,3 +226,49 @@ def _pack(parsed: Sequence[Parsed], pack_file: Path, problems: Problems, out: Re
                 url=s.url,
                 note=s.note,
             )
+
+
+def _due_process(ctx: Context, out: Resolved) -> None:
+    """The pack's objection and restoration rules (pack.yaml `due_process`)."""
+    raw = out.pack.due_process if out.pack is not None else None
+    if raw is None or out.pack is None:
+        return
+    doc = out.index[(PACK, out.pack.name)]
+    objection = None
+    if (o := raw.objection) is not None:
+        if (o.reconsideration_filing_days is None) != (o.reconsideration_decision_days is None):
+            ctx.problems.add(
+                doc,
+                ("due_process", "objection", "reconsideration_decision_days"),
+                "give both reconsideration_filing_days and reconsideration_decision_days, "
+                "or neither",
+            )
+        objection = ObjectionRules(
+            review_days=o.review_days,
+            correction_working_days=o.correction_working_days,
+            reconsideration_filing_days=o.reconsideration_filing_days,
+            reconsideration_decision_days=o.reconsideration_decision_days,
+            suspends=o.suspends,
+            suspends_on_reconsideration=o.suspends_on_reconsideration,
+            legal_basis=ctx.citations(
+                doc, ("due_process", "objection", "legal_basis"), o.legal_basis
+            ),
+        )
+    restoration = None
+    if (r := raw.restoration) is not None:
+        loc = ("due_process", "restoration")
+        ctx.unique(doc, (*loc, "conditions"), [c.name for c in r.conditions], "condition")
+        restoration = RestorationRules(
+            conditions=tuple(
+                RestorationCondition(
+                    c.name,
+                    c.description,
+                    ctx.citations(doc, (*loc, "conditions", i, "legal_basis"), c.legal_basis),
+                )
+                for i, c in enumerate(r.conditions)
+            ),
+            effect_working_days=r.effect_working_days,
+            decision_days=r.decision_days,
+            legal_basis=ctx.citations(doc, (*loc, "legal_basis"), r.legal_basis),
+        )
+    out.due_process = DueProcessRules(objection=objection, restoration=restoration)

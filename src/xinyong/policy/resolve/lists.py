@@ -112,17 +112,34 @@ def credit_list(ctx: Context, doc: Document, raw: RawListSpec) -> CreditList:
     notice = None
     if raw.notice is not None:
         n = raw.notice
-        if n.before_listing and not n.when:
+        if n.before_listing and not n.when and not n.workflow:
             ctx.problems.add(
                 doc,
                 ("notice", "when"),
-                "name the record that proves notice was given (e.g. an enforcement notice)",
+                "name the record that proves notice was given (e.g. an enforcement notice), "
+                "or serve it through the notice workflow (`workflow: true`)",
+            )
+        if n.workflow and (n.objection_days is None or not n.before_listing):
+            ctx.problems.add(
+                doc,
+                ("notice", "objection_days"),
+                "a workflow notice before listing needs `before_listing: true` and the days "
+                "the subject has to object after service (`objection_days`)",
+            )
+        if n.objection_days is not None and not n.workflow:
+            ctx.problems.add(
+                doc,
+                ("notice", "objection_days"),
+                "`objection_days` counts from a notice served through the workflow: set "
+                "`workflow: true`",
             )
         notice = Notice(
             before_listing=n.before_listing,
             when=conditions(ctx, doc, ("notice", "when"), n.when),
             wait=ctx.period(n.wait),
             legal_basis=ctx.citations(doc, ("notice", "legal_basis"), n.legal_basis),
+            workflow=n.workflow,
+            objection_days=n.objection_days,
         )
 
     objection = None

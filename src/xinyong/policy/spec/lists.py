@@ -122,9 +122,25 @@ class RawExitRuleSpec(SpecModel):
 
 
 class RawNoticeSpec(SpecModel):
+    """Notice before listing: a record proving it (`when`, e.g. an enforcement notice with a
+    listing risk warning), or a notice served through xinyong's notice workflow (`workflow`),
+    or both."""
+
     before_listing: StrictBool
     when: Conditions = ()
     wait: PeriodText | None = None
+    workflow: StrictBool = Field(
+        False,
+        description="A listing takes effect only once a notice served through the notice "
+        "workflow (reasons, basis, rights, the deadline to object) and its `objection_days` "
+        "have passed, and not while an objection filed within them is pending.",
+    )
+    objection_days: StrictInt | None = Field(
+        None,
+        ge=1,
+        description="Days after service in which the subject may object (`workflow` only); the "
+        "period ends on the next working day when its last day is not one.",
+    )
     legal_basis: Basis = ()
 
 
