@@ -53,7 +53,7 @@ def resolve(con: duckdb.DuckDBPyConnection, store: LedgerStore) -> None:
                n_scheme AS subject_scheme, n_kind AS subject_kind, subject_birth_date,
                n_decision_date AS decision_date, canonical_attributes AS attributes,
                n_refers_to AS target_ref, n_refers_to_provider AS target_provider
-        FROM checked WHERE len(problems) = 0
+        FROM checked WHERE problems IS NULL
         """
     )
     # Rows sharing a key with another row of the file. The hash only narrows the search: rows
