@@ -2,10 +2,10 @@
 
 Each record type present in the file gets its own SELECT over its rows only (types with the same
 attribute specs share one). The declared attributes are read out of the object by JSON pointer,
-three lists in all (values, JSON types, texts: one parse of the object each), each attribute
-becomes columns of its own, and every check is a column expression with the spec's values as
-constants. The SELECTs are joined by UNION ALL into a table that validation joins back by line,
-as the identifier checks are.
+two lists in all (values as JSON text, decoded texts: one parse of the object each; a value's
+JSON type is read off its text), each attribute becomes columns of its own, and every check is
+a column expression with the spec's values as constants. The SELECTs are joined by UNION ALL
+into a table that validation joins back by line, as the identifier checks are.
 
 Why this shape: DuckDB shares common subexpressions only outside CASE and list lambdas. Checking
 attributes in lambdas over a MAP of each row, looking each spec up by name, cost ~6 µs a row (the

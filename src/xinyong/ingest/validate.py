@@ -142,7 +142,9 @@ def _norm_sql(schemes: SchemeRegistry) -> str:
         FROM (
             SELECT n.* EXCLUDE (n_attributes_text, n_refers_to_provider_text),
                    n_attributes_text IS NOT NULL AND doc IS NULL AS attrs_not_json,
-                   json_type(doc) AS doc_type
+                   -- JSON text that starts with a brace is an object: no second parse
+                   CASE WHEN starts_with(doc, '{{') THEN 'OBJECT' ELSE json_type(doc) END
+                       AS doc_type
             FROM (
                 SELECT n.*,
                        CASE WHEN regexp_full_match(n_decision_text,
