@@ -2,10 +2,10 @@
 
 Each record type present in the file gets its own SELECT over its rows only (types with the same
 attribute specs share one). The declared attributes are read out of the object by JSON pointer,
-three lists in all (values, JSON types, texts: one parse of the object each), each attribute
-becomes columns of its own, and every check is a column expression with the spec's values as
-constants. The SELECTs are joined by UNION ALL into a table that validation joins back by line,
-as the identifier checks are.
+two lists in all (values as JSON text, decoded texts: one parse of the object each; a value's
+JSON type is read off its text), each attribute becomes columns of its own, and every check is
+a column expression with the spec's values as constants. The SELECTs are joined by UNION ALL
+into a table that validation joins back by line, as the identifier checks are.
 
 Why this shape: DuckDB shares common subexpressions only outside CASE and list lambdas. Checking
 attributes in lambdas over a MAP of each row, looking each spec up by name, cost ~6 µs a row (the
@@ -92,8 +92,8 @@ class _Attribute:
 
     name: str
     spec: AttributeSpec
-    v: str  # the value as JSON text
-    t: str  # its JSON type: NULL when the key is absent, 'NULL' for a JSON null
+    v: str  # the value as JSON text (`json_extract`): NULL when the key is absent
+    q: str  # whether it is a JSON string (its text starts with a quote), for string types
     s: str  # its text (json_extract_string)
     k: str  # whether a present value has the declared type
 
@@ -104,36 +104,47 @@ class _Attribute:
     @property
     def present(self) -> str:
         """Given and not null (NULL, so false in a condition, when absent)."""
-        return f"{self.t} <> 'NULL'"
+        return f"{self.v} <> 'null'"
 
     @property
     def absent(self) -> str:
-        return f"({self.t} IS NULL OR {self.t} = 'NULL')"
+        return f"({self.v} IS NULL OR {self.v} = 'null')"
+
+    @property
+    def string_typed(self) -> bool:
+        return self.spec.type in (AttributeType.string, AttributeType.enum)
 
     def field(self) -> str:
         return lit(f"attributes.{self.name}")
 
     def type_ok(self) -> str:
-        t, s = self.t, self.s
+        """Whether the value has the declared type. The JSON type is read off the value's text
+        rather than by `json_type`, which would parse every object once more: a string's text
+        starts with a quote, a boolean's is `true` or `false`. A decimal or a date is a string or
+        a number whose decoded text has the decimal's or the date's pattern, which the text of
+        no other JSON value has (null has none, `true`, `{…}`, `[…]` do not match), so the
+        pattern alone decides; an integer's type is asked of its (short) text alone."""
+        s, v = self.s, self.v
         kind = self.spec.type
         if kind in (AttributeType.string, AttributeType.enum):
-            ok = f"{t} = 'VARCHAR'"
+            ok = self.q
         elif kind is AttributeType.integer:
-            ok = f"{t} IN ('BIGINT', 'UBIGINT') AND TRY_CAST({s} AS BIGINT) IS NOT NULL"
+            ok = (
+                f"NOT starts_with({v}, '\"') AND json_type({v}) IN ('BIGINT', 'UBIGINT')"
+                f" AND TRY_CAST({s} AS BIGINT) IS NOT NULL"
+            )
         elif kind is AttributeType.decimal:
             # Constant patterns only: a pattern taken from data is compiled again for every value.
             ok = (
-                f"{t} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR')"
-                f" AND regexp_full_match({s}, {lit(DECIMAL_PATTERN)})"
+                f"regexp_full_match({s}, {lit(DECIMAL_PATTERN)})"
                 f" AND length(split_part({s}, '.', 2)) <= {self.scale}"
             )
         elif kind is AttributeType.date:
             ok = (
-                f"{t} = 'VARCHAR' AND regexp_full_match({s}, {lit(DATE_PATTERN)})"
-                f" AND TRY_CAST({s} AS DATE) IS NOT NULL"
+                f"regexp_full_match({s}, {lit(DATE_PATTERN)}) AND TRY_CAST({s} AS DATE) IS NOT NULL"
             )
         elif kind is AttributeType.boolean:
-            ok = f"{t} = 'BOOLEAN'"
+            ok = f"({v} = 'true' OR {v} = 'false')"
         else:  # pragma: no cover - AttributeType is closed
             ok = "FALSE"
         # As a CASE condition the parts are evaluated only where the ones before them hold.
@@ -158,7 +169,7 @@ class _Attribute:
 
     def checks(self) -> list[Check]:
         """The checks of a present value, in the order their problems are listed."""
-        present, t, s, spec = self.present, self.t, self.s, self.spec
+        present, q, s, spec = self.present, self.q, self.s, self.spec
         found = [Check(f"{present} AND NOT {self.k}", self.field(), self.type_reason())]
         if spec.type is AttributeType.enum:
             values = ", ".join(lit(v) for v in spec.values)
@@ -166,7 +177,7 @@ class _Attribute:
             reason = lit(f"must be one of {', '.join(spec.values)}, got ")
             found.append(
                 Check(
-                    f"{present} AND {t} = 'VARCHAR' AND NOT {member}",
+                    f"{q} AND NOT {member}",
                     self.field(),
                     f"{reason} || {s}",
                 )
@@ -174,8 +185,7 @@ class _Attribute:
         if spec.type is AttributeType.string:
             found.append(
                 Check(
-                    f"may_hold_controls AND {present} AND {t} = 'VARCHAR'"
-                    f" AND regexp_matches({s}, {lit(CONTROL_CHARS)})",
+                    f"may_hold_controls AND {q} AND regexp_matches({s}, {lit(CONTROL_CHARS)})",
                     self.field(),
                     lit("must not contain control characters"),
                 )
@@ -183,7 +193,7 @@ class _Attribute:
             if spec.max_length is not None:
                 found.append(
                     Check(
-                        f"{present} AND {t} = 'VARCHAR' AND length({s}) > {lit(spec.max_length)}",
+                        f"{q} AND length({s}) > {lit(spec.max_length)}",
                         self.field(),
                         lit(f"must be at most {spec.max_length} characters"),
                     )
@@ -196,7 +206,7 @@ class _Attribute:
                 limit = _decimal_literal(bound)
                 found.append(
                     Check(
-                        f"{present} AND {self.k} AND {number} {op} {limit}",
+                        f"{self.k} AND {number} {op} {limit}",
                         self.field(),
                         f"{lit(f'must be {sign} ')} || CAST({limit} AS DOUBLE)",
                     )
@@ -284,7 +294,7 @@ def attribute_checks_sql(groups: Sequence[tuple[Sequence[int], RecordType]], rel
 def _type_select(numbers: Sequence[int], rt: RecordType, relation: str) -> str:
     names = sorted(rt.attributes)
     attrs = [
-        _Attribute(name, rt.attributes[name], f"v{i}", f"t{i}", f"s{i}", f"k{i}")
+        _Attribute(name, rt.attributes[name], f"v{i}", f"q{i}", f"s{i}", f"k{i}")
         for i, name in enumerate(names)
     ]
     allowed = "CAST([] AS VARCHAR[])" if not names else lit(names)
@@ -292,7 +302,7 @@ def _type_select(numbers: Sequence[int], rt: RecordType, relation: str) -> str:
     unknown_list = f"list_filter(json_keys(doc), lambda k: NOT list_contains({allowed}, k))"
     # An object holds every key once and no unknown one exactly when it has as many keys as the
     # declared ones it holds (null or not): only the other rows pay for looking at repeats.
-    declared_keys = " + ".join(f"CAST({a.t} IS NOT NULL AS INTEGER)" for a in attrs) or "0"
+    declared_keys = " + ".join(f"CAST({a.v} IS NOT NULL AS INTEGER)" for a in attrs) or "0"
     checks = [
         Check(
             "more_keys",
@@ -315,19 +325,20 @@ def _type_select(numbers: Sequence[int], rt: RecordType, relation: str) -> str:
     pairs = ", ".join(a.canonical_pair() for a in attrs) or "''"
     source = sql(col(relation))
     numbers_sql = ", ".join(str(int(n)) for n in numbers)
-    # One parse of the object per list (values, types, texts) for all its declared attributes,
-    # then each attribute's entries as columns of their own, so DuckDB computes each once: it
-    # would repeat an expression written out several times inside the checks' CASEs.
+    # One parse of the object per list (values, texts) for all its declared attributes, then
+    # each attribute's entries as columns of their own, so DuckDB computes each once: it would
+    # repeat an expression written out several times inside the checks' CASEs. The values are
+    # VARCHAR, not JSON, so that the expressions over them are string functions.
     pointers = lit([json_pointer(n) for n in names]) if names else "CAST([] AS VARCHAR[])"
     columns = "".join(
-        f", jv[{i + 1}] AS {a.v}, jt[{i + 1}] AS {a.t}, js[{i + 1}] AS {a.s}"
+        f", CAST(jv[{i + 1}] AS VARCHAR) AS {a.v}, js[{i + 1}] AS {a.s}"
         for i, a in enumerate(attrs)
     )
+    strings = "".join(f", starts_with({a.v}, '\"') AS {a.q}" for a in attrs if a.string_typed)
     kinds = "".join(f", {a.type_ok()} AS {a.k}" for a in attrs)
     rows = (
         f"SELECT _line, n_record_type, n_entry_kind, doc, len(json_keys(doc)) AS key_count,"
-        f" json_extract(doc, {pointers}) AS jv, json_type(doc, {pointers}) AS jt,"
-        f" json_extract_string(doc, {pointers}) AS js,"
+        f" json_extract(doc, {pointers}) AS jv, json_extract_string(doc, {pointers}) AS js,"
         # JSON text holds no raw control character but DEL in a string (DuckDB refuses the
         # others), so a decoded string can hold one only where the text has DEL or an escape.
         " contains(doc, '\\') OR contains(doc, chr(127)) AS may_hold_controls"
@@ -337,6 +348,7 @@ def _type_select(numbers: Sequence[int], rt: RecordType, relation: str) -> str:
         "SELECT _line, n_record_type, n_entry_kind, doc, key_count, may_hold_controls"
         f"{columns} FROM ({rows})"
     )
+    rows = f"SELECT *{strings} FROM ({rows})"
     rows = (
         f"SELECT *{kinds}, coalesce(key_count > {declared_keys}, FALSE) AS extra_keys FROM ({rows})"
     )

@@ -39,12 +39,16 @@ def all_pass(checks: Sequence[Check]) -> str:
     return f"CASE WHEN {any_fails(checks)} THEN FALSE ELSE TRUE END"
 
 
-def problem_list(checks: Sequence[Check]) -> str:
-    """A LIST of `{field, reason}` structs, empty when every check passes."""
-    if not checks:
-        return "[]"
+def problem_list(checks: Sequence[Check], more: str | None = None) -> str:
+    """A LIST of `{field, reason}` structs, followed by the list `more` (an expression, NULL
+    when it holds none); NULL when every check passes and `more` is NULL. NULL rather than an
+    empty list, because valid rows are the many: a list per row (and concatenating two) costs
+    more than the checks themselves, where a NULL is a bit."""
     structs = ", ".join(c.struct() for c in checks)
+    listed = f"list_filter([{structs}], lambda p: p IS NOT NULL)" if checks else "[]"
+    if more is None:
+        return f"CASE WHEN {any_fails(checks)} THEN {listed} END"
     return (
-        f"CASE WHEN {any_fails(checks)} THEN list_filter([{structs}], lambda p: p IS NOT NULL)"
-        " ELSE [] END"
+        f"CASE WHEN ({any_fails(checks)}) OR {more} IS NOT NULL"
+        f" THEN list_concat({listed}, coalesce({more}, [])) END"
     )

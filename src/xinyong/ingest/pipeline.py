@@ -172,7 +172,7 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     rows = con.execute(
         """
         SELECT status, count(*) FROM (
-            SELECT 'rejected' AS status FROM checked WHERE len(problems) > 0
+            SELECT 'rejected' AS status FROM checked WHERE problems IS NOT NULL
             UNION ALL SELECT status FROM outcome
         ) GROUP BY status
         """
@@ -210,7 +210,7 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, target: Path, public_schemes:
                        list_transform(c.problems, lambda p: p.field || ': ' || p.reason), '; '
                    ) AS reason,
                    {staged}, NULL AS raw
-            FROM checked c JOIN staged s USING (_line) WHERE len(c.problems) > 0
+            FROM checked c JOIN staged s USING (_line) WHERE c.problems IS NOT NULL
             UNION ALL
             SELECT o._line, o.field, o.field || ': ' || o.reason, {staged}, NULL
             FROM outcome o JOIN staged s USING (_line) WHERE o.status = 'rejected'

@@ -10,7 +10,7 @@ Entries other than `record` act on an earlier record of the same record type abo
 subject, named by that record's provider and document reference (`refers_to`, `refers_to_provider`).
 The target is looked up in the ledger, then among earlier new rows of the same file.
 The outcome is the table `outcome(_line, status, field, reason)` of every valid row that is not
-accepted, and the table `accepted` of the rows to append in `_line` order, with `refers_to`
+accepted, and the view `accepted` of the rows to append in `_line` order, with `refers_to`
 resolved to a ledger sequence number.
 
 Most rows are accepted, so each step works on the few rows that may not be, and the accepted
@@ -53,7 +53,7 @@ def resolve(con: duckdb.DuckDBPyConnection, store: LedgerStore) -> None:
                n_scheme AS subject_scheme, n_kind AS subject_kind, subject_birth_date,
                n_decision_date AS decision_date, canonical_attributes AS attributes,
                n_refers_to AS target_ref, n_refers_to_provider AS target_provider
-        FROM checked WHERE len(problems) = 0
+        FROM checked WHERE problems IS NULL
         """
     )
     # Rows sharing a key with another row of the file. The hash only narrows the search: rows
@@ -194,10 +194,12 @@ def resolve(con: duckdb.DuckDBPyConnection, store: LedgerStore) -> None:
         """,
         {"base": store.size()},
     )
-    # The accepted rows, to be appended in file (`_line`) order.
+    # The accepted rows, to be appended in file (`_line`) order. A view: the pipeline reads them
+    # once, sorted, into Arrow, and a copy first cost more than the query (0.82 vs 0.31 G
+    # instructions for the 200k-row file, copy and sorted read against the sorted query).
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE accepted AS
+        CREATE OR REPLACE TEMP VIEW accepted AS
         SELECT c._line, c.entry_kind, coalesce(n.target_seq, t.seq) AS refers_to,
                c.provider, c.record_type, c.subject_scheme, c.subject_key, c.subject_kind,
                c.subject_birth_date, c.decision_date, c.document_ref, c.attributes

@@ -1,7 +1,7 @@
 """Validate staged rows, vectorised: every problem of every row, as data.
 
 `build_checked` turns `staged` (text columns) into `checked`: `_line`, `problems` (a list of
-`{field, reason}` structs, empty for a valid row) and, for valid rows, the normalised and typed
+`{field, reason}` structs; NULL for a valid row) and, for valid rows, the normalised and typed
 columns that resolution and the ledger need: the subject key (pseudonymised for personal
 schemes) and the canonical attributes text among them. All checks are SQL expressions evaluated
 by DuckDB over the whole file; Python only assembles them from the catalogue and the identifier
@@ -143,7 +143,9 @@ def _norm_sql(schemes: SchemeRegistry) -> str:
         FROM (
             SELECT n.* EXCLUDE (n_attributes_text, n_refers_to_provider_text),
                    n_attributes_text IS NOT NULL AND doc IS NULL AS attrs_not_json,
-                   json_type(doc) AS doc_type
+                   -- JSON text that starts with a brace is an object: no second parse
+                   CASE WHEN starts_with(doc, '{{') THEN 'OBJECT' ELSE json_type(doc) END
+                       AS doc_type
             FROM (
                 SELECT n.*,
                        CASE WHEN regexp_full_match(n_decision_text,
@@ -370,12 +372,11 @@ def build_checked(
         f"""
         CREATE OR REPLACE TEMP TABLE checked AS
         SELECT _line, problems, {valid},
-               CASE WHEN len(problems) = 0 THEN id_key END AS subject_key,
-               CASE WHEN len(problems) = 0 THEN {kept_birth} END AS subject_birth_date,
-               CASE WHEN len(problems) = 0 THEN canonical_attributes END AS canonical_attributes
+               CASE WHEN problems IS NULL THEN id_key END AS subject_key,
+               CASE WHEN problems IS NULL THEN {kept_birth} END AS subject_birth_date,
+               CASE WHEN problems IS NULL THEN canonical_attributes END AS canonical_attributes
         FROM (
-            SELECT *, list_concat({problem_list(checks)},
-                                  coalesce(attribute_problems, [])) AS problems
+            SELECT *, {problem_list(checks, "attribute_problems")} AS problems
             FROM (
                 SELECT n.*, {provider_bad} AS provider_bad,
                        i.identifier_problem AS id_problem, i.subject_key AS id_key,

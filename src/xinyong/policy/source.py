@@ -97,10 +97,11 @@ def read_documents(
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = True
     try:
-        duplicates = [
-            d for node in YAML(typ="rt").compose_all(text) for d in _duplicates(node, (), set())
-        ]
-        nodes = list(yaml.load_all(text))
+        # Composed once (the scanner is most of the cost): the duplicate keys are looked for on
+        # the node trees, which are then constructed keeping each key's first value.
+        trees = list(YAML(typ="rt").compose_all(text))
+        duplicates = [d for tree in trees for d in _duplicates(tree, (), set())]
+        nodes = [yaml.constructor.construct_document(tree) for tree in trees]
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = _yaml_message(e)

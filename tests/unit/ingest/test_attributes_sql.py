@@ -96,7 +96,7 @@ def _check(
     out = con.execute(
         "SELECT problems, canonical_attributes FROM checked ORDER BY _line"
     ).fetchall()
-    return [([dict(p) for p in problems], text) for problems, text in out]
+    return [([dict(p) for p in problems or []], text) for problems, text in out]
 
 
 def _decimal_text(value: Decimal, scale: int) -> str:
