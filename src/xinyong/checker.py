@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.masking import log_text
 from xinyong.domain.pseudonym import subject_key
+from xinyong.engines.results import entry_row
 from xinyong.errors import IdentifierError, NotFound
 from xinyong.storage import keys
 
@@ -178,21 +179,6 @@ def audience_of(value: Audience | str) -> Audience:
     except ValueError:
         names = ", ".join(a.value for a in Audience)
         raise NotFound(f"unknown audience {value!r}; one of {names}") from None
-
-
-def entry_row(e: Entry) -> tuple[object, ...]:
-    """An entry as the evaluators read it (`engines.results.ENTRY_COLUMNS`)."""
-    return (
-        e.seq,
-        e.entry_kind.value,
-        e.refers_to,
-        e.record_type,
-        e.subject_key,
-        None if e.subject_kind is None else e.subject_kind.value,
-        e.subject_birth_date,
-        e.decision_date,
-        e.attributes,
-    )
 
 
 @dataclass

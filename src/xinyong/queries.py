@@ -41,9 +41,9 @@ def subject_results(
 ) -> tuple[Results, list[Entry]]:
     """One subject's evaluated rows: from the decision index when it is fresh, else the subject
     alone evaluated by the reference evaluator (the same rule `Checker` follows)."""
-    from xinyong.checker import entry_row
     from xinyong.dueprocess.holds import subject_holds
     from xinyong.engines import reference
+    from xinyong.engines.results import entry_row
     from xinyong.storage import index
 
     con = store.connection  # type: ignore[attr-defined]

@@ -34,6 +34,7 @@ from xinyong.dueprocess.holds import DUE_PROCESS_WORKFLOWS, with_holds
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
+from xinyong.officers import officers_of
 from xinyong.policy import Pack, load_pack
 from xinyong.settings import SETTINGS_FILE, Settings
 from xinyong.storage import keys
@@ -332,7 +333,7 @@ class Workspace:
                 [before, EntryKind.step.value, list(DUE_PROCESS_WORKFLOWS)],
             ).fetchall()
         ]
-        touched = sorted({*touched, *_officers_of(self.pack, con, touched)})
+        touched = sorted({*touched, *officers_of(self.pack, con, touched)})
         if touched:
             results = DuckDBEngine(con).evaluate(self.pack, found.as_of, subjects=touched)
             results = with_holds(self.pack, store, results, self.calendar, touched)
@@ -756,26 +757,6 @@ class Workspace:
         # stored as a naive UTC timestamp (index.replace is given datetime.now(UTC))
         found["evaluated_at"] = row[3].replace(tzinfo=UTC)
         return found
-
-
-def _officers_of(pack: Pack, con: duckdb.DuckDBPyConnection, entities: list[str]) -> set[str]:
-    """The persons whose officer records name one of `entities`: a measure on an entity reaches
-    them, so a change to the entity changes their decisions too."""
-    from xinyong.compiler import officer_types
-
-    found: set[str] = set()
-    if not entities:
-        return found
-    for rt in officer_types(pack):
-        o = rt.officer_role
-        assert o is not None
-        rows = con.execute(
-            "SELECT DISTINCT subject_key FROM entries WHERE record_type = ? AND entry_kind <> ? "
-            "AND list_contains(?, ? || json_extract_string(attributes, ?))",
-            [rt.name, EntryKind.step.value, entities, f"{o.scheme}:", f"$.{o.entity}"],
-        ).fetchall()
-        found.update(r[0] for r in rows)
-    return found
 
 
 def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Results:

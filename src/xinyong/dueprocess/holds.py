@@ -101,10 +101,10 @@ def with_holds(
 ) -> Results:
     """`results` with the rows of the subjects that have due-process steps (among `subjects`,
     when given) evaluated again with their holds."""
-    from xinyong.checker import entry_row
     from xinyong.dueprocess.ledger import events as read_events
     from xinyong.engines import reference
-    from xinyong.service import _officers_of
+    from xinyong.engines.results import entry_row
+    from xinyong.officers import officers_of
 
     steps = read_events(store)
     keyed: dict[str, list[Event]] = defaultdict(list)
@@ -116,7 +116,7 @@ def with_holds(
         return results
     # a measure on a held entity reaches its officers: their rows change with it
     con = store.connection  # type: ignore[attr-defined]
-    scope |= _officers_of(pack, con, sorted(scope))
+    scope |= officers_of(pack, con, sorted(scope))
     rows = [entry_row(e) for k in sorted(scope) for e in store.entries(subject_key=k)]
     linked = reference.linked_entities(pack, rows) - scope
     rows += [entry_row(e) for k in sorted(linked) for e in store.entries(subject_key=k)]

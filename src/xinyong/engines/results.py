@@ -11,7 +11,10 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xinyong.domain.record import Entry
 
 Row = tuple[Any, ...]
 
@@ -27,6 +30,22 @@ ENTRY_COLUMNS: tuple[str, ...] = (
     "decision_date",
     "attributes",
 )
+
+
+def entry_row(e: Entry) -> tuple[object, ...]:
+    """An entry as the evaluators read it (`ENTRY_COLUMNS`)."""
+    return (
+        e.seq,
+        e.entry_kind.value,
+        e.refers_to,
+        e.record_type,
+        e.subject_key,
+        None if e.subject_kind is None else e.subject_kind.value,
+        e.subject_birth_date,
+        e.decision_date,
+        e.attributes,
+    )
+
 
 RELATIONS: Mapping[str, tuple[str, ...]] = {
     "listings": (
