@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -166,7 +166,9 @@ class Checker:
             purpose=purpose,
             measures=[m.name for m in decision.measures],
             audience=served.value,
-            records=relied_records(pack, results, key, action),
+            records=relied_records(
+                pack, results, key, action, lambda: entries or self.store.entries(subject_key=key)
+            ),
         )
         return decision
 
@@ -495,28 +497,43 @@ def _open_hot(workspace: Workspace) -> HotPath | None:
     return HotPath(workspace.hot_file(), store, workspace.pack)
 
 
-def relied_records(pack: Pack, results: Results, key: str, action: str) -> list[int]:
+def relied_records(
+    pack: Pack,
+    results: Results,
+    key: str,
+    action: str,
+    entries: Callable[[], Sequence[Entry]] = tuple,
+) -> list[int]:
     """The seqs of the records a decision on `action` rests on: the anchors of the subject's
     listings (in force or held) on the lists behind the measures touching the action, and on
-    the lists those rest on; an officer's, those of the entity it is reached through."""
+    the lists those rest on; an officer's, those of the entity it is reached through. A measure
+    triggered by a grade rests on every record the grade's scheme scores (a correction to any
+    of them may move the grade): those of the subject's `entries` (read only then)."""
     from xinyong.decide import _with_upstream
-    from xinyong.domain.measures import ListTrigger
+    from xinyong.domain.measures import GradeTrigger, ListTrigger
+    from xinyong.domain.record import EntryKind
 
+    touching = [m for m in pack.measures.values() if action in m.actions]
     lists = _with_upstream(
-        pack,
-        sorted(
-            {
-                m.trigger.list
-                for m in pack.measures.values()
-                if action in m.actions and isinstance(m.trigger, ListTrigger)
-            }
-        ),
+        pack, sorted({m.trigger.list for m in touching if isinstance(m.trigger, ListTrigger)})
     )
     whose = {key} | {str(r[4]) for r in results["decisions"] if r[0] == key and r[4] is not None}
-    return sorted(
-        {
-            int(r[3])
-            for r in results["listings"]
-            if r[0] in whose and r[1] in lists and isinstance(r[3], int)
+    found = {
+        int(r[3])
+        for r in results["listings"]
+        if r[0] in whose and r[1] in lists and isinstance(r[3], int)
+    }
+    graded = {str(r[1]): str(r[3]) for r in results["scores"] if r[0] == key and r[3] is not None}
+    scored: set[str] = set()
+    for m in touching:
+        t = m.trigger
+        if isinstance(t, GradeTrigger) and graded.get(t.scheme) in t.grades:
+            scheme = pack.schemes[t.scheme]
+            scored |= {i.condition.record_type for i in scheme.items}
+            if scheme.scorecard is not None:
+                scored.add(scheme.scorecard.record_type)
+    if scored:
+        found |= {
+            e.seq for e in entries() if e.entry_kind is EntryKind.record and e.record_type in scored
         }
-    )
+    return sorted(found)
