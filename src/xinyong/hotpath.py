@@ -434,3 +434,90 @@ def rebuild(
         )
     except (OSError, ValueError) as exc:
         log.warning("hot_file_not_written", reason=str(exc))
+
+
+@dataclass
+class _Unsigned:
+    """Signs and opens nothing: for a file built only to be compared, never published."""
+
+    origin: str
+
+    def sign_statement(self, body: str) -> str:
+        return body
+
+    def open_statement(self, text: str, source: str) -> str:
+        return text
+
+
+def _answers(file: HotFile) -> dict[tuple[str, str], tuple[int, bytes]]:
+    """Every cell of `file` whose code is not 0: (full key, action) → (code, verdict bytes)."""
+    import numpy as np
+
+    out: dict[tuple[str, str], tuple[int, bytes]] = {}
+    width = max(file.width, 1)
+    actions = file.header.actions
+    for cell, verdict in zip(file.cells.tolist(), file.cell_verdicts.tolist(), strict=True):
+        row, column = divmod(int(cell), width)
+        code = int(file.codes[row, column])
+        out[(file.full_key(row), actions[column])] = (code, bytes(file.verdict_bytes(verdict)))
+    rows_with_codes = int(np.count_nonzero(file.codes))
+    if rows_with_codes != len(out):
+        out[("", "")] = (rows_with_codes, b"cells and codes disagree")
+    return out
+
+
+def verify_hot(
+    pack: Pack, con: Any, path: Path, opener: hotfile.Opener
+) -> tuple[list[str], list[str]]:
+    """Problems and notes about the hot decision file for `verify`: its signature under the
+    pinned key and the digest of its body; when it is bound to the sealed decision index in
+    `con`, that every answer it gives is the one the index gives (it is built again from the
+    index's rows and compared cell by cell: a file signed with a stolen key but saying
+    something else is caught too). A file bound to an older index is stale: readers do not
+    use it, and it is only noted."""
+    import tempfile
+
+    from xinyong.storage import index
+
+    if not path.exists():
+        return [], ["no hot decision file"]
+    try:
+        found = HotFile(path, opener)
+    except (TamperDetected, LedgerError) as exc:
+        return [exc.message], []
+    sealed = index.meta(con)
+    binding = found.header.binding
+    if sealed is None or binding != binding_of(opener.origin, sealed):
+        return [], [
+            f"hot decision file bound to ledger size {binding.size} and an index that is not "
+            "the current one: stale, not used by checks"
+        ]
+    with tempfile.TemporaryDirectory(prefix="xinyong-hot-verify-") as tmp:
+        again = Path(tmp) / "genuine.hot"
+        unsigned = _Unsigned(opener.origin)
+        build(
+            pack,
+            index.rows(con, "decisions"),
+            index.rows(con, "listings"),
+            binding=binding,
+            signer=unsigned,
+            path=again,
+        )
+        genuine = HotFile(again, unsigned)
+        same_keys = sorted(map(found.full_key, range(found.header.subjects))) == sorted(
+            map(genuine.full_key, range(genuine.header.subjects))
+        )
+        theirs, ours = _answers(found), _answers(genuine)
+    if found.header.actions != genuine.header.actions or not same_keys or theirs != ours:
+        differ = sorted(k for k in {*theirs, *ours} if theirs.get(k) != ours.get(k))
+        return [
+            f"hot decision file {path}: signed, but {len(differ)} of its answers differ from the "
+            f"decision index's (e.g. action {differ[0][1]!r})"
+            if differ
+            else f"hot decision file {path}: signed, but its subjects or actions differ from "
+            "the decision index's"
+        ], []
+    return [], [
+        f"hot decision file: signature and {found.header.subjects} subjects' answers verified "
+        "against the decision index"
+    ]

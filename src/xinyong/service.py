@@ -32,6 +32,7 @@ from xinyong.domain.record import EntryKind
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.dueprocess.holds import DUE_PROCESS_WORKFLOWS, with_holds
 from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
+from xinyong.hotpath import verify_hot
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
 from xinyong.officers import officers_of
@@ -434,6 +435,11 @@ class Workspace:
         pin.check_origin(self.settings.ledger_origin)
         with self.ledger(read_only=True, public_key=pin.public_key) as store:
             report = store.verify(pin.public_key, tuple(against))
+            if report.ledger_ok:  # derived state is judged only against a sound ledger
+                problems, notes = verify_hot(self.pack, store.connection, self.hot_file(), store)  # type: ignore[attr-defined]
+                report.problems += problems
+                report.index_problems += len(problems)
+                report.notes += notes
             tip = store.latest_checkpoint() if report.ok else None
         report.key = f"{pin.fingerprint} ({pin.source})"
         self._record_verification(report, tip.size if tip else None)

@@ -245,6 +245,44 @@ def test_index_from_a_rewritten_ledger_is_refused(tmp_path: Path) -> None:
         ws.check(_first_id(ws), "air_travel.book")
 
 
+def test_hot_file_edited_or_re_signed_with_a_stolen_key(tmp_path: Path) -> None:
+    from xinyong import hotpath
+    from xinyong.storage import index
+
+    ws, published, _ = _workspace(tmp_path)
+    run = _verify(ws, published)
+    assert run.code == 0 and "subjects' answers verified against the decision index" in run
+    hot = ws.hot_file()
+    genuine = hot.read_bytes()
+    # one byte of the body flipped: the signed digest no longer holds
+    edited = bytearray(genuine)
+    edited[-1] ^= 1
+    hot.write_bytes(bytes(edited))
+    run = _verify(ws, published)
+    assert run.code == 3 and "contents differ from the signed digest" in run, run.out
+    # whoever stole the signing key writes a file bound to the genuine index, one restriction
+    # dropped, and signs it: the signature holds, the answers do not
+    subject, action = _restricted(ws)
+    with ws.ledger() as store:
+        con = store.connection  # type: ignore[attr-defined]
+        meta = index.meta(con)
+        assert meta is not None
+        hotpath.build(
+            ws.pack,
+            [r for r in index.rows(con, "decisions") if (r[0], r[1]) != (subject, action)],
+            index.rows(con, "listings"),
+            binding=hotpath.binding_of(store.origin, meta),
+            signer=store,
+            path=hot,
+        )
+    run = _verify(ws, published)
+    assert run.code == 3 and "of its answers differ from the decision index's" in run, run.out
+    assert f"action {action!r}" in run
+    # derived state: evaluate builds it again, and verify passes
+    assert xinyong("evaluate", "-w", ws.settings.workspace, "--as-of", "2026-11-22").code == 0
+    assert _verify(ws, published).code == 0
+
+
 def _first_id(ws: Workspace) -> str:
     import csv
 
