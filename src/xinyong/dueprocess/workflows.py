@@ -35,7 +35,7 @@ from xinyong.dueprocess.reach import Reach, reach
 from xinyong.errors import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
-    from xinyong.domain.workdays import WorkdayCalendar
+    from xinyong.domain.workdays import Due, WorkdayCalendar
     from xinyong.policy import Pack
     from xinyong.service import Workspace
     from xinyong.storage.base import LedgerStore
@@ -183,7 +183,7 @@ class DueProcess:
             )
         key = self.ws.subject_key(identifier, scheme)
         assert cl.notice.objection_days is not None
-        by = self.cal.period_end(day, cl.notice.objection_days)
+        by = self.cal.period_due(day, cl.notice.objection_days)
         with self.ws.ledger(read_only=True) as store:
             record = self._own_record(store, key, record_seq)
             case = self._new_case(store, "NOT", day)
@@ -199,8 +199,8 @@ class DueProcess:
                 f"Record: {record.record_type} {record.document_ref} by {record.provider}.",
                 f"Reasons: {reasons.strip()}",
                 f"Basis: {cites}",
-                f"Your rights: you may object, in writing, until {by} (case {case}); the "
-                "listing takes effect only after that day, and not while an objection filed "
+                f"Your rights: you may object, in writing, until {_until(by)} (case {case}); "
+                "the listing takes effect only after that day, and not while an objection filed "
                 f"by then is decided. {route}",
             ]
         )
@@ -214,7 +214,11 @@ class DueProcess:
                 on=day,
                 case=case,
                 record=record,
-                attributes={"list": list_name, "reasons": reasons.strip(), "objection_by": str(by)},
+                attributes={
+                    "list": list_name,
+                    "reasons": reasons.strip(),
+                    **due_attributes("objection_by", by),
+                },
             ),
             ledger.new_step(
                 "notice.served",
@@ -261,14 +265,14 @@ class DueProcess:
                 reasons=[f"{o.case} is {o.state.value}"],
                 remedy=o.next_remedy(),
             )
-        review_by = self.cal.period_end(day, rules.review_days)
+        review_by = self.cal.period_due(day, rules.review_days)
         step = ledger.new_step(
             "objection.filed",
             actor=key,
             on=day,
             case=case,
             record=record,
-            attributes={"grounds": grounds.strip(), "review_by": str(review_by)},
+            attributes={"grounds": grounds.strip(), **due_attributes("review_by", review_by)},
         )
         return self._objection_step(case, [], step, rules)
 
@@ -561,7 +565,9 @@ class DueProcess:
         acts: list[dict[str, object]] = []
         if granted:
             self._check_act(record, EntryKind.restoration, None)
-            attrs["effect_by"] = str(self.cal.add_working_days(day, rules.effect_working_days))
+            attrs |= due_attributes(
+                "effect_by", self.cal.working_days_due(day, rules.effect_working_days)
+            )
             acts.append(ledger.act_row(record, EntryKind.restoration, on=day))
         else:
             ends = f"; display ends on {shown.ends_on} in any case" if shown else ""
@@ -612,6 +618,25 @@ class DueProcess:
         with self.ws.ledger(read_only=True) as store:
             keys = sorted({e.subject_key for e in self._events(store) if e.subject_key})
         return [o for k in keys for o in self.of_key(k).overdue]
+
+
+def due_attributes(name: str, due: Due) -> dict[str, str | int | bool | None]:
+    """A deadline as a step records it (for the reader: the folds compute it again): its day,
+    or, while pending, none and the earliest day with the year awaited."""
+    if due.on is not None:
+        return {name: due.on.isoformat()}
+    return {name: None, f"{name}_not_before": due.not_before.isoformat(), "pending": due.pending}
+
+
+def _until(by: Due) -> str:
+    """The objection deadline as the notice tells the subject."""
+    if by.on is not None:
+        return by.on.isoformat()
+    return (
+        f"{by.not_before.isoformat()} at least: the last day depends on the State Council's "
+        f"{by.pending} holiday arrangement, not published yet, and an objection filed before it "
+        "is known is always in time"
+    )
 
 
 def parse_attributes(text: str | None) -> dict[str, object] | None:
