@@ -98,6 +98,11 @@ class Event:
         return "" if value is None else str(value)
 
 
+#: The attribute of a step taken while the subject's deadline it is measured against was pending
+#: (the year awaited): the step is in time whatever that deadline turns out to be.
+PENDING = "deadline_pending"
+
+
 def _not_before(last: date | None, event: Event, what: str) -> None:
     if last is not None and event.on < last:
         raise Refused(
@@ -145,6 +150,9 @@ class Objection:
     reconsideration_by: Due | None = None
     reconsidered_on: date | None = None
     steps: tuple[int, ...] = ()
+    # filed while the objection period of a notice on the record could not be computed (its
+    # year's arrangement unknown): in time, whatever the period's end turns out to be
+    in_time: bool = False
 
     @property
     def open(self) -> bool:
@@ -220,6 +228,7 @@ def step_objection(
             review_by=cal.period_due(e.on, rules.review_days),
             last_on=e.on,
             steps=(e.seq,),
+            in_time=bool(e.attributes.get(PENDING)),
         )
     _not_before(current.last_on, e, t)
     s = current.state
@@ -261,8 +270,9 @@ def step_objection(
                 reasons=["the rejection is final in this workflow"],
                 remedy="object again on new grounds, or take the decision to court",
             )
-        # while its end is pending, a request is never late (`Due.passed`)
-        if current.reconsider_by.passed(e.on):
+        # while its end is pending a request is never late (`Due.passed`), and one made then
+        # stays in time once the end is known (the step says so: `PENDING`)
+        if current.reconsider_by.passed(e.on) and not e.attributes.get(PENDING):
             raise Refused(
                 "reconsideration.filed: too late",
                 reasons=[
@@ -341,7 +351,7 @@ class Notice:
         if self.served_on is None or self.objection_by is None or self.objection_by.on is None:
             return None
         by = self.objection_by.on
-        within = [o for o in objections if o.filed_on <= by]
+        within = [o for o in objections if o.filed_on <= by or o.in_time]
         if not within:
             return by + timedelta(days=1)
         o = max(within, key=lambda o: o.filed_on)

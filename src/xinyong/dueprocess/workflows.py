@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.catalogue import TieredDisplay
 from xinyong.domain.dueprocess import (
+    PENDING,
     Event,
     Notice,
     Objection,
     ObjectionRules,
     Restoration,
     RestorationRules,
+    fold_objection,
     fold_restoration,
     restoration_problems,
     step_objection,
@@ -255,7 +257,13 @@ class DueProcess:
         key = self.ws.subject_key(identifier, scheme)
         with self.ws.ledger(read_only=True) as store:
             record = self._own_record(store, key, record_seq)
-            current = [o for o in objections(self.pack, self._events(store, key), self.cal)]
+            evs = self._events(store, key)
+            current = objections(self.pack, evs, self.cal)
+            waiting = [
+                n.objection_by.pending
+                for n in notices(self.pack, evs, self.cal)
+                if n.record_seq == record_seq and n.objection_by and n.objection_by.pending
+            ]
             case = self._new_case(store, "OBJ", day)
         pending = [o for o in current if o.record_seq == record_seq and o.open]
         if pending:
@@ -272,7 +280,12 @@ class DueProcess:
             on=day,
             case=case,
             record=record,
-            attributes={"grounds": grounds.strip(), **due_attributes("review_by", review_by)},
+            attributes={
+                "grounds": grounds.strip(),
+                **due_attributes("review_by", review_by),
+                # in time against a notice's period that cannot be computed yet, for good
+                **({PENDING: waiting[0]} if waiting else {}),
+            },
         )
         return self._objection_step(case, [], step, rules)
 
@@ -366,13 +379,17 @@ class DueProcess:
         """The subject takes a rejection to reconsideration."""
         steps, record, rules = self._objection(case)
         assert record.subject_key is not None
+        attrs: dict[str, str | int | bool | None] = {"grounds": grounds.strip()}
+        by = fold_objection(steps, rules, self.cal).reconsider_by
+        if by is not None and by.pending is not None:
+            attrs[PENDING] = by.pending  # in time now, and so for good
         step = ledger.new_step(
             "reconsideration.filed",
             actor=record.subject_key,
             on=self._day(on),
             case=case,
             record=record,
-            attributes={"grounds": grounds.strip()},
+            attributes=attrs,
         )
         return self._objection_step(case, steps, step, rules)
 
