@@ -31,13 +31,28 @@ def calendar(
         datetime | None,
         typer.Option("--on", formats=["%Y-%m-%d"], help="Take this day as today."),
     ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides",
+            metavar="FILE",
+            help="Check this workday override file and show the calendar with it, before "
+            "naming it in the settings (default: the settings' workday_overrides).",
+        ),
+    ] = None,
 ) -> None:
     """Show the working-day calendar: the years whose State Council holiday arrangement is
     known, with their source (the chinese-calendar package, or the workday override file), the
     last known year, and a warning when today is within 90 days of its end. Deadlines past it
     are pending and the listings resting on them held (docs/guides/calendar.md)."""
     ws = Workspace.open(workspace)
-    cal = ws.calendar
+    if overrides is None:
+        cal = ws.calendar
+    else:
+        from xinyong.domain.workdays import WorkdayCalendar
+        from xinyong.policy.workdays import load_workday_overrides
+
+        cal = WorkdayCalendar.official(load_workday_overrides(overrides))
     today = on.date() if on else ws.today()
     typer.echo(f"working-day calendar (today {today}):")
     for first, last, source in spans(cal):
