@@ -143,7 +143,7 @@ def test_steps_against_a_pending_deadline_are_never_late(tmp_path: Path) -> None
     assert filed.objection is not None and filed.objection.in_time
     # the court's review deadline is pending too, shown with its earliest day
     assert filed.objection.review_by.on is None
-    assert "pending the 2027 working-day arrangement (not before 2027-01-20)" in filed.remedy
+    assert "2027-01-20 or later (pending the 2027 working-day arrangement)" in filed.remedy
     # PERSON objects in time (29 December), is rejected on 30 December; reconsideration may be
     # asked for within 10 days, to 9 January or later: asked on 11 January, it is not late
     mine = dp.file_objection(

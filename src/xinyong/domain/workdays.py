@@ -63,8 +63,8 @@ class Due:
         if self.on is not None:
             return self.on.isoformat()
         return (
-            f"pending the {self.pending} working-day arrangement "
-            f"(not before {self.not_before.isoformat()})"
+            f"{self.not_before.isoformat()} or later (pending the {self.pending} working-day "
+            "arrangement)"
         )
 
 

@@ -198,7 +198,7 @@ def test_the_holidays_fixed_by_law_tighten_the_bound() -> None:
     # law, so not before 2 January (a Friday in 2025); the real end (2025) is 2 January too
     due = PARTIAL.period_due(date(GAP - 1, 12, 22), 10)
     assert (due.on, due.not_before) == (None, date(GAP, 1, 2))
-    assert str(due) == f"pending the {GAP} working-day arrangement (not before {GAP}-01-02)"
+    assert str(due) == f"{GAP}-01-02 or later (pending the {GAP} working-day arrangement)"
 
 
 def test_operators_are_warned_90_days_before_the_calendar_ends() -> None:
