@@ -642,7 +642,11 @@ def due_attributes(name: str, due: Due) -> dict[str, str | int | bool | None]:
     or, while pending, none and the earliest day with the year awaited."""
     if due.on is not None:
         return {name: due.on.isoformat()}
-    return {name: None, f"{name}_not_before": due.not_before.isoformat(), "pending": due.pending}
+    return {
+        name: None,
+        f"{name}_not_before": due.not_before.isoformat(),
+        f"{name}_pending": due.pending,
+    }
 
 
 def _until(by: Due) -> str:
