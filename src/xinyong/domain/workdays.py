@@ -50,10 +50,6 @@ class Due:
     not_before: date
     pending: int | None = None  # the year whose arrangement it waits for
 
-    @classmethod
-    def known(cls, day: date) -> Due:
-        return cls(day, day)
-
     def passed(self, day: date) -> bool:
         """Whether `day` is certainly after the deadline: never while it is pending, so nothing
         is late (nor overdue) on a deadline that cannot be computed yet."""
