@@ -175,6 +175,11 @@ def test_notice_objection_within_the_period_and_the_listing_never_takes_effect(
     ws.evaluate(as_of=date(2026, 10, 8))
     held = ws.check(OTHER, "air_travel.book", audience="subject")
     assert "notice_pending" in {r.code.value for r in held.reasons}
+    # with the day it takes effect, as the notice served says
+    assert any(
+        getattr(r, "held", "").startswith("held until 2026-10-09: notice NOT-2026-")
+        for r in held.reasons
+    )
     # the notices went through the outbox, with reasons, basis, rights and the deadline
     sent = sorted((ws.settings.path(ws.settings.outbox_dir)).glob("*.eml"))
     assert len(sent) == 2

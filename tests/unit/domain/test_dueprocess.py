@@ -250,3 +250,53 @@ def test_holds() -> None:
     assert not h.noticed("debtors", 5, date(2026, 10, 10))
     assert h.disputed(4, date(2026, 3, 9)) and not h.disputed(4, date(2026, 3, 10))
     assert not Holds()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(date(CAL.last_year, 10, 1), date(CAL.last_year + 2, 6, 30)),
+    moves=st.lists(
+        st.tuples(st.sampled_from(TYPES[:-1]), st.integers(0, 20), st.booleans()), max_size=6
+    ),
+    days=st.integers(1, 30),
+)
+def test_no_deadline_in_an_unknown_year_fails_a_fold(
+    start: date, moves: list[tuple[str, int, bool]], days: int
+) -> None:
+    """Past the calendar's last year every fold still reads: its deadlines are pending, nothing
+    is overdue on them, and a notice whose period is pending does not take effect."""
+    o = fold_objection([ev("objection.filed", start, 0, refers_to=5)], SPC, CAL)
+    day = start
+    for i, (t, gap, upheld) in enumerate(moves, start=1):
+        day += timedelta(days=gap)
+        attrs: dict[str, object] = {"reasons": "because"}
+        if t == "reconsideration.decided":
+            attrs["decision"] = "upheld" if upheld else "rejected"
+        try:
+            o = step_objection(o, ev(t, day, i, **attrs), SPC, CAL)
+        except Refused:
+            continue
+    for due in (o.review_by, o.correct_by, o.reconsider_by, o.reconsideration_by):
+        if due is not None and due.on is None:
+            assert due.pending is not None and due.pending > CAL.last_year
+            assert not due.passed(date(CAL.last_year + 10, 1, 1))
+    n = fold_notice(
+        [
+            ev("notice.issued", start, 20, refers_to=5, list="debtors"),
+            ev("notice.served", start, 21, channel="outbox"),
+        ],
+        days,
+        CAL,
+    )
+    assert n.objection_by is not None
+    if n.objection_by.on is None:
+        assert n.effective_from([]) is None and n.effective_from([o]) is None
+    r = fold_restoration(
+        [
+            ev("restoration.applied", start, 30, refers_to=4),
+            ev("restoration.granted", day, 31, reasons="conditions met"),
+        ],
+        ORDER_36,
+        CAL,
+    )
+    assert r.effect_by is not None and r.effect_by.not_before > day

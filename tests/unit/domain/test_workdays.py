@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xinyong.domain.workdays import WorkdayCalendar, YearArrangement, coverage_warning
+from xinyong.domain.workdays import (
+    FIXED_HOLIDAYS,
+    WorkdayCalendar,
+    YearArrangement,
+    coverage_warning,
+)
 from xinyong.errors import CalendarError, SettingsError
 from xinyong.policy.workdays import load_workday_overrides
 from xinyong.service import Workspace
@@ -211,3 +216,39 @@ def test_operators_are_warned_90_days_before_the_calendar_ends() -> None:
     # a year added ahead moves the end
     extra = YearArrangement(CAL.last_year + 1, {}, frozenset(), "test")
     assert coverage_warning(WorkdayCalendar.official([extra]), end - timedelta(days=30)) is None
+
+
+NEXT = CAL.last_year + 1
+# days off and swaps up to October, deadlines from up to 1 October: every walk ends in the year
+next_days = st.dates(min_value=date(NEXT, 1, 1), max_value=date(NEXT, 10, 31))
+
+
+@st.composite
+def arrangements(draw: st.DrawFn) -> YearArrangement:
+    """Any arrangement the next year could have (SYNTHETIC, for the bound's soundness): the
+    holidays fixed by law, any other days off, any weekend days swapped into working days."""
+    fixed = {date(NEXT, m, d): "fixed by law" for m, d in FIXED_HOLIDAYS}
+    extra = draw(st.sets(next_days, max_size=40))
+    swapped = draw(st.sets(next_days.filter(lambda d: d.weekday() >= 5), max_size=12))
+    holidays = {**{d: "synthetic" for d in extra}, **fixed}
+    return YearArrangement(NEXT, holidays, frozenset(swapped - set(holidays)), "SYNTHETIC")
+
+
+late = st.dates(min_value=date(CAL.last_year, 11, 1), max_value=date(NEXT, 10, 1))
+
+
+@given(arrangement=arrangements(), start=late, days=st.integers(0, 40), n=st.integers(0, 10))
+def test_no_arrangement_can_end_a_pending_deadline_before_its_bound(
+    arrangement: YearArrangement, start: date, days: int, n: int
+) -> None:
+    """Whatever the next year's arrangement turns out to be, the deadline it gives is never
+    before the earliest day shown while it was pending; a known one does not change."""
+    cal = WorkdayCalendar.official([arrangement])
+    for pending, real in (
+        (CAL.period_due(start, days), cal.period_end(start, days)),
+        (CAL.working_days_due(start, n), cal.add_working_days(start, n)),
+    ):
+        if pending.on is None:
+            assert pending.pending == NEXT and pending.not_before <= real
+        else:
+            assert pending.on == real
