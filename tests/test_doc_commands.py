@@ -32,6 +32,7 @@ WALKS: dict[str, list[tuple[str, str | None]]] = {
         ("docs/guides/checks.md", None),
     ],
     "dueprocess": [("docs/guides/dueprocess.md", None)],
+    "calendar": [("docs/guides/calendar.md", None)],
 }
 # Commands the docs show that set up or test a checkout: not run here (CI does that itself).
 NOT_RUN = {

@@ -135,6 +135,7 @@ class Checker:
                         if name != "decisions":
                             results.relations[name] = found_rows
                 results.explained = why.explained
+                results.notes = why.notes
         else:
             day = as_of or (found.as_of if found is not None else self.workspace.today())
             entries = self.store.entries(subject_key=key)

@@ -209,7 +209,13 @@ def explain(
             listing = _listing(pack, row, entries)
             if row[7] == NOTICE_MISSING and listing is not None:
                 notice = cl.notice.legal_basis if cl.notice is not None else ()
-                out.append(NoticePending(listing=listing, notice_basis=basis(pack, notice)))
+                anchor = row[3]
+                held_why = results.notes.get((name, anchor)) if isinstance(anchor, int) else None
+                out.append(
+                    NoticePending(
+                        listing=listing, notice_basis=basis(pack, notice), held=held_why or ""
+                    )
+                )
             elif row[7] == DISPUTED and listing is not None:
                 rules = pack.due_process.objection
                 cites = basis(pack, rules.legal_basis) if rules is not None else ()

@@ -49,14 +49,17 @@ def subject_results(
     con = store.connection  # type: ignore[attr-defined]
     found = index.meta(con)
     entries = store.entries(subject_key=key)
+    holds = subject_holds(pack, store, key, cal) if cal is not None else None
     if (
         found is not None
         and found.pack_version == pack.version
         and found.ledger_size == (store.size())
     ):
-        return index.lookup(con, found, key), entries
+        results = index.lookup(con, found, key)
+        if holds is not None:
+            results.notes.update(holds.notes)
+        return results, entries
     day = found.as_of if found is not None else today
-    holds = subject_holds(pack, store, key, cal) if cal is not None else None
     rows = [entry_row(e) for e in entries]
     return reference.evaluate_subject(pack, rows, day, holds=holds), entries
 

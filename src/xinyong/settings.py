@@ -124,8 +124,9 @@ class Settings(BaseSettings):
     workday_overrides: Path | None = Field(
         None,
         description="YAML file of State Council holiday arrangements for years the "
-        "chinese-calendar package does not hold yet; deadlines past the last known year are "
-        "errors, never guesses.",
+        "chinese-calendar package does not hold yet (docs/guides/calendar.md); deadlines past "
+        "the last known year are never guessed: they are pending, and decided in the "
+        "subject's favour, until the year is added.",
     )
     notice_channel: Literal["outbox", "smtp"] = Field(
         "outbox",

@@ -156,7 +156,7 @@ def test_notice_objection_within_the_period_and_the_listing_never_takes_effect(
         )
         # 10 days from 25 September end on 5 October, in the National Day holiday (1-7
         # October 2026): the period runs until Thursday 8 October
-        assert served.notice is not None and served.notice.objection_by == date(2026, 10, 8)
+        assert served.notice is not None and served.notice.objection_by.on == date(2026, 10, 8)
     # PERSON objects on the last day; OTHER does not
     filed = dp.file_objection(
         PERSON,
@@ -175,6 +175,11 @@ def test_notice_objection_within_the_period_and_the_listing_never_takes_effect(
     ws.evaluate(as_of=date(2026, 10, 8))
     held = ws.check(OTHER, "air_travel.book", audience="subject")
     assert "notice_pending" in {r.code.value for r in held.reasons}
+    # with the day it takes effect, as the notice served says
+    assert any(
+        getattr(r, "held", "").startswith("held until 2026-10-09: notice NOT-2026-")
+        for r in held.reasons
+    )
     # the notices went through the outbox, with reasons, basis, rights and the deadline
     sent = sorted((ws.settings.path(ws.settings.outbox_dir)).glob("*.eml"))
     assert len(sent) == 2
@@ -247,7 +252,7 @@ def test_upheld_objection_reaches_every_past_decision_and_its_relying_parties(
     seq = _seq(ws, PERSON, "court.enforcement.dishonesty_decision")
     dp = ws.dueprocess
     filed = dp.file_objection(PERSON, seq, grounds="the debt was paid", on=date(2026, 3, 4))
-    assert filed.objection is not None and filed.objection.review_by == date(2026, 3, 19)
+    assert filed.objection is not None and filed.objection.review_by.on == date(2026, 3, 19)
     dp.review(filed.case, actor=COURT, on=date(2026, 3, 5))
     values = {
         "case_number": "(2026)京0105执1号",
@@ -264,7 +269,7 @@ def test_upheld_objection_reaches_every_past_decision_and_its_relying_parties(
         correct=values if correct else None,
     )
     assert done.objection is not None and done.objection.state is ObjectionState.upheld
-    assert done.objection.correct_by == date(2026, 3, 11)  # 3 working days: Mon 9 to Wed 11
+    assert done.objection.correct_by.on == date(2026, 3, 11)  # 3 working days: Mon 9 to Wed 11
     # every past decision that rested on the record, and only those, is listed
     assert done.reach is not None
     assert [line["asked_by"] for line in done.reach.decisions] == [
@@ -343,7 +348,7 @@ def test_restoration_refused_before_the_minimum_and_granted_after(tmp_path: Path
         applied.case, actor="福州市税务局", granted=True, reasons="fine paid", on=date(2026, 3, 6)
     )
     assert granted.restoration is not None
-    assert granted.restoration.effect_by == date(2026, 3, 11)  # Fri 6 + 3 working days
+    assert granted.restoration.effect_by.on == date(2026, 3, 11)  # Fri 6 + 3 working days
     shown = dp.subject(FIRM).displays[0]
     assert shown.restored_on == date(2026, 3, 6)
     assert shown.state(date(2026, 3, 6)).startswith("restored")
@@ -399,11 +404,11 @@ def test_spring_festival_deadline_and_the_swapped_saturday(tmp_path: Path) -> No
     # filed 1 February 2026: 15 days end on 16 February, in the Spring Festival holiday
     # (15-23 February): review is due on Tuesday 24 February
     filed = dp.file_objection(PERSON, seq, grounds="wrong person", on=date(2026, 2, 1))
-    assert filed.objection is not None and filed.objection.review_by == date(2026, 2, 24)
+    assert filed.objection is not None and filed.objection.review_by.on == date(2026, 2, 24)
     # upheld Friday 13 February: Saturday 14 is a swapped working day and counts, the holiday
     # does not: corrected by Wednesday 25 February
     done = dp.decide(filed.case, actor=COURT, upheld=True, reasons="wrong", on=date(2026, 2, 13))
-    assert done.objection is not None and done.objection.correct_by == date(2026, 2, 25)
+    assert done.objection is not None and done.objection.correct_by.on == date(2026, 2, 25)
 
 
 def test_overdue_review_is_flagged_and_late_reconsideration_refused(tmp_path: Path) -> None:
@@ -435,4 +440,4 @@ def test_overdue_review_is_flagged_and_late_reconsideration_refused(tmp_path: Pa
         dp.file_objection(OTHER, late.objection.record_seq if late.objection else 0, grounds="y",
                           on=date(2026, 6, 2))  # fmt: skip
     again = dp.reconsider(filed.case, grounds="new evidence", on=date(2026, 3, 20))
-    assert again.objection is not None and again.objection.reconsideration_by == date(2026, 4, 7)
+    assert again.objection is not None and again.objection.reconsideration_by.on == date(2026, 4, 7)

@@ -493,10 +493,23 @@ class EvaluationsOut(BaseModel):
                     "evaluated_at": "2026-11-22T07:00:00",
                     "ledger_size": 41,
                 }
-            ]
+            ],
+            "calendar_known_until": "2026-12-31",
+            "calendar_warning": "the working-day calendar ends on 2026-12-31, in 39 days: …",
         }
     )
     evaluations: list[EvaluationOut]
+    calendar_known_until: date | None = Field(
+        None,
+        description="The last day of the working-day calendar's run of known years from today "
+        "(null: today's year is not known). Deadlines past it are pending (docs/guides/"
+        "calendar.md).",
+    )
+    calendar_warning: str | None = Field(
+        None,
+        description="Set within 90 days of `calendar_known_until` (or past it): load the next "
+        "year's State Council arrangement into the workday override file.",
+    )
 
 
 # -- keys (admin) -------------------------------------------------------------------------------

@@ -76,6 +76,11 @@ def subject_process(found: SubjectProcess, today: date) -> None:
     typer.echo("  due process:")
     for n, effective in found.notices:
         when = f"takes effect {effective}" if effective else "held (not in effect)"
+        if n.objection_by is not None and n.objection_by.pending is not None:
+            when = (
+                f"held until the {n.objection_by.pending} working-day arrangement is loaded "
+                "(the period's end cannot be computed before)"
+            )
         typer.echo(
             f"    notice {n.case} on {n.list_name} for record #{n.record_seq}: served "
             f"{n.served_on}, objections until {n.objection_by}; {when}"

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from xinyong.cli import calendar as calendar_cli
 from xinyong.cli import dueprocess as dueprocess_cli
 from xinyong.cli import render
 from xinyong.cli import scorecard as scorecard_cli
@@ -54,6 +55,7 @@ app.add_typer(scorecard_cli.app, name="scorecard")
 app.add_typer(dueprocess_cli.notice_app, name="notice")
 app.add_typer(dueprocess_cli.objection_app, name="objection")
 app.add_typer(dueprocess_cli.restoration_app, name="restoration")
+app.command("calendar")(calendar_cli.calendar)
 
 #: `records ingest` when some rows were rejected and the valid ones appended (a file refused
 #: whole is an error like any other: 1). 3 and 4 are taken (tampering, data loss).
@@ -150,8 +152,10 @@ def verify(
     """Recompute the ledger's Merkle tree and check it against every signed checkpoint, the
     witnesses' and the decision index, with the pinned public key. Exit 3 when anything fails.
     """
-    report = Workspace.open(workspace).verify(key=key, against=against or ())
+    ws = Workspace.open(workspace)
+    report = ws.verify(key=key, against=against or ())
     render.verify(report)
+    calendar_cli.warn(ws)
     if not report.ok:
         raise typer.Exit(3)
 
@@ -287,6 +291,7 @@ def evaluate(
     The result becomes the decision index that `xinyong check` reads.
     """
     ws = Workspace.open(workspace)
+    calendar_cli.warn(ws)
     results = ws.evaluate(as_of=as_of.date() if as_of else None, engine=engine)
     render.evaluation(results, ws.pack)
 
@@ -353,6 +358,7 @@ def serve(
     from xinyong.api import create_app
 
     ws = Workspace.open(workspace)
+    calendar_cli.warn(ws)
     # access_log off: request lines carry subjects' identifiers (/v1/subjects/{identifier})
     uvicorn.run(create_app(ws.settings), host=host, port=port, access_log=False, workers=1)
 

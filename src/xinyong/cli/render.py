@@ -355,9 +355,9 @@ def _reason(reason: Reason, decision: Decision) -> list[str]:
         ]
     if isinstance(reason, NoticePending):
         until = reason.listing.until.isoformat() if reason.listing.until else "open"
+        why = reason.held or "held: the subject was not notified before listing"
         return [
-            f"  notice_pending: {_listing_line(reason.listing)} until {until} is held: the "
-            f"subject was not notified before listing "
+            f"  notice_pending: {_listing_line(reason.listing)} until {until} is {why} "
             f"({'; '.join(b.text for b in reason.notice_basis)})",
             *_record_line(reason.listing.record),
         ]

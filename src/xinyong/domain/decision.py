@@ -198,6 +198,9 @@ class NoticePending:
     code: ReasonCode = field(default=ReasonCode.notice_pending, init=False)
     listing: ListingReason
     notice_basis: tuple[Basis, ...]
+    # when the notice was served: why the listing is still held (the objection period runs, an
+    # objection is decided, or the period's end waits for a year's working-day arrangement)
+    held: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,11 @@ the next remedy, and is never recorded.
 
 Deadlines come from the pack (`DueProcessRules`) and are counted on the working-day calendar:
 a period of calendar days whose last day is not a working day ends on the next working day, and
-"within N working days" counts working days only (`domain.workdays`).
+"within N working days" counts working days only (`domain.workdays`). A deadline in a year whose
+working-day arrangement is not known yet is a pending `Due`, decided in the subject's favour: the
+subject is never late on it (an objection or a request for reconsideration is in time), the
+authority is not flagged overdue on it (its earliest day is shown), and a listing whose objection
+period ends on it does not take effect until the arrangement is loaded.
 
 The rules the national pack states, in the project's words:
 
@@ -34,7 +38,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from xinyong.domain.catalogue import Citation
-from xinyong.domain.workdays import WorkdayCalendar
+from xinyong.domain.workdays import Due, WorkdayCalendar
 from xinyong.errors import Refused
 
 # --- the pack's rules ---------------------------------------------------------------------------
@@ -94,6 +98,11 @@ class Event:
         return "" if value is None else str(value)
 
 
+#: The attribute of a step taken while the subject's deadline it is measured against was pending
+#: (the year awaited): the step is in time whatever that deadline turns out to be.
+PENDING = "deadline_pending"
+
+
 def _not_before(last: date | None, event: Event, what: str) -> None:
     if last is not None and event.on < last:
         raise Refused(
@@ -130,17 +139,20 @@ class Objection:
     record_seq: int
     state: ObjectionState
     filed_on: date
-    review_by: date
+    review_by: Due
     last_on: date
     decided_on: date | None = None
-    correct_by: date | None = None
+    correct_by: Due | None = None
     outcome: str = ""  # upheld: corrected | revoked
     reasons: str = ""  # the decision's reasons (a rejection must give them)
-    reconsider_by: date | None = None
+    reconsider_by: Due | None = None
     reconsideration_filed_on: date | None = None
-    reconsideration_by: date | None = None
+    reconsideration_by: Due | None = None
     reconsidered_on: date | None = None
     steps: tuple[int, ...] = ()
+    # filed while the objection period of a notice on the record could not be computed (its
+    # year's arrangement unknown): in time, whatever the period's end turns out to be
+    in_time: bool = False
 
     @property
     def open(self) -> bool:
@@ -150,10 +162,10 @@ class Objection:
         """What the authority is late with on `today` (flagged to it)."""
         out = []
         reviewing = self.state in (ObjectionState.filed, ObjectionState.under_review)
-        if reviewing and today > self.review_by:
+        if reviewing and self.review_by.passed(today):
             out.append(f"review due by {self.review_by}, not decided")
         by = self.reconsideration_by
-        if self.state is ObjectionState.reconsideration and by is not None and today > by:
+        if self.state is ObjectionState.reconsideration and by is not None and by.passed(today):
             out.append(f"reconsideration due by {by}, not decided")
         return out
 
@@ -213,9 +225,10 @@ def step_objection(
             record_seq=e.refers_to,
             state=ObjectionState.filed,
             filed_on=e.on,
-            review_by=cal.period_end(e.on, rules.review_days),
+            review_by=cal.period_due(e.on, rules.review_days),
             last_on=e.on,
             steps=(e.seq,),
+            in_time=bool(e.attributes.get(PENDING)),
         )
     _not_before(current.last_on, e, t)
     s = current.state
@@ -240,7 +253,7 @@ def step_objection(
                 decided_on=e.on,
                 reasons=reasons,
                 outcome=e.text("outcome") or "corrected",
-                correct_by=cal.add_working_days(e.on, rules.correction_working_days),
+                correct_by=cal.working_days_due(e.on, rules.correction_working_days),
             )
         days = rules.reconsideration_filing_days
         return replace(
@@ -248,7 +261,7 @@ def step_objection(
             state=ObjectionState.rejected,
             decided_on=e.on,
             reasons=reasons,
-            reconsider_by=cal.period_end(e.on, days) if days is not None else None,
+            reconsider_by=cal.period_due(e.on, days) if days is not None else None,
         )
     if t == "reconsideration.filed" and s is ObjectionState.rejected:
         if current.reconsider_by is None or rules.reconsideration_decision_days is None:
@@ -257,7 +270,9 @@ def step_objection(
                 reasons=["the rejection is final in this workflow"],
                 remedy="object again on new grounds, or take the decision to court",
             )
-        if e.on > current.reconsider_by:
+        # while its end is pending a request is never late (`Due.passed`), and one made then
+        # stays in time once the end is known (the step says so: `PENDING`)
+        if current.reconsider_by.passed(e.on) and not e.attributes.get(PENDING):
             raise Refused(
                 "reconsideration.filed: too late",
                 reasons=[
@@ -271,7 +286,7 @@ def step_objection(
             moved,
             state=ObjectionState.reconsideration,
             reconsideration_filed_on=e.on,
-            reconsideration_by=cal.period_end(e.on, rules.reconsideration_decision_days),
+            reconsideration_by=cal.period_due(e.on, rules.reconsideration_decision_days),
         )
     if t == "reconsideration.decided" and s is ObjectionState.reconsideration:
         outcome = e.text("decision")
@@ -291,7 +306,7 @@ def step_objection(
                 reconsidered_on=e.on,
                 reasons=reasons,
                 outcome=e.text("outcome") or "corrected",
-                correct_by=cal.add_working_days(e.on, rules.correction_working_days),
+                correct_by=cal.working_days_due(e.on, rules.correction_working_days),
             )
         return replace(
             moved,
@@ -319,7 +334,7 @@ class Notice:
     record_seq: int
     issued_on: date
     served_on: date | None
-    objection_by: date | None
+    objection_by: Due | None
     channel: str = ""
     steps: tuple[int, ...] = ()
 
@@ -328,12 +343,17 @@ class Notice:
 
         The day after the objection period; when an objection to the record was filed within
         it, the day it is finally rejected (an upheld objection corrects or revokes the record,
-        and the listing never takes effect on this notice)."""
-        if self.served_on is None or self.objection_by is None:
+        and the listing never takes effect on this notice).
+
+        While the period's end is pending (its year's working-day arrangement is not known), the
+        listing does not take effect: neither the day after the period nor which objections were
+        filed within it can be told, and holding it is in the subject's favour."""
+        if self.served_on is None or self.objection_by is None or self.objection_by.on is None:
             return None
-        within = [o for o in objections if o.filed_on <= self.objection_by]
+        by = self.objection_by.on
+        within = [o for o in objections if o.filed_on <= by or o.in_time]
         if not within:
-            return self.objection_by + timedelta(days=1)
+            return by + timedelta(days=1)
         o = max(within, key=lambda o: o.filed_on)
         if o.state is ObjectionState.rejected and o.decided_on is not None:
             return o.decided_on
@@ -362,7 +382,7 @@ def fold_notice(events: Sequence[Event], objection_days: int, cal: WorkdayCalend
             found = replace(
                 found,
                 served_on=e.on,
-                objection_by=cal.period_end(e.on, objection_days),
+                objection_by=cal.period_due(e.on, objection_days),
                 channel=e.text("channel"),
                 steps=(*found.steps, e.seq),
             )
@@ -392,9 +412,9 @@ class Restoration:
     record_seq: int
     state: RestorationState
     applied_on: date
-    decide_by: date | None
+    decide_by: Due | None
     decided_on: date | None = None
-    effect_by: date | None = None
+    effect_by: Due | None = None
     reasons: str = ""
     remedy: str = ""
     steps: tuple[int, ...] = ()
@@ -404,7 +424,7 @@ class Restoration:
         return self.state is RestorationState.applied
 
     def overdue(self, today: date) -> list[str]:
-        if self.open and self.decide_by is not None and today > self.decide_by:
+        if self.open and self.decide_by is not None and self.decide_by.passed(today):
             return [f"decision due by {self.decide_by}, not made"]
         return []
 
@@ -445,7 +465,7 @@ def fold_restoration(
                 record_seq=e.refers_to,
                 state=RestorationState.applied,
                 applied_on=e.on,
-                decide_by=cal.period_end(e.on, days) if days is not None else None,
+                decide_by=cal.period_due(e.on, days) if days is not None else None,
                 steps=(e.seq,),
             )
             continue
@@ -477,7 +497,7 @@ def fold_restoration(
                 found,
                 state=RestorationState.granted,
                 decided_on=e.on,
-                effect_by=cal.add_working_days(e.on, rules.effect_working_days),
+                effect_by=cal.working_days_due(e.on, rules.effect_working_days),
                 reasons=reasons,
                 steps=(*found.steps, e.seq),
             )
@@ -502,10 +522,13 @@ def fold_restoration(
 class Holds:
     """What due process holds back, for one evaluation: the listings of workflow-notice lists
     that have taken effect (by list and anchor record: from which day), and the records whose
-    measures are suspended while an objection is decided (by record: the intervals)."""
+    measures are suspended while an objection is decided (by record: the intervals), and why a
+    listing whose notice was served is still held (by list and anchor record: the explanation a
+    decision gives the subject)."""
 
     notices: Mapping[tuple[str, int], date] = field(default_factory=dict)
     disputes: Mapping[int, tuple[tuple[date, date | None], ...]] = field(default_factory=dict)
+    notes: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
     def noticed(self, list_name: str, anchor_seq: int, day: date) -> bool:
         found = self.notices.get((list_name, anchor_seq))
@@ -518,4 +541,23 @@ class Holds:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.notices or self.disputes)
+        return bool(self.notices or self.disputes or self.notes)
+
+
+def held_note(notice: Notice, objections: Iterable[Objection]) -> str:
+    """Why the listing a served notice precedes is held until it takes effect (or for good)."""
+    by = notice.objection_by
+    if by is not None and by.on is None:
+        return (
+            f"held: the objection period's end cannot be computed until the {by.pending} "
+            f"working-day arrangement is loaded (notice {notice.case} served on "
+            f"{notice.served_on}; the period ends on {by.not_before} at the earliest)"
+        )
+    on = notice.effective_from(objections)
+    if on is not None:
+        return (
+            f"held until {on}: notice {notice.case} served on {notice.served_on}, objections "
+            f"until {by}"
+        )
+    case = f"notice {notice.case}, objections until {by}"
+    return f"held: an objection to the record is decided ({case})"

@@ -23,6 +23,7 @@ from xinyong.domain.dueprocess import (
     Objection,
     fold_notice,
     fold_objection,
+    held_note,
 )
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.errors import Refused
@@ -76,11 +77,17 @@ def holds_for(pack: Pack, events: Sequence[Event], cal: WorkdayCalendar) -> Hold
     """The holds the due-process steps `events` make on evaluation."""
     found = objections(pack, events, cal)
     effective: dict[tuple[str, int], date] = {}
+    notes: dict[tuple[str, int], str] = {}
     for n in notices(pack, events, cal):
-        on = n.effective_from([o for o in found if o.record_seq == n.record_seq])
-        if on is not None:
-            key = (n.list_name, n.record_seq)
-            effective[key] = min(on, effective.get(key, on))
+        key = (n.list_name, n.record_seq)
+        mine = [o for o in found if o.record_seq == n.record_seq]
+        on = n.effective_from(mine)
+        # the note follows the notice the listing takes effect on (the earliest), if any
+        if on is not None and (key not in effective or on < effective[key]):
+            effective[key] = on
+            notes[key] = held_note(n, mine)
+        elif key not in effective and n.served_on is not None:
+            notes.setdefault(key, held_note(n, mine))
     disputes: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     rules = pack.due_process.objection
     if rules is not None:
@@ -89,6 +96,7 @@ def holds_for(pack: Pack, events: Sequence[Event], cal: WorkdayCalendar) -> Hold
     return Holds(
         notices=effective,
         disputes={seq: tuple(spans) for seq, spans in disputes.items() if spans},
+        notes=notes,
     )
 
 

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.catalogue import TieredDisplay
 from xinyong.domain.dueprocess import (
+    PENDING,
     Event,
     Notice,
     Objection,
     ObjectionRules,
     Restoration,
     RestorationRules,
+    fold_objection,
     fold_restoration,
     restoration_problems,
     step_objection,
@@ -35,7 +37,7 @@ from xinyong.dueprocess.reach import Reach, reach
 from xinyong.errors import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
-    from xinyong.domain.workdays import WorkdayCalendar
+    from xinyong.domain.workdays import Due, WorkdayCalendar
     from xinyong.policy import Pack
     from xinyong.service import Workspace
     from xinyong.storage.base import LedgerStore
@@ -183,7 +185,7 @@ class DueProcess:
             )
         key = self.ws.subject_key(identifier, scheme)
         assert cl.notice.objection_days is not None
-        by = self.cal.period_end(day, cl.notice.objection_days)
+        by = self.cal.period_due(day, cl.notice.objection_days)
         with self.ws.ledger(read_only=True) as store:
             record = self._own_record(store, key, record_seq)
             case = self._new_case(store, "NOT", day)
@@ -199,8 +201,8 @@ class DueProcess:
                 f"Record: {record.record_type} {record.document_ref} by {record.provider}.",
                 f"Reasons: {reasons.strip()}",
                 f"Basis: {cites}",
-                f"Your rights: you may object, in writing, until {by} (case {case}); the "
-                "listing takes effect only after that day, and not while an objection filed "
+                f"Your rights: you may object, in writing, until {_until(by)} (case {case}); "
+                "the listing takes effect only after that day, and not while an objection filed "
                 f"by then is decided. {route}",
             ]
         )
@@ -214,7 +216,11 @@ class DueProcess:
                 on=day,
                 case=case,
                 record=record,
-                attributes={"list": list_name, "reasons": reasons.strip(), "objection_by": str(by)},
+                attributes={
+                    "list": list_name,
+                    "reasons": reasons.strip(),
+                    **due_attributes("objection_by", by),
+                },
             ),
             ledger.new_step(
                 "notice.served",
@@ -251,7 +257,13 @@ class DueProcess:
         key = self.ws.subject_key(identifier, scheme)
         with self.ws.ledger(read_only=True) as store:
             record = self._own_record(store, key, record_seq)
-            current = [o for o in objections(self.pack, self._events(store, key), self.cal)]
+            evs = self._events(store, key)
+            current = objections(self.pack, evs, self.cal)
+            waiting = [
+                n.objection_by.pending
+                for n in notices(self.pack, evs, self.cal)
+                if n.record_seq == record_seq and n.objection_by and n.objection_by.pending
+            ]
             case = self._new_case(store, "OBJ", day)
         pending = [o for o in current if o.record_seq == record_seq and o.open]
         if pending:
@@ -261,14 +273,19 @@ class DueProcess:
                 reasons=[f"{o.case} is {o.state.value}"],
                 remedy=o.next_remedy(),
             )
-        review_by = self.cal.period_end(day, rules.review_days)
+        review_by = self.cal.period_due(day, rules.review_days)
         step = ledger.new_step(
             "objection.filed",
             actor=key,
             on=day,
             case=case,
             record=record,
-            attributes={"grounds": grounds.strip(), "review_by": str(review_by)},
+            attributes={
+                "grounds": grounds.strip(),
+                **due_attributes("review_by", review_by),
+                # in time against a notice's period that cannot be computed yet, for good
+                **({PENDING: waiting[0]} if waiting else {}),
+            },
         )
         return self._objection_step(case, [], step, rules)
 
@@ -362,13 +379,17 @@ class DueProcess:
         """The subject takes a rejection to reconsideration."""
         steps, record, rules = self._objection(case)
         assert record.subject_key is not None
+        attrs: dict[str, str | int | bool | None] = {"grounds": grounds.strip()}
+        by = fold_objection(steps, rules, self.cal).reconsider_by
+        if by is not None and by.pending is not None:
+            attrs[PENDING] = by.pending  # in time now, and so for good
         step = ledger.new_step(
             "reconsideration.filed",
             actor=record.subject_key,
             on=self._day(on),
             case=case,
             record=record,
-            attributes={"grounds": grounds.strip()},
+            attributes=attrs,
         )
         return self._objection_step(case, steps, step, rules)
 
@@ -561,7 +582,9 @@ class DueProcess:
         acts: list[dict[str, object]] = []
         if granted:
             self._check_act(record, EntryKind.restoration, None)
-            attrs["effect_by"] = str(self.cal.add_working_days(day, rules.effect_working_days))
+            attrs |= due_attributes(
+                "effect_by", self.cal.working_days_due(day, rules.effect_working_days)
+            )
             acts.append(ledger.act_row(record, EntryKind.restoration, on=day))
         else:
             ends = f"; display ends on {shown.ends_on} in any case" if shown else ""
@@ -612,6 +635,29 @@ class DueProcess:
         with self.ws.ledger(read_only=True) as store:
             keys = sorted({e.subject_key for e in self._events(store) if e.subject_key})
         return [o for k in keys for o in self.of_key(k).overdue]
+
+
+def due_attributes(name: str, due: Due) -> dict[str, str | int | bool | None]:
+    """A deadline as a step records it (for the reader: the folds compute it again): its day,
+    or, while pending, none and the earliest day with the year awaited."""
+    if due.on is not None:
+        return {name: due.on.isoformat()}
+    return {
+        name: None,
+        f"{name}_not_before": due.not_before.isoformat(),
+        f"{name}_pending": due.pending,
+    }
+
+
+def _until(by: Due) -> str:
+    """The objection deadline as the notice tells the subject."""
+    if by.on is not None:
+        return by.on.isoformat()
+    return (
+        f"{by.not_before.isoformat()} at least: the last day depends on the State Council's "
+        f"{by.pending} holiday arrangement, not published yet, and an objection filed before it "
+        "is known is always in time"
+    )
 
 
 def parse_attributes(text: str | None) -> dict[str, object] | None:

@@ -94,6 +94,8 @@ def evaluate(
         subject.run(out.relations)
         links.extend((key, entity, role) for entity, role in subject.links)
     _reach_officers(plan, out.relations["decisions"], links)
+    if holds is not None:
+        out.notes.update(holds.notes)
     return out
 
 
@@ -136,6 +138,8 @@ def evaluate_subject(
     if keys:
         subject = _Subject(plan, keys.pop(), entries, as_of, explain=explain, holds=holds)
         subject.run(out.relations, out.explained)
+    if holds is not None:
+        out.notes.update(holds.notes)
     return out
 
 

@@ -104,6 +104,9 @@ class Results:
     # rows in `EXPLAINED_COLUMNS` order: listings excluded, barred or ended on D (only when asked
     # for, one subject at a time; outside the hash, which covers `RELATIONS` alone)
     explained: list[Row] = field(default_factory=list)
+    # why a listing held for want of notice is held although its notice was served, by (list,
+    # anchor seq): from the due-process holds it was evaluated with (outside the hash too)
+    notes: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> list[Row]:
         return self.relations[name]

@@ -53,7 +53,7 @@ def ev(type_: str, on: date, seq: int, refers_to: int | None = None, **attribute
 def test_review_deadline_in_the_spring_festival_moves_to_the_next_working_day() -> None:
     # filed 1 February 2026: 15 days end on 16 February, inside the holiday (15-23 February)
     o = fold_objection([ev("objection.filed", date(2026, 2, 1), 10, refers_to=3)], SPC, CAL)
-    assert o.review_by == date(2026, 2, 24)
+    assert o.review_by.on == date(2026, 2, 24)
     assert o.overdue(date(2026, 2, 24)) == []
     assert o.overdue(date(2026, 2, 25)) == ["review due by 2026-02-24, not decided"]
 
@@ -70,7 +70,7 @@ def test_correction_deadline_counts_the_swapped_saturday() -> None:
         CAL,
     )
     assert o.state is ObjectionState.upheld
-    assert o.correct_by == date(2026, 2, 25)
+    assert o.correct_by.on == date(2026, 2, 25)
 
 
 def test_a_full_objection_through_reconsideration() -> None:
@@ -83,8 +83,8 @@ def test_a_full_objection_through_reconsideration() -> None:
     ]
     o = fold_objection(steps, SPC, CAL)
     assert o.state is ObjectionState.upheld_on_reconsideration
-    assert o.reconsider_by == date(2026, 3, 20)
-    assert o.reconsideration_by == date(2026, 4, 2)
+    assert o.reconsider_by.on == date(2026, 3, 20)
+    assert o.reconsideration_by.on == date(2026, 4, 2)
     assert o.steps == (10, 11, 12, 13, 14)
 
 
@@ -156,13 +156,14 @@ def test_any_sequence_of_steps_leaves_a_consistent_objection(
             continue
         assert o.steps[-1] == i
     assert o.open == (o.state in OPEN_OBJECTION)
-    assert o.review_by >= o.filed_on and CAL.is_workday(o.review_by)
+    assert o.review_by.on is not None  # every day of these cases is in a known year
+    assert o.review_by.on >= o.filed_on and CAL.is_workday(o.review_by.on)
     for deadline in (o.reconsider_by, o.reconsideration_by):
-        assert deadline is None or CAL.is_workday(deadline)
+        assert deadline is None or (deadline.on is not None and CAL.is_workday(deadline.on))
     if o.correct_by is not None:
         # "within 0 working days" is the day of the decision itself, whatever day it is
-        assert o.correct_by >= o.last_on
-        assert rules.correction_working_days == 0 or CAL.is_workday(o.correct_by)
+        assert o.correct_by.on is not None and o.correct_by.on >= o.last_on
+        assert rules.correction_working_days == 0 or CAL.is_workday(o.correct_by.on)
     if o.decided_on is not None:
         assert o.filed_on <= o.decided_on <= o.last_on
     for a, b in o.suspensions(rules):
@@ -182,7 +183,7 @@ def test_notice_takes_effect_after_its_objection_period() -> None:
     )
     # 10 days from 25 September end on 5 October, inside National Day (1-7 October 2026): the
     # period runs until Thursday 8 October and the listing takes effect on the 9th
-    assert n.objection_by == date(2026, 10, 8)
+    assert n.objection_by.on == date(2026, 10, 8)
     assert n.effective_from([]) == date(2026, 10, 9)
     filed = fold_objection([ev("objection.filed", date(2026, 10, 8), 22, refers_to=3)], SPC, CAL)
     assert n.effective_from([filed]) is None  # pending: never while it is open
@@ -226,7 +227,7 @@ def test_restoration_grant_takes_effect_within_three_working_days() -> None:
         CAL,
     )
     assert r.state is RestorationState.granted
-    assert r.effect_by == date(2026, 2, 25)  # Sat 14 (swapped), then Tue 24, Wed 25
+    assert r.effect_by.on == date(2026, 2, 25)  # Sat 14 (swapped), then Tue 24, Wed 25
     with pytest.raises(Refused):
         fold_restoration(
             [
@@ -249,3 +250,53 @@ def test_holds() -> None:
     assert not h.noticed("debtors", 5, date(2026, 10, 10))
     assert h.disputed(4, date(2026, 3, 9)) and not h.disputed(4, date(2026, 3, 10))
     assert not Holds()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(date(CAL.last_year, 10, 1), date(CAL.last_year + 2, 6, 30)),
+    moves=st.lists(
+        st.tuples(st.sampled_from(TYPES[:-1]), st.integers(0, 20), st.booleans()), max_size=6
+    ),
+    days=st.integers(1, 30),
+)
+def test_no_deadline_in_an_unknown_year_fails_a_fold(
+    start: date, moves: list[tuple[str, int, bool]], days: int
+) -> None:
+    """Past the calendar's last year every fold still reads: its deadlines are pending, nothing
+    is overdue on them, and a notice whose period is pending does not take effect."""
+    o = fold_objection([ev("objection.filed", start, 0, refers_to=5)], SPC, CAL)
+    day = start
+    for i, (t, gap, upheld) in enumerate(moves, start=1):
+        day += timedelta(days=gap)
+        attrs: dict[str, object] = {"reasons": "because"}
+        if t == "reconsideration.decided":
+            attrs["decision"] = "upheld" if upheld else "rejected"
+        try:
+            o = step_objection(o, ev(t, day, i, **attrs), SPC, CAL)
+        except Refused:
+            continue
+    for due in (o.review_by, o.correct_by, o.reconsider_by, o.reconsideration_by):
+        if due is not None and due.on is None:
+            assert due.pending is not None and due.pending > CAL.last_year
+            assert not due.passed(date(CAL.last_year + 10, 1, 1))
+    n = fold_notice(
+        [
+            ev("notice.issued", start, 20, refers_to=5, list="debtors"),
+            ev("notice.served", start, 21, channel="outbox"),
+        ],
+        days,
+        CAL,
+    )
+    assert n.objection_by is not None
+    if n.objection_by.on is None:
+        assert n.effective_from([]) is None and n.effective_from([o]) is None
+    r = fold_restoration(
+        [
+            ev("restoration.applied", start, 30, refers_to=4),
+            ev("restoration.granted", day, 31, reasons="conditions met"),
+        ],
+        ORDER_36,
+        CAL,
+    )
+    assert r.effect_by is not None and r.effect_by.not_before > day

@@ -101,5 +101,12 @@ def list_contents(
 
 @router.get("/evaluations", summary="The evaluation runs behind the decision index")
 def evaluations(key: Authority, ws: Ws) -> EvaluationsOut:
+    from xinyong.domain.workdays import coverage_warning
+
     found = ws.evaluation()
-    return EvaluationsOut(evaluations=[EvaluationOut.model_validate(found)] if found else [])
+    cal, today = ws.calendar, ws.today()
+    return EvaluationsOut(
+        evaluations=[EvaluationOut.model_validate(found)] if found else [],
+        calendar_known_until=cal.known_until(today),
+        calendar_warning=coverage_warning(cal, today),
+    )
