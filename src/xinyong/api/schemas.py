@@ -52,6 +52,9 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldProblem] = []
+    remedy: str | None = Field(
+        None, description="A refused due-process step: what the person may do next."
+    )
 
 
 # -- records (providers) ------------------------------------------------------------------------
@@ -517,7 +520,13 @@ class KeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     role: Role
     expires_in_days: int = Field(90, ge=1, le=3650)
-    authority: str | None = Field(None, min_length=1, max_length=64)
+    authority: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="provider: the authority it submits for; authority (optional): the "
+        "authority whose due-process cases it acts on.",
+    )
     record_types: list[Annotated[str, Field(max_length=128)]] = Field([], max_length=200)
     actions: list[Action] = Field([], max_length=100)
     purpose: str | None = Field(None, min_length=1, max_length=200)
