@@ -45,7 +45,15 @@ class Problem(BaseModel):
             "status": 422,
             "detail": "1 field is invalid",
             "errors": [{"field": "body.action", "reason": "Field required", "line": None}],
-        }
+        },
+        {
+            "type": "https://xinyong.example/problems/conflict",
+            "title": "Conflict",
+            "status": 409,
+            "detail": "an objection to record 2 is already open: OBJ-2026-0001",
+            "errors": [{"field": "step", "reason": "OBJ-2026-0001 is filed", "line": None}],
+            "remedy": "the authority decides by 2026-12-07",
+        },
     )
     type: str
     title: str
