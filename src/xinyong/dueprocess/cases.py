@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from xinyong.domain.access import ApiKey, Role
 from xinyong.domain.dueprocess import (
@@ -90,6 +90,15 @@ class Stepped:
     notified: list[str] | None = None
 
 
+class _State(NamedTuple):
+    state: str
+    open: bool
+    deadlines: dict[str, date]
+    reasons: str
+    remedy: str
+    overdue: list[str]
+
+
 def _dates(**found: date | None) -> dict[str, date]:
     return {k: v for k, v in found.items() if v is not None}
 
@@ -126,23 +135,17 @@ class Cases:
                 continue
             if found is None:
                 continue
-            state, is_open, deadlines, reasons, remedy, late = found
             out.append(
                 Case(
                     case=name,
                     kind=kind,
-                    state=state,
-                    open=is_open,
                     subject_key=record.subject_key,
                     record_seq=record.seq,
                     record_type=record.record_type,
                     authority=record.provider,
                     opened_on=steps[0].on,
-                    deadlines=deadlines,
-                    reasons=reasons,
-                    remedy=remedy,
-                    overdue=late,
                     steps=[CaseStep(e.seq, e.type, e.actor, e.on) for e in steps],
+                    **found._asdict(),
                 )
             )
         return sorted(out, key=lambda c: c.steps[0].seq)
@@ -154,7 +157,7 @@ class Cases:
         steps: list[Event],
         objections: dict[str, Objection],
         today: date,
-    ) -> tuple[str, bool, dict[str, date], str, str, list[str]] | None:
+    ) -> _State | None:
         pack, cal = self.dp.pack, self.dp.cal
         if kind == "objection":
             o = objections.get(name)
@@ -166,13 +169,15 @@ class Cases:
                 reconsideration_by=o.reconsideration_by,
                 correct_by=o.correct_by,
             )
-            return o.state.value, o.open, deadlines, o.reasons, o.next_remedy(), o.overdue(today)
+            return _State(
+                o.state.value, o.open, deadlines, o.reasons, o.next_remedy(), o.overdue(today)
+            )
         if kind == "restoration":
             rules = pack.due_process.restoration
             if rules is None:
                 return None
             r = fold_restoration(steps, rules, cal)
-            return (
+            return _State(
                 r.state.value,
                 r.open,
                 _dates(decide_by=r.decide_by, effect_by=r.effect_by),
@@ -186,7 +191,7 @@ class Cases:
             return None
         n = fold_notice(steps, days, cal)
         effective = n.effective_from(o for o in objections.values() if o.record_seq == n.record_seq)
-        return (
+        return _State(
             "served" if n.served_on is not None else "issued",
             n.objection_by is not None and today <= n.objection_by,
             _dates(objection_by=n.objection_by, takes_effect=effective),
