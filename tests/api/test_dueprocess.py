@@ -353,3 +353,39 @@ def test_an_upheld_objection_reaches_the_relying_parties_that_decided_on_the_rec
     assert got["case"]["state"] == "upheld"
     assert got["reached"] == 1
     assert got["notified"] == [f"relying_party#{_key_id(api, 'relying_party')}"]
+
+
+def test_polling_the_cases_that_changed_since_a_cursor(api: Api) -> None:
+    held = dpcases.dishonest(api, ADULT, COURT)
+    notice = {
+        "subject": ADULT,
+        "record": held,
+        "list": "dishonest_judgment_debtors",
+        "reasons": "r",
+        "to": "a@example.com",
+    }
+    noticed = _post(api, "authority", "/v1/notices", notice).json()["case"]["case"]
+    quiet = dpcases.objection(api, ADULT, COURT)
+    moving = dpcases.objection(api, ADULT, COURT)
+    first = api.client.get("/v1/cases", headers=api.headers("authority")).json()
+    assert [c["case"] for c in first["cases"]] == [noticed, quiet, moving]
+    cursor = first["cursor"]
+    assert cursor == max(c["steps"][-1]["seq"] for c in first["cases"])
+    # nothing changed: nothing listed, the same cursor back
+    again = _cases_since(api, cursor)
+    assert (again["cases"], again["cursor"]) == ([], cursor)
+    # a step on one case: that case only, and a newer cursor
+    _post(api, "authority", f"/v1/objections/{moving}/review")
+    changed = _cases_since(api, cursor)
+    assert [c["case"] for c in changed["cases"]] == [moving]
+    assert changed["cursor"] > cursor
+    # the listings held while their notice's period to object runs
+    held_now = api.client.get("/v1/cases?kind=notice&open=true", headers=api.headers("authority"))
+    assert [c["case"] for c in held_now.json()["cases"]] == [noticed]
+
+
+def _cases_since(api: Api, cursor: int) -> dict[str, Any]:
+    found = api.client.get(f"/v1/cases?since={cursor}", headers=api.headers("authority"))
+    assert found.status_code == 200, found.text
+    out: dict[str, Any] = found.json()
+    return out

@@ -71,10 +71,14 @@ class CaseOut(BaseModel):
 
 
 class CasesOut(BaseModel):
-    model_config = _examples({"cases": [_CASE], "offset": 0, "limit": 100})
+    model_config = _examples({"cases": [_CASE], "offset": 0, "limit": 100, "cursor": 14})
     cases: list[CaseOut]
     offset: int
     limit: int
+    cursor: int | None = Field(
+        description="The newest step of the cases matched (every page): ask again with "
+        "`since` set to it for the cases that changed after this answer."
+    )
 
 
 class StepOut(BaseModel):

@@ -208,7 +208,10 @@ class Cases:
         kind: str | None = None,
         overdue: bool = False,
         open_only: bool = False,
+        since: int | None = None,
     ) -> list[Case]:
+        """The cases matching every filter given; `since`: only those with a step after that
+        ledger seq (a cursor: the newest step of an earlier answer)."""
         with self.ws.ledger(read_only=True) as store:
             found = self._read(store, ledger.events(store, subject_key))
         return [
@@ -218,6 +221,7 @@ class Cases:
             and (kind is None or c.kind == kind)
             and (not overdue or c.overdue)
             and (not open_only or c.open)
+            and (since is None or c.steps[-1].seq > since)
         ]
 
     def read(self, case: str) -> Case:

@@ -53,7 +53,9 @@ RestorationId = Annotated[str, _case("RES")]
     summary="Due-process cases: an authority's own, or every one for an auditor",
     description="Oldest first. `overdue=true`: only the cases an authority is late with today "
     "(review, reconsideration or restoration decision past its deadline); `open=true`: only "
-    "the cases still waiting on someone.",
+    "the cases still waiting on someone — with `kind=notice`, the notices whose period to "
+    "object runs, their listings held until it ends; `since`: only the cases with a step "
+    "after that ledger entry (the `cursor` of an earlier answer, to poll for what changed).",
 )
 def list_cases(
     *,
@@ -62,15 +64,21 @@ def list_cases(
     kind: Literal["notice", "objection", "restoration"] | None = None,
     overdue: bool = False,
     open: Annotated[bool, Query(description="Only the cases still open.")] = False,
+    since: Annotated[int | None, Query(ge=0, le=2**53, description="A cursor.")] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CasesOut:
     cases = ws.dueprocess.cases
     found = cases.listing(
-        authority=cases.authority_of(key), kind=kind, overdue=overdue, open_only=open
+        authority=cases.authority_of(key),
+        kind=kind,
+        overdue=overdue,
+        open_only=open,
+        since=since,
     )
     page = found[offset : offset + limit]
-    return CasesOut(cases=[case_out(c) for c in page], offset=offset, limit=limit)
+    cursor = max((c.steps[-1].seq for c in found), default=since)
+    return CasesOut(cases=[case_out(c) for c in page], offset=offset, limit=limit, cursor=cursor)
 
 
 @router.get("/cases/{case}", summary="One case: state, deadlines, reasons, steps, next remedy")
