@@ -639,10 +639,9 @@ class Workspace:
         scheme: str | None = None,
     ) -> tuple[ApiKey, str]:
         """A new API key bound to `role` and its scope, and its token (shown once, never kept).
-        Each role must be given exactly the scope it is narrowed to: a provider an authority
-        and record types of the pack's catalogue, a relying party actions and a purpose, a
-        subject its identifier (kept as the subject key only); an authority may be bound to an
-        authority, whose due-process cases it then acts on."""
+        Each role gets exactly the scope it is narrowed to: a provider an authority and record
+        types of the catalogue, a relying party actions and a purpose, a subject its identifier
+        (kept as its key only); an authority may get one (whose due-process cases it decides)."""
         from xinyong.domain.measures import ACTIONS
         from xinyong.errors import InvalidInput
 
@@ -653,8 +652,6 @@ class Workspace:
                 errors.append({"field": field, "reason": reason})
 
         is_p, is_rp, is_s = role is Role.provider, role is Role.relying_party, role is Role.subject
-        # an authority key may be bound to an authority too: it then acts on that authority's
-        # due-process cases (dueprocess/cases.py); unbound, on none
         fits = bool(authority) if is_p else not authority or role is Role.authority
         need("authority", fits, "required for a provider, optional for an authority, else none")
         need("record_types", bool(record_types) == is_p, "required for a provider, only for one")
