@@ -646,9 +646,9 @@ class Workspace:
         scheme: str | None = None,
     ) -> tuple[ApiKey, str]:
         """A new API key bound to `role` and its scope, and its token (shown once, never kept).
-        Each role must be given exactly the scope it is narrowed to: a provider an authority
-        and record types of the pack's catalogue, a relying party actions and a purpose, a
-        subject its identifier (kept as the subject key only)."""
+        Each role gets exactly the scope it is narrowed to: a provider an authority and record
+        types of the catalogue, a relying party actions and a purpose, a subject its identifier
+        (kept as its key only); an authority may get one (whose due-process cases it decides)."""
         from xinyong.domain.measures import ACTIONS
         from xinyong.errors import InvalidInput
 
@@ -659,7 +659,8 @@ class Workspace:
                 errors.append({"field": field, "reason": reason})
 
         is_p, is_rp, is_s = role is Role.provider, role is Role.relying_party, role is Role.subject
-        need("authority", bool(authority) == is_p, "required for a provider, and only for one")
+        fits = bool(authority) if is_p else not authority or role is Role.authority
+        need("authority", fits, "required for a provider, optional for an authority, else none")
         need("record_types", bool(record_types) == is_p, "required for a provider, only for one")
         unknown = [t for t in record_types if t not in self.pack.catalogue.record_types]
         need("record_types", not unknown, f"not in the catalogue: {', '.join(unknown)}")

@@ -27,6 +27,7 @@ ADULT = generate_resident_id(rng, date(1980, 5, 1))
 OTHER = generate_resident_id(rng, date(1975, 1, 9))
 FIRM = generate_uscc(rng, authority="9")
 COURT = "court:110105"
+OTHER_AUTHORITY = "tax:3501"
 TYPES = ("court.enforcement.notice", "court.enforcement.dishonesty_decision")
 CASE = "(2023)京0105执200号"
 
@@ -76,7 +77,7 @@ def make_keys(ws: Workspace) -> dict[str, str]:
         "provider": {"role": Role.provider, "authority": COURT, "record_types": TYPES},
         "provider_other": {
             "role": Role.provider,
-            "authority": "tax:3501",
+            "authority": OTHER_AUTHORITY,
             "record_types": TYPES,
         },
         "relying_party": {
@@ -86,8 +87,9 @@ def make_keys(ws: Workspace) -> dict[str, str]:
         },
         "subject": {"role": Role.subject, "subject": ADULT},
         "subject_other": {"role": Role.subject, "subject": OTHER},
-        "authority": {"role": Role.authority},
-        "authority_other": {"role": Role.authority},
+        # authorities bound to the two providers: each acts on its own records' cases only
+        "authority": {"role": Role.authority, "authority": COURT},
+        "authority_other": {"role": Role.authority, "authority": OTHER_AUTHORITY},
         "auditor": {"role": Role.auditor},
         "admin": {"role": Role.admin},
         "revoked": {"role": Role.admin},
@@ -117,24 +119,54 @@ class _Template:
     tokens: dict[str, str]
 
 
-_TEMPLATE: list[_Template] = []  # one per test session, made on first use
+_TEMPLATE: dict[str, _Template] = {}  # one per pack and test session, made on first use
 
 
-def _template(root: Path) -> _Template:
+def _template(root: Path, pack: str) -> _Template:
     """A workspace with its keys, made once per session; each test copies it (making one
     costs seconds, copying it milliseconds)."""
-    if not _TEMPLATE:
-        ws = Workspace.init(root / "template", today=TODAY)
+    if pack not in _TEMPLATE:
+        folder = dueprocess_pack(root) if pack == "dueprocess" else None
+        ws = Workspace.init(root / "template", pack=folder, today=TODAY)
         ws.evaluate()  # an (empty) decision index, so submits take the incremental path
-        _TEMPLATE.append(_Template(ws.settings.workspace, make_keys(ws)))
-    return _TEMPLATE[0]
+        _TEMPLATE[pack] = _Template(ws.settings.workspace, make_keys(ws))
+    return _TEMPLATE[pack]
 
 
-def build(root: Path) -> Api:
+def dueprocess_pack(root: Path) -> Path:
+    """A test pack, not shipped rules: the national pack with the dishonest list's notice served
+    through the workflow (10 days to object), and tax penalties recorded on individuals too, so
+    the subjects of these tests (individuals) have a record with a display period to restore."""
+    import shutil
+
+    from xinyong.service import shipped_pack
+
+    pack = root / "pack"
+    shutil.copytree(shipped_pack("national"), pack)
+    lists = pack / "lists" / "dishonest_judgment_debtors.yaml"
+    text = lists.read_text(encoding="utf-8")
+    start, end = text.index("notice:\n"), text.index("objection:\n")
+    lists.write_text(
+        text[:start] + "notice:\n  before_listing: true\n  workflow: true\n  objection_days: 10\n"
+        "  legal_basis:\n    - {source: sc-2020-49, article: para 8}\n" + text[end:],
+        encoding="utf-8",
+    )
+    catalogue = pack / "catalogue" / "administrative.yaml"
+    text = catalogue.read_text(encoding="utf-8")
+    head, tax = text.split("name: admin.penalty.tax\n", 1)
+    kinds = "subject_kinds: [enterprise, public_institution, social_organisation]"
+    tax = tax.replace(kinds, kinds.replace("[", "[individual, "), 1)
+    catalogue.write_text(head + "name: admin.penalty.tax\n" + tax, encoding="utf-8")
+    return pack
+
+
+def build(root: Path, pack: str = "national") -> Api:
+    """An API over a copy of the session's template workspace for `pack`: `national` (the
+    shipped pack) or `dueprocess` (`dueprocess_pack`)."""
     import shutil
     import tempfile
 
-    template = _template(Path(tempfile.mkdtemp(prefix="xinyong-api-template-")))
+    template = _template(Path(tempfile.mkdtemp(prefix="xinyong-api-template-")), pack)
     shutil.copytree(template.directory, root / "ws")  # modes kept: keys stay 0600
     ws = Workspace.open(root / "ws")
     tokens = dict(template.tokens)
@@ -149,3 +181,42 @@ def api(tmp_path: Path) -> Iterator[Api]:
     built = build(tmp_path)
     with built.client:
         yield built
+
+
+def penalty(who: str, ref: str, provider: str = OTHER_AUTHORITY) -> dict[str, object]:
+    """A serious tax penalty about `who`, decided 2025-06-02: displayed until 2028-06-02,
+    restoration possible from 2026-06-02 (before TODAY). Needs the `dueprocess` pack."""
+    return {
+        "provider": provider,
+        "record_type": "admin.penalty.tax",
+        "subject_scheme": "resident_id",
+        "subject_id": who,
+        "subject_kind": "individual",
+        "decision_date": "2025-06-02",
+        "document_ref": ref,
+        "attributes": {
+            "decision_number": ref,
+            "authority_name": "Beijing tax bureau",
+            "penalty_kind": "fine",
+            "fine_amount": "20000.00",
+            "severity": "serious",
+        },
+    }
+
+
+_INGESTED = [0]
+
+
+def ingest(api: Api, row: dict[str, object]) -> int:
+    """Append `row` to the app's ledger (outside any request, as an operator would) and
+    return its seq."""
+    import json
+    import tempfile
+
+    _INGESTED[0] += 1
+    path = Path(tempfile.mkdtemp(prefix="xinyong-api-in-")) / f"in-{_INGESTED[0]}.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = api.ws.ingest(path)
+    assert report.accepted == 1, report
+    who, ref = str(row["subject_id"]), row["document_ref"]
+    return next(e.seq for e in api.ws.subject(who).entries if e.document_ref == ref)

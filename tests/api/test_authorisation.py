@@ -7,14 +7,27 @@ admits get a 2xx. A relying party's answer carries no record and no file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import ADULT, OTHER, Api, build, list_adult, record
-from tests.api.routes import ALLOWED, ROLES, SUBJECT_ROUTES
+from tests.api import dpcases
+from tests.api.conftest import (
+    ADULT,
+    COURT,
+    OTHER,
+    OTHER_AUTHORITY,
+    Api,
+    build,
+    ingest,
+    list_adult,
+    penalty,
+    record,
+)
+from tests.api.routes import ALLOWED, AUTHORITY_ROUTES, ROLES, SUBJECT_ROUTES
 
 CALLERS = (None, "expired", "revoked", *ROLES)
 PROPOSED: list[str] = []  # the version of the pack the matrix fixture proposed
@@ -27,8 +40,9 @@ def _notice(subject: str, ref: str, **over: object) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    """An API whose ledger holds, for both subjects, a record to correct and one to revoke."""
-    built = build(tmp_path_factory.mktemp("matrix"))
+    """An API whose ledger holds, for both subjects, a record to correct and one to revoke (a
+    pack with the notice and restoration workflows the due-process routes need)."""
+    built = build(tmp_path_factory.mktemp("matrix"), "dueprocess")
     # a pack to approve: one authority key approving it (twice: own, other) never activates it
     PROPOSED.append(built.ws.propose_pack(Path("rongcheng")).version)
     with built.client:
@@ -41,8 +55,72 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         yield built
 
 
-def _request(api: Api, method: str, path: str, subject: str) -> dict[str, Any]:
-    """A valid request for the route, about `subject`."""
+def _case(api: Api, path: str, subject: str, fresh: bool) -> str:
+    """A case for a due-process route: `subject`'s (of the matrix's court for ADULT, of another
+    authority for OTHER), in the state the route acts on; made anew when the step will be
+    taken (`fresh`), else one of the right kind made once (the request is refused before it
+    would act)."""
+    provider = COURT if subject == ADULT else OTHER_AUTHORITY
+    kind = "RES" if "/restorations/" in path else "OBJ"
+    if not fresh and (kind, subject) in _CASES:
+        return _CASES[kind, subject]
+    if kind == "RES":
+        case = dpcases.restoration(api, subject, provider)
+    else:
+        state = {
+            "review": "filed",
+            "rejection": "under_review",
+            "upholding": "under_review",
+            "reconsideration-decision": "reconsideration",
+            "reconsideration": "rejected",
+        }.get(path.rsplit("/", 1)[-1], "filed")
+        case = dpcases.objection(api, subject, provider, state if fresh else "filed")
+    if not fresh:
+        _CASES[kind, subject] = case
+    return case
+
+
+_CASES: dict[tuple[str, str], str] = {}
+
+
+def _due_process(api: Api, method: str, path: str, subject: str, fresh: bool) -> dict[str, Any]:
+    """The request body of a due-process route, and its case."""
+    provider = COURT if subject == ADULT else OTHER_AUTHORITY
+    if path.endswith("/objections") and fresh:
+        return {"json": {"record": dpcases.dishonest(api, subject, provider), "grounds": "Paid."}}
+    if path.endswith("/restorations") and fresh:
+        seq = ingest(api, penalty(subject, f"PM-{len(_CASES)}-{subject}", provider))
+        return {"json": {"record": seq, "attested": dpcases.CONDITIONS, "commitment": "Kept."}}
+    if path == "/v1/notices":
+        seq = dpcases.dishonest(api, subject, provider) if fresh else 0
+        return {
+            "json": {
+                "subject": subject,
+                "record": seq,
+                "list": "dishonest_judgment_debtors",
+                "reasons": "Refuses to perform despite being able to.",
+                "to": "debtor@example.com",
+            }
+        }
+    body = {
+        "rejection": {"reasons": "The receipt names no case."},
+        "upholding": {"reasons": "Paid before the decision."},
+        "reconsideration-decision": {"uphold": False, "reasons": "Not paid."},
+        "grant": {"reasons": "Fine paid; commitment published."},
+        "refusal": {"reasons": "Fine unpaid.", "remedy": "apply again once it is paid"},
+        "reconsideration": {"grounds": "The bank confirms the payment."},
+        "objections": {"record": 0, "grounds": "Paid."},
+        "restorations": {"record": 0, "attested": dpcases.CONDITIONS, "commitment": "Kept."},
+    }.get(path.rsplit("/", 1)[-1])
+    return {} if body is None or method == "GET" else {"json": body}
+
+
+def _request(api: Api, method: str, path: str, subject: str, fresh: bool = False) -> dict[str, Any]:
+    """A valid request for the route, about `subject`; `fresh`: a due-process step will be
+    taken, on state made for it."""
+    if "{case}" in path:
+        path = path.replace("{case}", _case(api, path, subject, fresh))
+    due = _due_process(api, method, path, subject, fresh) if _DUE.match(path) else {}
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "/v1/records"): lambda: {"json": _notice(subject, "N")},
         ("POST", "/v1/records/corrections"): lambda: {
@@ -69,7 +147,12 @@ def _request(api: Api, method: str, path: str, subject: str) -> dict[str, Any]:
     if "{key_id}" in url:
         key, _ = api.ws.api_keys.create(**_throwaway())
         url = url.replace("{key_id}", key.key_id)
-    return {"method": method, "url": url, **bodies.get((method, path), dict)()}
+    return {"method": method, "url": url, **bodies.get((method, path), dict)(), **due}
+
+
+_DUE = re.compile(
+    r"^/v1/(notices|objections/|restorations/|subjects/\{identifier\}/(objections|restorations))"
+)
 
 
 CASE_REF = "(2023)京0105执200号"
@@ -101,14 +184,17 @@ def _throwaway() -> dict[str, Any]:
 @pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "no-key")
 def test_matrix(matrix: Api, caller: str | None, method: str, path: str, whose: str) -> None:
     api, subject = matrix, ADULT if whose == "own" else OTHER
-    request = _request(api, method, path, subject)
+    allowed = caller in ALLOWED[(method, path)]
+    request = _request(api, method, path, subject, fresh=allowed and method == "POST")
     response = api.client.request(headers=api.headers(caller), **request)
     body = response.text
     if caller in (None, "expired", "revoked"):
         assert response.status_code == 401, body
         assert response.headers["www-authenticate"] == "Bearer"
-    elif caller not in ALLOWED[(method, path)] or (
-        caller == "subject" and path in SUBJECT_ROUTES and whose == "other"
+    elif (
+        not allowed
+        or (caller == "subject" and path in SUBJECT_ROUTES and whose == "other")
+        or (caller == "authority" and path in AUTHORITY_ROUTES and whose == "other")
     ):
         assert response.status_code == 403, body
     else:

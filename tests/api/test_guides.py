@@ -24,8 +24,9 @@ from xinyong.service import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDES = ROOT / "docs" / "guides"
-ORDER = ("api-submit.md", "api-check.md", "api-subject.md", "api-audit.md")
+ORDER = ("api-submit.md", "api-check.md", "api-subject.md", "api-cases.md", "api-audit.md")
 SUBJECT = "11010519491231002X"
+FIRM = "91110000600037341L"
 
 
 def _blocks(page: str) -> list[str]:
@@ -56,9 +57,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
             "actions": ["air_travel.book"],
             "purpose": "ticket sale",
         },
+        "TAX": {
+            "role": Role.provider,
+            "authority": "tax:110000",
+            "record_types": ["admin.penalty.tax"],
+        },
         "SUBJECT": {"role": Role.subject, "subject": SUBJECT},
-        "AUTHORITY": {"role": Role.authority},
-        "AUTHORITY2": {"role": Role.authority},
+        "FIRM": {"role": Role.subject, "subject": FIRM},
+        "AUTHORITY": {"role": Role.authority, "authority": "court:110105"},
+        "AUTHORITY2": {"role": Role.authority, "authority": "tax:110000"},
         "AUDITOR": {"role": Role.auditor},
         "ADMIN": {"role": Role.admin},
     }
@@ -130,9 +137,25 @@ def test_the_guides_run_in_order(server: dict[str, str]) -> None:
     assert "N(2023)" not in check and "court:110105" not in check  # no records for a relying party
     assert '"field":"body.subjects.2"' in many
     assert '"everything":false' in changes
-    file, checks = out["api-subject.md"]
+    file, checks, objection, mine, restoration = out["api-subject.md"]
     assert '"document_ref":"D(2023)京0105执200号"' in file
     assert '"purpose":"ticket sale"' in checks
+    assert '"case":"OBJ-2026-0001"' in objection and '"state":"filed"' in objection
+    assert (
+        '"record_seq":2,' in objection
+        and '"record_type":"court.enforcement.dishonesty_' in objection
+    )
+    assert '"review_by":"2026-12-07"' in mine and '"remedy":"the authority decides by' in mine
+    assert '"case":"RES-2026-0001"' in restoration and '"state":"applied"' in restoration
+    listed, reviewed, again, reconsider, decided, granted, audited = out["api-cases.md"]
+    assert '"case":"OBJ-2026-0001"' in listed and "RES-2026-0001" not in listed
+    assert '"state":"rejected"' in reviewed and "ask for reconsideration by 2026-12-02" in reviewed
+    assert '"status":409' in again and '"remedy":"ask for reconsideration by 2026-12-02"' in again
+    assert '"state":"reconsideration"' in reconsider
+    assert '"state":"rejected_on_reconsideration"' in decided
+    assert '"actor":"authority#' in decided and '"reached":null' in decided
+    assert '"state":"granted"' in granted and '"actor":"authority2#' in granted
+    assert "OBJ-2026-0001" in audited and "RES-2026-0001" in audited
     packs, members, evaluations, log, key, approve, activate = out["api-audit.md"]
     assert '"name":"national"' in packs and '"in_force":true' in packs
     assert '"activated":false' in approve

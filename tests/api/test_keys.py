@@ -59,6 +59,9 @@ def test_expiry_and_revocation(workspace: Workspace) -> None:
         (Role.relying_party, {"actions": ["fly"], "purpose": "p"}, "actions"),
         (Role.subject, {}, "subject"),
         (Role.auditor, {"purpose": "p"}, "purpose"),
+        # an authority may be bound to an authority (its due-process cases), no other role
+        (Role.auditor, {"authority": "court:1"}, "authority"),
+        (Role.subject, {"subject": "11010519491231002X", "authority": "court:1"}, "authority"),
     ],
 )
 def test_a_scope_that_does_not_fit_the_role(workspace: Workspace, role, scope, field) -> None:  # type: ignore[no-untyped-def]

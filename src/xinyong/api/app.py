@@ -21,13 +21,22 @@ from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xinyong.api.handlers import HANDLERS, PROBLEM, problem_responses
-from xinyong.api.routers import authorities, checks, decisions, keys, records, subjects
+from xinyong.api.routers import (
+    authorities,
+    cases,
+    checks,
+    decisions,
+    keys,
+    records,
+    subject_cases,
+    subjects,
+)
 from xinyong.api.schemas import Problem
 from xinyong.service import Workspace
 from xinyong.settings import Settings
 
 API_VERSION = "1.0.0"
-ROUTERS = (records, checks, subjects, authorities, decisions, keys)
+ROUTERS = (records, checks, subjects, subject_cases, authorities, cases, decisions, keys)
 
 
 # answered from the hot file beside any other request; they serialise themselves when they

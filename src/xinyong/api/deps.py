@@ -70,7 +70,7 @@ def granted_action(key: ApiKey, action: str) -> None:
 
 def asked_by(key: ApiKey) -> str:
     """How the decision log names the caller: the key's name and its public id."""
-    return f"{key.name}#{key.key_id}"
+    return key.principal
 
 
 Ws = Annotated[Workspace, Depends(workspace)]

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from xinyong.errors import XinyongError
+from xinyong.errors import Refused, XinyongError
 
 log = structlog.get_logger(__name__)
 
@@ -31,9 +31,10 @@ def problem(
     detail: str,
     errors: Sequence[Mapping[str, object]] = (),
     headers: Mapping[str, str] | None = None,
+    remedy: str | None = None,
 ) -> JSONResponse:
     title = HTTPStatus(status).phrase
-    body = {
+    body: dict[str, object] = {
         "type": TYPE_BASE + title.lower().replace(" ", "-"),
         "title": title,
         "status": status,
@@ -43,6 +44,8 @@ def problem(
             for e in errors
         ],
     }
+    if remedy is not None:
+        body["remedy"] = remedy
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -57,7 +60,9 @@ async def _xinyong(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.error("api.error", path=request.url.path, error=str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem(status, str(exc), errors, headers)
+    # a refused step says what may be done next (its reasons are the `errors`)
+    remedy = exc.remedy if isinstance(exc, Refused) else None
+    return problem(status, str(exc), errors, headers, remedy)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

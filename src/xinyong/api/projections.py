@@ -23,7 +23,9 @@ from xinyong.api.schemas import (
 )
 
 if TYPE_CHECKING:
+    from xinyong.api.case_schemas import CaseOut, StepOut
     from xinyong.domain.decision import AppliedMeasure, Decision
+    from xinyong.dueprocess.cases import Case, Stepped
     from xinyong.queries import SubjectFile
 
 
@@ -113,3 +115,20 @@ def file_parts(
         if r[0] == key
     ]
     return entries, listings, scores, [decision_whole(d) for d in found.decisions]
+
+
+def case_out(case: Case) -> CaseOut:
+    from xinyong.api.case_schemas import CaseOut
+
+    return CaseOut.model_validate(dataclasses.asdict(case))
+
+
+def step_out(done: Stepped) -> StepOut:
+    from xinyong.api.case_schemas import StepOut
+
+    return StepOut(
+        case=case_out(done.case),
+        recorded=done.recorded,
+        reached=done.reached,
+        notified=done.notified,
+    )

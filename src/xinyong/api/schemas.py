@@ -45,13 +45,24 @@ class Problem(BaseModel):
             "status": 422,
             "detail": "1 field is invalid",
             "errors": [{"field": "body.action", "reason": "Field required", "line": None}],
-        }
+        },
+        {
+            "type": "https://xinyong.example/problems/conflict",
+            "title": "Conflict",
+            "status": 409,
+            "detail": "an objection to record 2 is already open: OBJ-2026-0001",
+            "errors": [{"field": "step", "reason": "OBJ-2026-0001 is filed", "line": None}],
+            "remedy": "the authority decides by 2026-12-07",
+        },
     )
     type: str
     title: str
     status: int
     detail: str
     errors: list[FieldProblem] = []
+    remedy: str | None = Field(
+        None, description="A refused due-process step: what the person may do next."
+    )
 
 
 # -- records (providers) ------------------------------------------------------------------------
@@ -530,7 +541,13 @@ class KeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     role: Role
     expires_in_days: int = Field(90, ge=1, le=3650)
-    authority: str | None = Field(None, min_length=1, max_length=64)
+    authority: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="provider: the authority it submits for; authority (optional): the "
+        "authority whose due-process cases it acts on.",
+    )
     record_types: list[Annotated[str, Field(max_length=128)]] = Field([], max_length=200)
     actions: list[Action] = Field([], max_length=100)
     purpose: str | None = Field(None, min_length=1, max_length=200)

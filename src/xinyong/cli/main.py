@@ -370,7 +370,11 @@ def keys_create(  # noqa: PLR0917 - typer maps parameters to options
     workspace: WorkspaceOpt = Path("."),
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
     authority: Annotated[
-        str | None, typer.Option(help="provider: the authority it submits for.")
+        str | None,
+        typer.Option(
+            help="provider: the authority it submits for; authority (optional): the authority "
+            "whose due-process cases it acts on."
+        ),
     ] = None,
     record_types: Annotated[
         list[str] | None,

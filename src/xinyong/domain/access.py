@@ -48,5 +48,10 @@ class ApiKey:
     expires_at: datetime
     revoked_at: datetime | None = None
 
+    @property
+    def principal(self) -> str:
+        """How the ledger and the decision log name the key's holder: its name and public id."""
+        return f"{self.name}#{self.key_id}"
+
     def usable(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from xinyong.domain.catalogue import TieredDisplay
@@ -38,6 +39,7 @@ from xinyong.errors import InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from xinyong.domain.workdays import Due, WorkdayCalendar
+    from xinyong.dueprocess.cases import Cases
     from xinyong.policy import Pack
     from xinyong.service import Workspace
     from xinyong.storage.base import LedgerStore
@@ -101,6 +103,13 @@ class Outcome:
 class DueProcess:
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
+
+    @cached_property
+    def cases(self) -> Cases:
+        """The cases on behalf of an API key (cases.py): what the HTTP API calls."""
+        from xinyong.dueprocess.cases import Cases
+
+        return Cases(self)
 
     @property
     def pack(self) -> Pack:
