@@ -17,12 +17,13 @@ the key's precomputed inner and outer states: the one per-row Python loop left (
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from xinyong.domain import pseudobatch
 from xinyong.domain.identifiers import (
     _ORG_ALPHABET,
     _ORG_CHECKS,
@@ -37,7 +38,7 @@ from xinyong.domain.identifiers import (
     UsccScheme,
     division_codes,
 )
-from xinyong.domain.pseudonym import PSEUDONYM_MARK, _check_key, key64, subject_key
+from xinyong.domain.pseudonym import PSEUDONYM_MARK, key64, subject_key
 from xinyong.errors import IdentifierError
 
 if TYPE_CHECKING:
@@ -45,9 +46,118 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 
+class SubjectKeys(Sequence[str | None]):
+    """The subject keys of a batch, in the order asked (None where the identifier is invalid).
+
+    Kept as byte matrices, one per fixed-width kind (a pseudonym's 64 hex digits, a USCC's 18
+    characters), and made into strings only when one is asked for: a batch of 100,000 needs
+    its keys as strings nowhere but in the decision log, which `json_array` renders at once.
+    """
+
+    def __init__(self, n: int) -> None:
+        import numpy as np
+
+        self._n = n
+        self._group = np.full(n, -1, dtype=np.int8)  # -1 invalid, -2 in `_other`, else a group
+        self._at = np.zeros(n, dtype=np.int64)  # the row's index within its group
+        self._groups: list[tuple[bytes, npt.NDArray[np.uint8]]] = []
+        self._other: dict[int, str] = {}
+
+    def add_group(
+        self, rows: npt.NDArray[np.int64], prefix: bytes, values: npt.NDArray[np.uint8]
+    ) -> None:
+        """Keys `prefix + value` (ASCII) for `rows`, one value per row of `values`."""
+        import numpy as np
+
+        self._group[rows] = len(self._groups)
+        self._at[rows] = np.arange(len(rows))
+        self._groups.append((prefix, np.ascontiguousarray(values)))
+
+    def add(self, row: int, key: str | None) -> None:
+        if key is not None:
+            self._group[row] = -2
+            self._other[row] = key
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _one(self, i: int) -> str | None:
+        g = int(self._group[i])
+        if g == -1:
+            return None
+        if g == -2:
+            return str(self._other[i])
+        prefix, values = self._groups[g]
+        row: bytes = values[int(self._at[i])].tobytes()
+        return (prefix + row).decode("ascii")
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[str | None]:
+        return (self._one(i) for i in range(self._n))
+
+    def valid(self) -> npt.NDArray[np.int64]:
+        """The rows with a key, in order."""
+        import numpy as np
+
+        return np.flatnonzero(self._group != -1)
+
+    def utf8(
+        self, rows: npt.NDArray[np.int64], *, quoted: bool = False
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+        """The keys of `rows` (all valid) as one UTF-8 buffer and their `len(rows) + 1`
+        offsets in it; `quoted`: each as a JSON string followed by a comma."""
+        import json
+
+        import numpy as np
+
+        group = self._group[rows]
+        lengths = np.zeros(len(rows), dtype=np.int64)
+        other: dict[int, bytes] = {}
+        for j in np.flatnonzero(group == -2).tolist():
+            key = self._other[int(rows[j])]
+            text = json.dumps(key, ensure_ascii=False) + "," if quoted else key
+            other[j] = text.encode("utf-8")
+            lengths[j] = len(other[j])
+        head, tail = (b'"', b'",') if quoted else (b"", b"")
+        for g, (prefix, values) in enumerate(self._groups):
+            lengths[group == g] = len(head) + len(prefix) + values.shape[1] + len(tail)
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        buf = np.empty(int(offsets[-1]), dtype=np.uint8)
+        for g, (prefix, values) in enumerate(self._groups):
+            mine = np.flatnonzero(group == g)
+            if not len(mine):
+                continue
+            start = head + prefix
+            width = len(start) + values.shape[1]
+            row = np.empty((len(mine), width + len(tail)), dtype=np.uint8)
+            row[:, : len(start)] = np.frombuffer(start, dtype=np.uint8)
+            row[:, len(start) : width] = values[self._at[rows[mine]]]
+            row[:, width:] = np.frombuffer(tail, dtype=np.uint8)
+            buf[offsets[mine][:, None] + np.arange(row.shape[1])] = row
+        for j, data in other.items():
+            buf[offsets[j] : offsets[j + 1]] = np.frombuffer(data, dtype=np.uint8)
+        return buf, offsets
+
+    def json_array(self) -> bytes:
+        """The valid keys, in order, as a JSON array (what the decision log holds)."""
+        buf, _ = self.utf8(self.valid(), quoted=True)
+        if not len(buf):
+            return b"[]"
+        return b"[" + buf[:-1].tobytes() + b"]"
+
+
 @dataclass
 class Keyed:
-    keys: list[str | None]  # None where the identifier is invalid
+    keys: Sequence[str | None]  # None where the identifier is invalid
     keys64: npt.NDArray[np.uint64]  # 0 where it is invalid
     errors: dict[int, IdentifierError]
 
@@ -74,38 +184,71 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
         return subject_keys_slow(schemes, identifiers, key)
     rid, uscc = fast
     n = len(identifiers)
-    keys: list[str | None] = [None] * n
+    keys = SubjectKeys(n)
     keys64 = np.zeros(n, dtype=np.uint64)
-    plain = [i for i, s in enumerate(identifiers) if len(s) == 18 and s.isascii()]
+    lengths = np.fromiter(map(len, identifiers), dtype=np.int64, count=n)
+    text = "".join(identifiers)
+    if (lengths == 18).all() and text.isascii():
+        plain = np.arange(n, dtype=np.int64)
+    else:
+        plain = np.array(
+            [i for i in np.flatnonzero(lengths == 18).tolist() if identifiers[i].isascii()],
+            dtype=np.int64,
+        )
+        text = "".join(identifiers[i] for i in plain.tolist())
     rest: list[int] = []
-    if plain:
-        text = "".join(identifiers[i] for i in plain).upper().encode("ascii")
-        b = np.frombuffer(text, dtype=np.uint8).reshape(-1, 18)
+    if len(plain):
+        b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         is_rid = _resident_ids(b, rid.as_of or date.today())
         is_uscc = _usccs(b)
         if uscc.accepted:
-            listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain])
+            listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
             is_uscc &= ~listed
             is_rid &= ~listed
-        where = np.asarray(plain)
-        people, firms = where[is_rid & ~is_uscc], where[is_uscc & ~is_rid]
-        rest = where[~(is_rid ^ is_uscc)].tolist()
-        if len(people):
-            _key_people(identifiers, people.tolist(), key, keys, keys64)
-        for i in firms.tolist():
-            k = "uscc:" + identifiers[i].upper()
-            keys[i] = k
-            keys64[i] = key64(k)
-    seen = set(plain)
-    rest += [i for i in range(n) if i not in seen]
+        person, firm = is_rid & ~is_uscc, is_uscc & ~is_rid
+        rest = plain[~(is_rid ^ is_uscc)].tolist()
+        if person.any():
+            rows = plain[person]
+            prefix = f"{rid.name}:".encode()
+            digests = pseudobatch.digests(key, prefix, b[person])
+            keys64[rows] = digests[:, :8].copy().view(">u8").ravel()
+            keys.add_group(rows, prefix + PSEUDONYM_MARK.encode(), _hex(digests))
+        if firm.any():
+            rows = plain[firm]
+            prefix = f"{uscc.name}:".encode()
+            keys.add_group(rows, prefix, b[firm])
+            blake = hashlib.blake2b
+            found = b"".join(
+                blake(prefix + v, digest_size=8).digest() for v in _rows_bytes(b[firm])
+            )
+            keys64[rows] = np.frombuffer(found, dtype=">u8")
+    seen = np.zeros(n, dtype=bool)
+    seen[plain] = True
+    rest += np.flatnonzero(~seen).tolist()
     slow = subject_keys_slow(schemes, [identifiers[i] for i in rest], key)
     errors = {}
     for j, i in enumerate(rest):
-        keys[i] = slow.keys[j]
+        keys.add(i, slow.keys[j])
         keys64[i] = slow.keys64[j]
         if j in slow.errors:
             errors[i] = slow.errors[j]
     return Keyed(keys, keys64, errors)
+
+
+def _rows_bytes(m: npt.NDArray[np.uint8]) -> list[bytes]:
+    data, width = m.tobytes(), m.shape[1]
+    return [data[i : i + width] for i in range(0, len(data), width)]
+
+
+def _hex(digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Lower-case hex digits of each row of a byte matrix (two per byte), vectorised."""
+    import numpy as np
+
+    table = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    out = np.empty((digests.shape[0], digests.shape[1] * 2), dtype=np.uint8)
+    out[:, 0::2] = table[digests >> 4]
+    out[:, 1::2] = table[digests & 15]
+    return out
 
 
 def _standard(schemes: SchemeRegistry) -> tuple[ResidentIdScheme, UsccScheme] | None:
@@ -173,38 +316,6 @@ def _division_array() -> npt.NDArray[np.int64]:
     import numpy as np
 
     return np.array(sorted(int(c) for c in division_codes()), dtype=np.int64)
-
-
-def _key_people(
-    identifiers: Sequence[str],
-    at: list[int],
-    key: bytes,
-    keys: list[str | None],
-    keys64: npt.NDArray[np.uint64],
-) -> None:
-    """`subject_key` of resident IDs (normalised: upper-case), HMAC from precomputed states."""
-    import numpy as np
-
-    _check_key(key)
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    padded = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(x ^ 0x36 for x in padded))
-    outer = hashlib.sha256(bytes(x ^ 0x5C for x in padded))
-    prefix = f"resident_id:{PSEUDONYM_MARK}"
-    new_inner, new_outer = inner.copy, outer.copy
-    hexes = []
-    for i in at:
-        h = new_inner()
-        h.update(b"resident_id:" + identifiers[i].upper().encode())
-        o = new_outer()
-        o.update(h.digest())
-        hexes.append(o.hexdigest())
-    for i, x in zip(at, hexes, strict=True):
-        keys[i] = prefix + x
-    keys64[np.asarray(at)] = np.frombuffer(
-        bytes.fromhex("".join(x[:16] for x in hexes)), dtype=">u8"
-    ).astype(np.uint64)
 
 
 def subject_keys_slow(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes) -> Keyed:
