@@ -47,10 +47,10 @@ def digests_hashlib(key: bytes, prefix: bytes, rows: npt.NDArray[np.uint8]) -> b
     inner = hashlib.sha256(ipad + prefix)
     outer = hashlib.sha256(opad)
     new_inner, new_outer = inner.copy, outer.copy
-    width = rows.shape[1] if rows.ndim == 2 else 0
+    n, width = rows.shape
     data = rows.tobytes()
     out = []
-    for at in range(0, len(data), width or 1):
+    for at in range(0, n * width, width) if width else [0] * n:
         h = new_inner()
         h.update(data[at : at + width])
         o = new_outer()
