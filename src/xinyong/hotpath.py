@@ -366,7 +366,10 @@ class HotPath:
                 check = np.flatnonzero(codes)
                 rows = at[check]
                 cells = rows.astype(np.uint64) * np.uint64(file.width) + np.uint64(column)
-                found = file.cells.searchsorted(cells)
+                # in order: each search starts where the last ended (the cells are many)
+                order = np.argsort(cells)
+                found = np.empty(len(cells), dtype=np.int64)
+                found[order] = file.cells.searchsorted(cells[order])
                 if len(found) and (
                     found.max() >= len(file.cells) or (file.cells[found] != cells).any()
                 ):

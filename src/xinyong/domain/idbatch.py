@@ -148,11 +148,32 @@ class SubjectKeys(Sequence[str | None]):
         return buf, offsets
 
     def json_array(self) -> bytes:
-        """The valid keys, in order, as a JSON array (what the decision log holds)."""
-        buf, _ = self.utf8(self.valid(), quoted=True)
-        if not len(buf):
+        """The valid keys, in order, as a JSON array (what the decision log holds). Built as
+        one byte matrix, a row per key; where kinds of two widths are mixed, the shorter are
+        followed by spaces after their comma (whitespace JSON allows between values)."""
+        import json
+
+        import numpy as np
+
+        valid = self.valid()
+        group = self._group[valid]
+        if not self._groups or (group == -2).any():
+            found = [self._one(i) for i in valid.tolist()]
+            return json.dumps(found, ensure_ascii=False, separators=(",", ":")).encode()
+        if not len(valid):
             return b"[]"
-        return b"[" + buf[:-1].tobytes() + b"]"
+        width = max(len(p) + v.shape[1] for p, v in self._groups) + 3
+        out = np.full((len(valid), width), ord(" "), dtype=np.uint8)
+        for g, (prefix, values) in enumerate(self._groups):
+            mine = np.flatnonzero(group == g)
+            if not len(mine):
+                continue
+            start = b'"' + prefix
+            end = len(start) + values.shape[1]
+            out[mine, : len(start)] = np.frombuffer(start, dtype=np.uint8)
+            out[mine, len(start) : end] = values[self._at[valid[mine]]]
+            out[mine, end : end + 2] = np.frombuffer(b'",', dtype=np.uint8)
+        return b"[" + out.tobytes().rstrip(b" ")[:-1] + b"]"
 
 
 @dataclass
@@ -199,8 +220,7 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
     rest: list[int] = []
     if len(plain):
         b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        is_rid = _resident_ids(b, rid.as_of or date.today())
-        is_uscc = _usccs(b)
+        is_rid, is_uscc = _checks(b, rid.as_of or date.today())
         if uscc.accepted:
             listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
             is_uscc &= ~listed
@@ -217,11 +237,7 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
             rows = plain[firm]
             prefix = f"{uscc.name}:".encode()
             keys.add_group(rows, prefix, b[firm])
-            blake = hashlib.blake2b
-            found = b"".join(
-                blake(prefix + v, digest_size=8).digest() for v in _rows_bytes(b[firm])
-            )
-            keys64[rows] = np.frombuffer(found, dtype=">u8")
+            keys64[rows] = np.frombuffer(_blake64(prefix, b[firm]), dtype=">u8")
     seen = np.zeros(n, dtype=bool)
     seen[plain] = True
     rest += np.flatnonzero(~seen).tolist()
@@ -235,20 +251,34 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
     return Keyed(keys, keys64, errors)
 
 
-def _rows_bytes(m: npt.NDArray[np.uint8]) -> list[bytes]:
-    data, width = m.tobytes(), m.shape[1]
-    return [data[i : i + width] for i in range(0, len(data), width)]
+def _blake64(prefix: bytes, rows: npt.NDArray[np.uint8]) -> bytes:
+    """`key64` of `prefix + row` for each row (not a pseudonym: BLAKE2b), from a state that has
+    hashed the prefix (a copy costs half a new hash's keyword parsing)."""
+    data, width = rows.tobytes(), rows.shape[1]
+    start = hashlib.blake2b(prefix, digest_size=8)
+    new = start.copy
+    out = []
+    for at in range(0, len(data), width):
+        h = new()
+        h.update(data[at : at + width])
+        out.append(h.digest())
+    return b"".join(out)
 
 
 def _hex(digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    """Lower-case hex digits of each row of a byte matrix (two per byte), vectorised."""
+    """Lower-case hex digits of each row of a byte matrix: one gather of a byte's two digits."""
     import numpy as np
 
-    table = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    out = np.empty((digests.shape[0], digests.shape[1] * 2), dtype=np.uint8)
-    out[:, 0::2] = table[digests >> 4]
-    out[:, 1::2] = table[digests & 15]
-    return out
+    rows, width = digests.shape
+    return _hex_pairs()[digests].view(np.uint8).reshape(rows, 2 * width)
+
+
+@cache
+def _hex_pairs() -> npt.NDArray[np.uint16]:
+    import numpy as np
+
+    pairs = b"".join(f"{i:02x}".encode() for i in range(256))
+    return np.frombuffer(pairs, dtype="<u2").copy()
 
 
 def _standard(schemes: SchemeRegistry) -> tuple[ResidentIdScheme, UsccScheme] | None:
@@ -260,62 +290,91 @@ def _standard(schemes: SchemeRegistry) -> tuple[ResidentIdScheme, UsccScheme] | 
     return rid[0], uscc[0]
 
 
-def _digits(b: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    return (b >= 48) & (b <= 57)
-
-
-def _number(d: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    out = d[:, 0].copy()
-    for j in range(1, d.shape[1]):
-        out = out * 10 + d[:, j]
-    return out
-
-
-def _resident_ids(b: npt.NDArray[np.uint8], today: date) -> npt.NDArray[np.bool_]:
+def _checks(
+    b: npt.NDArray[np.uint8], today: date
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which rows are valid resident IDs, which valid USCCs (int32 and matrix products: a
+    pass over the (n, 18) matrix per step, not a Python loop per identifier)."""
     import numpy as np
 
-    d = b.astype(np.int64) - 48
-    ok = _digits(b[:, :17]).all(axis=1) & (_digits(b[:, 17]) | (b[:, 17] == ord("X")))
-    ok &= np.isin(_number(d[:, :6]), _division_array())
-    y, m, day = _number(d[:, 6:10]), _number(d[:, 10:12]), _number(d[:, 12:14])
+    d = b.astype(np.int32) - 48
+    digit = (d >= 0) & (d <= 9)
+    return _resident_ids(b, d, digit, today), _usccs(b, digit)
+
+
+def _resident_ids(
+    b: npt.NDArray[np.uint8],
+    d: npt.NDArray[np.int32],
+    digit: npt.NDArray[np.bool_],
+    today: date,
+) -> npt.NDArray[np.bool_]:
+    import numpy as np
+
+    ok = digit[:, :17].all(axis=1) & (digit[:, 17] | (b[:, 17] == ord("X")))
+    # division code, year, month, day: digits 0-5, 6-9, 10-11, 12-13, by place value
+    parts = np.where(digit[:, :14], d[:, :14], 0) @ _place_values()
+    division, y, m, day = parts[:, 0], parts[:, 1], parts[:, 2], parts[:, 3]
+    ok &= _division_table()[division]
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
     last = month_days[np.clip(m, 0, 12)] + ((m == 2) & leap)
     ok &= (y >= 1) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= last)
     born = y * 10_000 + m * 100 + day
     ok &= born <= today.year * 10_000 + today.month * 100 + today.day
-    weights = np.array(_RID_WEIGHTS, dtype=np.int64)
-    total = (d[:, :17] * weights).sum(axis=1) % 11
+    total = (d[:, :17] @ np.array(_RID_WEIGHTS, dtype=np.int32)) % 11
     checks = np.frombuffer(_RID_CHECKS.encode(), dtype=np.uint8)
     ok &= checks[total] == b[:, 17]
     return np.asarray(ok, dtype=bool)
 
 
-def _usccs(b: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+def _usccs(b: npt.NDArray[np.uint8], digit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     import numpy as np
 
-    value = np.full(256, -1, dtype=np.int64)
-    for i, ch in enumerate(USCC_ALPHABET):
-        value[ord(ch)] = i
+    value, org = _uscc_tables()
     v = value[b]
-    ok = (v >= 0).all(axis=1) & _digits(b[:, 2:8]).all(axis=1)
-    org = np.full(256, 0, dtype=np.int64)
-    for i, ch in enumerate(_ORG_ALPHABET):
-        org[ord(ch)] = i
-    org_total = (org[b[:, 8:16]] * np.array(_ORG_WEIGHTS, dtype=np.int64)).sum(axis=1) % 11
+    ok = (v >= 0).all(axis=1) & digit[:, 2:8].all(axis=1)
+    org_total = (org[b[:, 8:16]] @ np.array(_ORG_WEIGHTS, dtype=np.int32)) % 11
     org_checks = np.frombuffer(_ORG_CHECKS.encode(), dtype=np.uint8)
     ok &= org_checks[11 - org_total] == b[:, 16]
-    total = (np.where(v[:, :17] < 0, 0, v[:, :17]) * np.array(_USCC_WEIGHTS)).sum(axis=1) % 31
+    weights = np.array(_USCC_WEIGHTS, dtype=np.int32)
+    total = (np.maximum(v[:, :17], 0) @ weights) % 31
     alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
     ok &= alphabet[(31 - total) % 31] == b[:, 17]
     return np.asarray(ok, dtype=bool)
 
 
 @cache
-def _division_array() -> npt.NDArray[np.int64]:
+def _uscc_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     import numpy as np
 
-    return np.array(sorted(int(c) for c in division_codes()), dtype=np.int64)
+    value = np.full(256, -1, dtype=np.int32)
+    for i, ch in enumerate(USCC_ALPHABET):
+        value[ord(ch)] = i
+    org = np.zeros(256, dtype=np.int32)
+    for i, ch in enumerate(_ORG_ALPHABET):
+        org[ord(ch)] = i
+    return value, org
+
+
+@cache
+def _place_values() -> npt.NDArray[np.int32]:
+    import numpy as np
+
+    out = np.zeros((14, 4), dtype=np.int32)
+    for column, (start, stop) in enumerate([(0, 6), (6, 10), (10, 12), (12, 14)]):
+        for j in range(start, stop):
+            out[j, column] = 10 ** (stop - 1 - j)
+    return out
+
+
+@cache
+def _division_table() -> npt.NDArray[np.bool_]:
+    """Indexed by a six-digit number: whether it is a division code."""
+    import numpy as np
+
+    table = np.zeros(1_000_000, dtype=bool)
+    table[[int(c) for c in division_codes()]] = True
+    return table
 
 
 def subject_keys_slow(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes) -> Keyed:

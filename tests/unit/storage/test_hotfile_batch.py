@@ -89,3 +89,13 @@ def test_subject_keys_render_as_they_read() -> None:
     texts = [buf[a:b].tobytes().decode() for a, b in itertools.pairwise(offsets.tolist())]
     assert texts == [as_list[5], as_list[3], as_list[4]]
     assert SubjectKeys(2).json_array() == b"[]"
+
+
+def test_mixed_widths_render_as_valid_json() -> None:
+    keys = SubjectKeys(5)
+    hexes = np.frombuffer(b"0f" * 96, dtype=np.uint8).reshape(3, 64)
+    keys.add_group(np.array([0, 2, 4]), b"resident_id:#", hexes)
+    keys.add_group(np.array([1]), b"uscc:", np.frombuffer(b"91350100M000100Y43", np.uint8)[None])
+    text = keys.json_array()
+    assert json.loads(text) == [k for k in keys if k is not None]
+    assert text.startswith(b'["resident_id:#0f') and b'"uscc:91350100M000100Y43",' in text
