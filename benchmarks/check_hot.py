@@ -1,6 +1,7 @@
 """Relying parties' checks from the hot decision file: in process, and over HTTP with `wrk`.
 
     python benchmarks/check.py --hot [--hot-subjects 2000000] [--rounds 3] [--wrk-seconds 10]
+    python benchmarks/check.py --hot --batch-only   # the batch figures alone
 
 Set-up. A workspace gets a seeded sample (6,000 records, 600 subjects, case life cycles, so
 many are restricted, some through an entity they are an officer of), is evaluated, and its hot
@@ -20,9 +21,9 @@ In process (`Workspace.quick`, the same object `xinyong serve` uses), alternatin
 - the check as served: the answer plus the decision log line, durable before return (a lone
   caller waits one fdatasync: this is what a relying party waits in process);
 - fsync per line vs per group: 8 threads logging 2,000 lines each, `mode="line"` vs "group";
-- batch: 10,000 identifiers for one action through `Quick.check_many` (keys, one vectorised
-  search, the log's lines as one group), with its parts timed, against an HMAC-only loop over
-  the same identifiers.
+- batch: 10,000 and 100,000 identifiers for one action through `Quick.check_many` (keys for
+  the whole batch, the lookup, one durable decision log line), its parts timed apart (see
+  `batch`), against a per-identifier baseline that logs the same way.
 
 Over HTTP, on loopback, `wrk` in another process, bounded in time (`--wrk-seconds`), rounds
 alternating: `xinyong serve` (uvicorn, one worker) answering `POST /v1/checks`, against a
@@ -32,7 +33,6 @@ minimal FastAPI app served the same way whose route returns a small constant JSO
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import random
@@ -204,45 +204,172 @@ def in_process(ws: Workspace, asks: list[tuple[str, str]], rounds: int) -> dict[
     return result
 
 
+def batch_only(ws: Workspace, asks: list[tuple[str, str]], rounds: int) -> dict[str, Any]:
+    allowed, restricted = _classify(ws, asks)
+    return batch(ws, allowed, restricted, rounds)
+
+
+BATCH_SIZES = (10_000, 100_000)
+
+
+def old_lines(keys: Any, answers: Any, asked_by: str | None, purpose: str | None) -> list[bytes]:
+    """The decision log's lines of a batch as written before issue 9 §5's batch entry: one
+    line per subject, rendered from a template (measured for comparison only)."""
+    from xinyong.storage.decisionlog import render
+
+    sample = render(
+        at=datetime.now(UTC),
+        subject_key="\0",
+        action=ACTION,
+        outcome="\1",
+        as_of=answers.as_of,
+        pack_version=answers.pack_version,
+        asked_by=asked_by,
+        purpose=purpose,
+        measures=["\2"],
+        audience="relying_party",
+    ).decode("utf-8")
+    head, rest = sample.split('"\\u0000"')
+    middle, rest = rest.split('"\\u0001"')
+    between, tail = rest.split('["\\u0002"]')
+    dumps = json.dumps
+    verdicts = {
+        i: (dumps(v.outcome), dumps([m.name for m in v.measures], ensure_ascii=False))
+        for i, v in answers.verdicts.items()
+    }
+    allow = (dumps("allow"), "[]")
+    lines = []
+    for key, verdict in zip(keys, answers.verdict.tolist(), strict=True):
+        if key is None:
+            continue
+        outcome, measures = allow if verdict < 0 else verdicts[verdict]
+        lines.append(f"{head}{dumps(key)}{middle}{outcome}{between}{measures}{tail}".encode())
+    return lines
+
+
 def batch(ws: Workspace, allowed: list[str], restricted: list[str], rounds: int) -> dict[str, Any]:
-    from xinyong.domain.idbatch import subject_keys
+    """Batches of `BATCH_SIZES` identifiers (10% restricted subjects, people and firms as the
+    sample has them) for one action. Timed apart: the keys (identifier checks and pseudonyms,
+    with the HMAC computed three ways), the lookup, the log (render and a durable append, in
+    the batch entry and, for comparison, in the old one-line-per-subject format), and the whole
+    `Quick.check_many`. Baseline, in the same rounds: what one writes without vectorising —
+    per identifier, the schemes' own checks, `hmac` and a dict lookup of the full key (a dict
+    of the file's adverse cells for the action, built before timing) — logged as one durable
+    batch line like the new path's, so the log format does not decide the ratio."""
+    import duckdb
+    import pyarrow as pa
+
+    from xinyong.checker import batch_entry
+    from xinyong.domain import pseudobatch
+    from xinyong.domain.idbatch import subject_keys, subject_keys_slow
+    from xinyong.domain.pseudonym import pseudonym_sql
+    from xinyong.storage.decisionlog import render_batch
 
     quick = ws.quick
     hot = quick.hot()
     assert hot is not None
-    rng = random.Random(3)
-    idents = [rng.choice(restricted if rng.random() < 0.1 else allowed) for _ in range(10_000)]
+    file = hot.current()
+    assert file is not None
+    column = file.column[ACTION]
+    rows = np.flatnonzero(np.asarray(file.codes[:, column]))
+    adverse = {file.full_key(int(r)): int(file.codes[r, column]) for r in rows.tolist()}
     key = quick.pseudonym_key
+    schemes = ws.schemes
+    rng = random.Random(3)
+    con = duckdb.connect()
+    hmac_sql = f"SELECT {pseudonym_sql('resident_id', 'v', 'k')} FROM t"
     found: dict[str, list[float]] = {}
+    log = quick.log
 
-    def rate(name: str, fn: Any) -> None:
-        t = time.perf_counter()
-        fn()
-        found.setdefault(name, []).append(len(idents) / (time.perf_counter() - t))
-
-    def hmac_only() -> None:
-        digest = hmac.digest
-        for i in idents:
-            digest(key, f"resident_id:{i}".encode(), "sha256")
-
-    for _ in range(rounds):
-        rate("batch baseline: HMAC-SHA256 only, subjects/s", hmac_only)
-        rate("batch keys (check + HMAC), subjects/s", lambda: subject_keys(ws.schemes, idents, key))
-        keyed = subject_keys(ws.schemes, idents, key)
-        file = hot.current()
-
-        def lookup(file: Any = file, keyed: Any = keyed) -> None:
-            hot.decide_many(file, keyed.keys64, keyed.keys, ACTION)
-
-        rate("batch lookup (vectorised), subjects/s", lookup)
-        rate(
-            "batch whole (keys, lookup, durable log), subjects/s",
-            lambda: quick.check_many(idents, ACTION, purpose="benchmark"),
+    def baseline(idents: list[str]) -> None:
+        keyed = subject_keys_slow(schemes, idents, key)
+        outcomes = [adverse.get(k, 0) if k else -1 for k in keyed.keys]
+        line = render_batch(
+            at=datetime.now(UTC),
+            action=ACTION,
+            as_of=file.header.binding.as_of,
+            pack_version=file.header.binding.pack_version,
+            asked_by=None,
+            purpose="benchmark",
+            audience="relying_party",
+            subject_keys=json.dumps([k for k in keyed.keys if k]).encode(),
+            answers=[("restrict", [], [i for i, o in enumerate(outcomes) if o > 0])],
         )
+        log.append([line])
+
+    quick.check_many(allowed[:10], ACTION, purpose="warm-up")  # compiles or loads the loop
+    for size in BATCH_SIZES:
+        idents = [rng.choice(restricted if rng.random() < 0.1 else allowed) for _ in range(size)]
+        people = [i for i in idents if ws.find_scheme(i).name == "resident_id"]
+        matrix = np.frombuffer("".join(people).upper().encode(), np.uint8).reshape(-1, 18)
+        table = pa.table({"v": pa.array([p.upper() for p in people])})
+        keyed = subject_keys(schemes, idents, key)
+        answers = hot.decide_many(file, keyed.keys64, keyed.keys, ACTION)
+        assert answers is not None
+
+        def hmac_duckdb(table: Any = table) -> None:
+            t = table  # noqa: F841 - the query's `t`, found by DuckDB's replacement scan
+            con.execute(hmac_sql, {"k": key}).fetchall()
+
+        def log_new(keyed: Any = keyed, answers: Any = answers) -> None:
+            log.append([batch_entry(keyed.keys, ACTION, answers, None, "benchmark")])
+
+        def log_old(keyed: Any = keyed, answers: Any = answers) -> None:
+            log.append(old_lines(list(keyed.keys), answers, None, "benchmark"))
+
+        steps: list[tuple[str, int, Any]] = [
+            (
+                "baseline whole (per identifier: checks, hmac, dict; durable batch line)",
+                size,
+                lambda idents=idents: baseline(idents),
+            ),
+            (
+                "HMAC only: hashlib loop",
+                len(people),
+                lambda m=matrix: pseudobatch.digests_hashlib(key, b"resident_id:", m),
+            ),
+            (
+                "HMAC only: compiled loop (numba + libcrypto)",
+                len(people),
+                lambda m=matrix: pseudobatch.digests(key, b"resident_id:", m),
+            ),
+            ("HMAC only: DuckDB pseudonym_sql over Arrow", len(people), hmac_duckdb),
+            (
+                "keys (vectorised checks + HMAC)",
+                size,
+                lambda idents=idents: subject_keys(schemes, idents, key),
+            ),
+            (
+                "lookup (bucket directory, gathers)",
+                size,
+                lambda keyed=keyed: hot.decide_many(file, keyed.keys64, keyed.keys, ACTION),
+            ),
+            ("log: batch entry, render + durable append", size, log_new),
+            ("log: old format, a line per subject, durable", size, log_old),
+            (
+                "whole batch (Quick.check_many)",
+                size,
+                lambda idents=idents: quick.check_many(idents, ACTION, purpose="benchmark"),
+            ),
+        ]
+        for r in range(rounds):
+            for name, count, fn in steps if r % 2 == 0 else list(reversed(steps)):
+                t = time.perf_counter()
+                fn()
+                found.setdefault(f"batch {size:,} {name}, subjects/s", []).append(
+                    count / (time.perf_counter() - t)
+                )
     out: dict[str, Any] = {k: (statistics.median(v), min(v), max(v)) for k, v in found.items()}
-    out["ratio batch whole / HMAC only"] = statistics.median(
-        found["batch whole (keys, lookup, durable log), subjects/s"]
-    ) / statistics.median(found["batch baseline: HMAC-SHA256 only, subjects/s"])
+    for size in BATCH_SIZES:
+        whole = found[f"batch {size:,} whole batch (Quick.check_many), subjects/s"]
+        base = found[
+            f"batch {size:,} baseline whole (per identifier: checks, hmac, dict; durable batch "
+            "line), subjects/s"
+        ]
+        out[f"batch {size:,} ratio whole / baseline"] = statistics.median(whole) / (
+            statistics.median(base)
+        )
+    out["compiled HMAC loop in use"] = pseudobatch.compiled_available()
     return out
 
 
@@ -424,11 +551,16 @@ def over_http(
     return out
 
 
-def run_hot(subjects: int, rounds: int, seconds: int) -> None:
+def run_hot(subjects: int, rounds: int, seconds: int, *, only_batch: bool = False) -> None:
     print("uptime before:", _uptime())
     with tempfile.TemporaryDirectory(prefix="xinyong-hot-") as tmp:
         ws, asks, info = setup(Path(tmp), subjects)
         print("hot file:", info)
+        if only_batch:
+            for k, v in batch_only(ws, asks, rounds).items():
+                print(f"  {k}: {v}")
+            print("uptime after:", _uptime())
+            return
         results = in_process(ws, asks, rounds)
         print("uptime after in-process:", _uptime())
         for k, v in results.items():

@@ -475,7 +475,8 @@ def batch_entry(
     order = adverse[np.argsort(verdict[adverse], kind="stable")]
     found, first = np.unique(verdict[order], return_index=True)
     groups = []
-    for v, where in zip(found.tolist(), np.split(order, first[1:]), strict=True):
+    split = np.split(order, first[1:]) if len(order) else []
+    for v, where in zip(found.tolist(), split, strict=True):
         got = answers.verdicts[v]
         groups.append((got.outcome, [m.name for m in got.measures], where.tolist()))
     return render_batch(

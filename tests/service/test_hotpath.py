@@ -206,6 +206,12 @@ def test_a_batch_equals_single_checks(tmp_path: Path) -> None:
         {k: v for k, v in x.items() if k not in skip} for x in singles
     ]
     assert {(x["asked_by"], x["purpose"]) for x in batch} == {("t", "test")}
+    # a batch in which nobody is restricted, and one of invalid identifiers only
+    allowed = [x for x, s in zip(asked, singles, strict=False) if s["outcome"] == "allow"]
+    for idents in (allowed[:3], ["not-an-id"]):
+        assert not isinstance(ws.quick.check_batch(idents, "air_travel.book"), list)
+    found_lines = ws.decision_log(LogFilter(), offset=30 + 30, limit=100)
+    assert [x["outcome"] for x in found_lines] == ["allow"] * 3
 
 
 def test_a_batch_tells_a_shared_64_bit_key_apart_by_the_full_key(tmp_path: Path) -> None:
