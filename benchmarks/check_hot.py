@@ -247,6 +247,33 @@ def old_lines(keys: Any, answers: Any, asked_by: str | None, purpose: str | None
     return lines
 
 
+def _distinct(ws: Workspace, n: int, taken: set[str]) -> list[str]:
+    """`n` distinct valid identifiers the file does not hold: 85% resident IDs, 15% USCCs."""
+    from xinyong.domain.identifiers import generate_uscc
+
+    rng = random.Random(6)
+    out: set[str] = set()
+    while len(out) < n:
+        if rng.random() < 0.15:
+            found = generate_uscc(rng)
+        else:
+            found = generate_resident_id(rng, date(1940, 1, 1) + timedelta(rng.randrange(30_000)))
+        if found not in taken:
+            out.add(found)
+    # a few numbers are valid in both schemes: the batch would report them as errors
+    found = [i for i in sorted(out) if _unambiguous(ws, i)]
+    rng.shuffle(found)
+    return found
+
+
+def _unambiguous(ws: Workspace, identifier: str) -> bool:
+    try:
+        ws.find_scheme(identifier)
+    except IdentifierError:
+        return False
+    return True
+
+
 def batch(ws: Workspace, allowed: list[str], restricted: list[str], rounds: int) -> dict[str, Any]:
     """Batches of `BATCH_SIZES` identifiers (10% restricted subjects, people and firms as the
     sample has them) for one action. Timed apart: the keys (identifier checks and pseudonyms,
@@ -298,8 +325,13 @@ def batch(ws: Workspace, allowed: list[str], restricted: list[str], rounds: int)
         log.append([line])
 
     quick.check_many(allowed[:10], ACTION, purpose="warm-up")  # compiles or loads the loop
+    fresh = _distinct(ws, sum(BATCH_SIZES), set(allowed) | set(restricted))
     for size in BATCH_SIZES:
-        idents = [rng.choice(restricted if rng.random() < 0.1 else allowed) for _ in range(size)]
+        # distinct people and firms, as a relying party's customer list has them (a repeated
+        # identifier would be keyed once by the baseline), a tenth of them restricted
+        idents = [
+            rng.choice(restricted) if rng.random() < 0.1 else fresh.pop() for _ in range(size)
+        ]
         people = [i for i in idents if ws.find_scheme(i).name == "resident_id"]
         matrix = np.frombuffer("".join(people).upper().encode(), np.uint8).reshape(-1, 18)
         table = pa.table({"v": pa.array([p.upper() for p in people])})
