@@ -110,7 +110,9 @@ def digests(key: bytes, prefix: bytes, rows: npt.NDArray[np.uint8]) -> npt.NDArr
     ipad, opad = _pads(key)
     states = _states(state, ipad + prefix, opad)
     out = np.empty((n, 32), dtype=np.uint8)
-    loop(np.ascontiguousarray(rows, dtype=np.uint8), states[0], states[1], out)
+    # one array type (writeable, C order) for every call: another would compile another loop
+    rows = np.require(rows, dtype=np.uint8, requirements=["C", "W"])
+    loop(rows, states[0], states[1], out)
     return out
 
 
