@@ -295,19 +295,19 @@ def _checks(
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Which rows are valid resident IDs, which valid USCCs. The matrix is turned to
     (18, n): each character position is then one contiguous vector, and every step one
-    operation on whole vectors (a reduction across 18 short rows costs more than the data);
-    weighted sums are products with a weight vector (float32: exact, every sum < 2**24)."""
+    operation on whole vectors (a reduction across 18 short rows costs more than the data;
+    a BLAS product, threaded, costs more still on a busy machine)."""
     import numpy as np
 
     c = np.ascontiguousarray(b.T)
     digit = (c >= 48) & (c <= 57)
-    d = np.where(digit, c.astype(np.float32) - 48, np.float32(0))
+    d = np.where(digit, c.astype(np.int32) - 48, 0)
     return _resident_ids(c, d, digit, today), _usccs(c, digit)
 
 
 def _resident_ids(
     c: npt.NDArray[np.uint8],
-    d: npt.NDArray[np.float32],
+    d: npt.NDArray[np.int32],
     digit: npt.NDArray[np.bool_],
     today: date,
 ) -> npt.NDArray[np.bool_]:
@@ -315,7 +315,7 @@ def _resident_ids(
 
     ok = np.logical_and.reduce(digit[:17]) & (digit[17] | (c[17] == ord("X")))
     # division code, year, month, day: digits 0-5, 6-9, 10-11, 12-13, by place value
-    division, y, m, day = (_place_values() @ d[:14]).astype(np.int32)
+    division, y, m, day = (_weighted(d[:14], row) for row in _place_values())
     ok &= _division_table()[division]
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
@@ -323,8 +323,7 @@ def _resident_ids(
     ok &= (y >= 1) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= last)
     born = y * 10_000 + m * 100 + day
     ok &= born <= today.year * 10_000 + today.month * 100 + today.day
-    weights = np.array(_RID_WEIGHTS, dtype=np.float32)
-    total = (weights @ d[:17]).astype(np.int32) % 11
+    total = _weighted(d[:17], _RID_WEIGHTS) % 11
     checks = np.frombuffer(_RID_CHECKS.encode(), dtype=np.uint8)
     ok &= checks[total] == c[17]
     return np.asarray(ok, dtype=bool)
@@ -336,38 +335,45 @@ def _usccs(c: npt.NDArray[np.uint8], digit: npt.NDArray[np.bool_]) -> npt.NDArra
     value, org = _uscc_tables()
     v = value[c]
     ok = np.logical_and.reduce(v >= 0) & np.logical_and.reduce(digit[2:8])
-    org_weights = np.array(_ORG_WEIGHTS, dtype=np.float32)
-    org_total = (org_weights @ org[c[8:16]]).astype(np.int32) % 11
+    org_total = _weighted(org[c[8:16]], _ORG_WEIGHTS) % 11
     org_checks = np.frombuffer(_ORG_CHECKS.encode(), dtype=np.uint8)
     ok &= org_checks[11 - org_total] == c[16]
-    weights = np.array(_USCC_WEIGHTS, dtype=np.float32)
-    total = (weights @ np.maximum(v[:17], 0)).astype(np.int32) % 31
+    total = _weighted(np.maximum(v[:17], 0), _USCC_WEIGHTS) % 31
     alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
     ok &= alphabet[(31 - total) % 31] == c[17]
     return np.asarray(ok, dtype=bool)
 
 
 @cache
-def _uscc_tables() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def _uscc_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     import numpy as np
 
-    value = np.full(256, -1, dtype=np.float32)
+    value = np.full(256, -1, dtype=np.int32)
     for i, ch in enumerate(USCC_ALPHABET):
         value[ord(ch)] = i
-    org = np.zeros(256, dtype=np.float32)
+    org = np.zeros(256, dtype=np.int32)
     for i, ch in enumerate(_ORG_ALPHABET):
         org[ord(ch)] = i
     return value, org
 
 
 @cache
-def _place_values() -> npt.NDArray[np.float32]:
+def _place_values() -> tuple[tuple[int, ...], ...]:
+    """Weights of the 14 leading digits giving the division code, year, month and day."""
+    out = []
+    for start, stop in [(0, 6), (6, 10), (10, 12), (12, 14)]:
+        out.append(tuple(10 ** (stop - 1 - j) if start <= j < stop else 0 for j in range(14)))
+    return tuple(out)
+
+
+def _weighted(rows: npt.NDArray[np.int32], weights: Sequence[int]) -> npt.NDArray[np.int32]:
+    """Σ weights[j] · rows[j], a vector operation per non-zero weight."""
     import numpy as np
 
-    out = np.zeros((4, 14), dtype=np.float32)
-    for row, (start, stop) in enumerate([(0, 6), (6, 10), (10, 12), (12, 14)]):
-        for j in range(start, stop):
-            out[row, j] = 10 ** (stop - 1 - j)
+    out = np.zeros(rows.shape[1], dtype=np.int32)
+    for j, w in enumerate(weights):
+        if w:
+            out += rows[j] * np.int32(w)
     return out
 
 
