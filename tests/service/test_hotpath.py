@@ -10,6 +10,7 @@ apart.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from datetime import date
@@ -212,6 +213,26 @@ def test_a_batch_equals_single_checks(tmp_path: Path) -> None:
         assert not isinstance(ws.quick.check_batch(idents, "air_travel.book"), list)
     found_lines = ws.decision_log(LogFilter(), offset=30 + 30, limit=100)
     assert [x["outcome"] for x in found_lines] == ["allow"] * 3
+
+
+def test_a_batch_entry_is_synced_before_the_batch_returns(tmp_path: Path) -> None:
+    from xinyong.storage.decisionlog import DecisionLog
+
+    ws, sample = _workspace(tmp_path, rows=200)
+    ws.ingest(sample.path)
+    ws.evaluate(as_of=AS_OF)
+    path = ws.settings.path(ws.settings.decision_log)
+    synced: list[int] = []
+
+    def fsync(fd: int) -> None:
+        os.fdatasync(fd)
+        synced.append(path.stat().st_size)
+
+    ws.quick._log = DecisionLog(path, fsync=fsync)
+    asked = [s.identifier for s in sample.subjects[:20]]
+    found = ws.quick.check_batch(asked, "air_travel.book", asked_by="t", purpose="test")
+    assert not isinstance(found, list)
+    assert synced == [path.stat().st_size] and path.read_bytes().count(b"\n") == 1
 
 
 def test_a_batch_tells_a_shared_64_bit_key_apart_by_the_full_key(tmp_path: Path) -> None:
