@@ -20,6 +20,8 @@ import hashlib
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from xinyong.domain.pseudonym import _check_key
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ _BLOCK = 64
 # 32-bit), fixed by libcrypto.so.3's ABI; the compiled loop copies states of this size
 _CTX = 112
 _SONAME = "libcrypto.so.3"
+log = structlog.get_logger(__name__)
 
 
 def _pads(key: bytes) -> tuple[bytes, bytes]:
@@ -89,6 +92,21 @@ def _compiled() -> Any:
             raise RuntimeError("libcrypto SHA256_Init/Update failed")
         return np.frombuffer(ctx.raw, dtype=np.uint8).copy()
 
+    # checked once against hashlib before any pseudonym is taken from it: a library that
+    # refuses the low-level calls (a FIPS-only build) or lays its state out otherwise is not
+    # used, and the hashlib loop answers
+    rows = np.frombuffer(bytes(range(200)), dtype=np.uint8)[:198].reshape(2, 99).copy()
+    key = bytes(range(40))
+    ipad, opad = _pads(key)
+    out = np.empty((2, 32), dtype=np.uint8)
+    try:
+        hmac_rows(rows, state(ipad + b"p:"), state(opad), out)
+    except RuntimeError as exc:
+        log.warning("compiled_hmac_unusable", reason=str(exc))
+        return None
+    if out.tobytes() != digests_hashlib(key, b"p:", rows):
+        log.warning("compiled_hmac_unusable", reason="differs from hashlib")
+        return None
     return hmac_rows, state
 
 
