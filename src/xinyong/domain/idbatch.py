@@ -301,13 +301,13 @@ def _checks(
 
     c = np.ascontiguousarray(b.T)
     digit = (c >= 48) & (c <= 57)
-    d = np.where(digit, c.astype(np.int32) - 48, 0)
+    d = np.where(digit, c - np.uint8(48), np.uint8(0))
     return _resident_ids(c, d, digit, today), _usccs(c, digit)
 
 
 def _resident_ids(
     c: npt.NDArray[np.uint8],
-    d: npt.NDArray[np.int32],
+    d: npt.NDArray[np.uint8],
     digit: npt.NDArray[np.bool_],
     today: date,
 ) -> npt.NDArray[np.bool_]:
@@ -338,20 +338,21 @@ def _usccs(c: npt.NDArray[np.uint8], digit: npt.NDArray[np.bool_]) -> npt.NDArra
     org_total = _weighted(org[c[8:16]], _ORG_WEIGHTS) % 11
     org_checks = np.frombuffer(_ORG_CHECKS.encode(), dtype=np.uint8)
     ok &= org_checks[11 - org_total] == c[16]
-    total = _weighted(np.maximum(v[:17], 0), _USCC_WEIGHTS) % 31
+    total = _weighted(np.maximum(v[:17], np.int8(0)), _USCC_WEIGHTS) % 31
     alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
     ok &= alphabet[(31 - total) % 31] == c[17]
     return np.asarray(ok, dtype=bool)
 
 
 @cache
-def _uscc_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+def _uscc_tables() -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
     import numpy as np
 
-    value = np.full(256, -1, dtype=np.int32)
+    # one byte a character: the gathers and sums then move a quarter of the data
+    value = np.full(256, -1, dtype=np.int8)
     for i, ch in enumerate(USCC_ALPHABET):
         value[ord(ch)] = i
-    org = np.zeros(256, dtype=np.int32)
+    org = np.zeros(256, dtype=np.int8)
     for i, ch in enumerate(_ORG_ALPHABET):
         org[ord(ch)] = i
     return value, org
@@ -366,7 +367,7 @@ def _place_values() -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
-def _weighted(rows: npt.NDArray[np.int32], weights: Sequence[int]) -> npt.NDArray[np.int32]:
+def _weighted(rows: npt.NDArray[Any], weights: Sequence[int]) -> npt.NDArray[np.int32]:
     """Σ weights[j] · rows[j], a vector operation per non-zero weight."""
     import numpy as np
 
