@@ -117,11 +117,14 @@ def main() -> None:
     parser.add_argument("--hot-subjects", type=int, default=2_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument(
+        "--batch-only", action="store_true", help="with --hot: the batch figures alone"
+    )
     args = parser.parse_args()
     if args.hot:
         from check_hot import run_hot  # type: ignore[import-not-found]
 
-        run_hot(args.hot_subjects, args.rounds, args.wrk_seconds)
+        run_hot(args.hot_subjects, args.rounds, args.wrk_seconds, only_batch=args.batch_only)
         return
     run(args.records, args.subjects, args.checks, audience=args.audience)
 

@@ -1,6 +1,7 @@
 """Relying parties' checks from the hot decision file: in process, and over HTTP with `wrk`.
 
     python benchmarks/check.py --hot [--hot-subjects 2000000] [--rounds 3] [--wrk-seconds 10]
+    python benchmarks/check.py --hot --batch-only   # the batch figures alone
 
 Set-up. A workspace gets a seeded sample (6,000 records, 600 subjects, case life cycles, so
 many are restricted, some through an entity they are an officer of), is evaluated, and its hot
@@ -20,9 +21,9 @@ In process (`Workspace.quick`, the same object `xinyong serve` uses), alternatin
 - the check as served: the answer plus the decision log line, durable before return (a lone
   caller waits one fdatasync: this is what a relying party waits in process);
 - fsync per line vs per group: 8 threads logging 2,000 lines each, `mode="line"` vs "group";
-- batch: 10,000 identifiers for one action through `Quick.check_many` (keys, one vectorised
-  search, the log's lines as one group), with its parts timed, against an HMAC-only loop over
-  the same identifiers.
+- batch: 10,000 and 100,000 identifiers for one action through `Quick.check_many` (keys for
+  the whole batch, the lookup, one durable decision log line), its parts timed apart (see
+  `batch`), against a per-identifier baseline that logs the same way.
 
 Over HTTP, on loopback, `wrk` in another process, bounded in time (`--wrk-seconds`), rounds
 alternating: `xinyong serve` (uvicorn, one worker) answering `POST /v1/checks`, against a
@@ -204,45 +205,231 @@ def in_process(ws: Workspace, asks: list[tuple[str, str]], rounds: int) -> dict[
     return result
 
 
+def batch_only(ws: Workspace, asks: list[tuple[str, str]], rounds: int) -> dict[str, Any]:
+    allowed, restricted = _classify(ws, asks)
+    return batch(ws, allowed, restricted, rounds)
+
+
+BATCH_SIZES = (10_000, 100_000)
+
+
+def old_lines(keys: Any, answers: Any, asked_by: str | None, purpose: str | None) -> list[bytes]:
+    """The decision log's lines of a batch as written before issue 9 §5's batch entry: one
+    line per subject, rendered from a template (measured for comparison only)."""
+    from xinyong.storage.decisionlog import render
+
+    sample = render(
+        at=datetime.now(UTC),
+        subject_key="\0",
+        action=ACTION,
+        outcome="\1",
+        as_of=answers.as_of,
+        pack_version=answers.pack_version,
+        asked_by=asked_by,
+        purpose=purpose,
+        measures=["\2"],
+        audience="relying_party",
+    ).decode("utf-8")
+    head, rest = sample.split('"\\u0000"')
+    middle, rest = rest.split('"\\u0001"')
+    between, tail = rest.split('["\\u0002"]')
+    dumps = json.dumps
+    verdicts = {
+        i: (dumps(v.outcome), dumps([m.name for m in v.measures], ensure_ascii=False))
+        for i, v in answers.verdicts.items()
+    }
+    allow = (dumps("allow"), "[]")
+    lines = []
+    for key, verdict in zip(keys, answers.verdict.tolist(), strict=True):
+        if key is None:
+            continue
+        outcome, measures = allow if verdict < 0 else verdicts[verdict]
+        lines.append(f"{head}{dumps(key)}{middle}{outcome}{between}{measures}{tail}".encode())
+    return lines
+
+
+def _distinct(ws: Workspace, n: int, taken: set[str]) -> list[str]:
+    """`n` distinct valid identifiers the file does not hold: 85% resident IDs, 15% USCCs."""
+    from xinyong.domain.identifiers import generate_uscc
+
+    rng = random.Random(6)
+    out: set[str] = set()
+    while len(out) < n:
+        if rng.random() < 0.15:
+            found = generate_uscc(rng)
+        else:
+            found = generate_resident_id(rng, date(1940, 1, 1) + timedelta(rng.randrange(30_000)))
+        if found not in taken:
+            out.add(found)
+    # a few numbers are valid in both schemes: the batch would report them as errors
+    found = [i for i in sorted(out) if _unambiguous(ws, i)]
+    rng.shuffle(found)
+    return found
+
+
+def _unambiguous(ws: Workspace, identifier: str) -> bool:
+    try:
+        ws.find_scheme(identifier)
+    except IdentifierError:
+        return False
+    return True
+
+
 def batch(ws: Workspace, allowed: list[str], restricted: list[str], rounds: int) -> dict[str, Any]:
-    from xinyong.domain.idbatch import subject_keys
+    """Batches of `BATCH_SIZES` identifiers (10% restricted subjects, people and firms as the
+    sample has them) for one action. Timed apart: the keys (identifier checks and pseudonyms,
+    with the HMAC computed three ways), the lookup, the log (render and a durable append, in
+    the batch entry and, for comparison, in the old one-line-per-subject format), and the whole
+    `Quick.check_many`. Baseline, in the same rounds: what one writes without vectorising —
+    per identifier, the schemes' own checks, `hmac` and a dict lookup of the full key (a dict
+    of the file's adverse cells for the action, built before timing) — logged as one durable
+    batch line like the new path's, so the log format does not decide the ratio."""
+    import duckdb
+    import pyarrow as pa
+
+    from xinyong.checker import batch_entry
+    from xinyong.domain import pseudobatch
+    from xinyong.domain.idbatch import subject_keys, subject_keys_slow
+    from xinyong.domain.pseudonym import pseudonym_sql
+    from xinyong.storage.decisionlog import render_batch
 
     quick = ws.quick
     hot = quick.hot()
     assert hot is not None
-    rng = random.Random(3)
-    idents = [rng.choice(restricted if rng.random() < 0.1 else allowed) for _ in range(10_000)]
+    file = hot.current()
+    assert file is not None
+    column = file.column[ACTION]
+    rows = np.flatnonzero(np.asarray(file.codes[:, column]))
+    adverse = {file.full_key(int(r)): int(file.codes[r, column]) for r in rows.tolist()}
     key = quick.pseudonym_key
+    schemes = ws.schemes
+    rng = random.Random(3)
+    con = duckdb.connect()
+    hmac_sql = f"SELECT {pseudonym_sql('resident_id', 'v', 'k')} FROM t"
     found: dict[str, list[float]] = {}
+    log = quick.log
 
-    def rate(name: str, fn: Any) -> None:
-        t = time.perf_counter()
-        fn()
-        found.setdefault(name, []).append(len(idents) / (time.perf_counter() - t))
-
-    def hmac_only() -> None:
-        digest = hmac.digest
+    def hmac_dict(idents: list[str]) -> None:
+        """Per identifier: a person or a firm by its characters (no check digits, dates or
+        divisions checked), the pseudonym by `hmac`, a dict lookup."""
+        keys: list[str] = []
         for i in idents:
-            digest(key, f"resident_id:{i}".encode(), "sha256")
+            u = i.upper()
+            if u[:17].isdigit():
+                keys.append(
+                    "resident_id:#"
+                    + hmac.new(key, b"resident_id:" + u.encode(), "sha256").hexdigest()
+                )
+            else:
+                keys.append("uscc:" + u)
+        logged([adverse.get(k, 0) for k in keys], keys)
 
-    for _ in range(rounds):
-        rate("batch baseline: HMAC-SHA256 only, subjects/s", hmac_only)
-        rate("batch keys (check + HMAC), subjects/s", lambda: subject_keys(ws.schemes, idents, key))
-        keyed = subject_keys(ws.schemes, idents, key)
-        file = hot.current()
+    def checked(idents: list[str]) -> None:
+        """Per identifier: the schemes' own checks (`Workspace.find_scheme`'s), then as above."""
+        keyed = subject_keys_slow(schemes, idents, key)
+        logged([adverse.get(k, 0) if k else -1 for k in keyed.keys], keyed.keys)
 
-        def lookup(file: Any = file, keyed: Any = keyed) -> None:
-            hot.decide_many(file, keyed.keys64, keyed.keys, ACTION)
-
-        rate("batch lookup (vectorised), subjects/s", lookup)
-        rate(
-            "batch whole (keys, lookup, durable log), subjects/s",
-            lambda: quick.check_many(idents, ACTION, purpose="benchmark"),
+    def logged(outcomes: list[int], keys: Any) -> None:
+        line = render_batch(
+            at=datetime.now(UTC),
+            action=ACTION,
+            as_of=file.header.binding.as_of,
+            pack_version=file.header.binding.pack_version,
+            asked_by=None,
+            purpose="benchmark",
+            audience="relying_party",
+            subject_keys=json.dumps([k for k in keys if k]).encode(),
+            answers=[("restrict", [], [i for i, o in enumerate(outcomes) if o > 0])],
         )
+        log.append([line])
+
+    quick.check_many(allowed[:10], ACTION, purpose="warm-up")  # compiles or loads the loop
+    fresh = _distinct(ws, sum(BATCH_SIZES), set(allowed) | set(restricted))
+    for size in BATCH_SIZES:
+        # distinct people and firms, as a relying party's customer list has them (a repeated
+        # identifier would be keyed once by the baseline), a tenth of them restricted
+        idents = [
+            rng.choice(restricted) if rng.random() < 0.1 else fresh.pop() for _ in range(size)
+        ]
+        people = [i for i in idents if ws.find_scheme(i).name == "resident_id"]
+        matrix = np.frombuffer("".join(people).upper().encode(), np.uint8).reshape(-1, 18)
+        table = pa.table({"v": pa.array([p.upper() for p in people])})
+        keyed = subject_keys(schemes, idents, key)
+        answers = hot.decide_many(file, keyed.keys64, keyed.keys, ACTION)
+        assert answers is not None
+
+        def hmac_duckdb(table: Any = table) -> None:
+            t = table  # noqa: F841 - the query's `t`, found by DuckDB's replacement scan
+            con.execute(hmac_sql, {"k": key}).fetchall()
+
+        def log_new(keyed: Any = keyed, answers: Any = answers) -> None:
+            log.append([batch_entry(keyed.keys, ACTION, answers, None, "benchmark")])
+
+        def log_old(keyed: Any = keyed, answers: Any = answers) -> None:
+            log.append(old_lines(list(keyed.keys), answers, None, "benchmark"))
+
+        steps: list[tuple[str, int, Any]] = [
+            (
+                "baseline whole (per identifier: hmac, dict; durable batch line)",
+                size,
+                lambda idents=idents: hmac_dict(idents),
+            ),
+            (
+                "baseline with the schemes' checks per identifier",
+                size,
+                lambda idents=idents: checked(idents),
+            ),
+            (
+                "HMAC only: hashlib loop",
+                len(people),
+                lambda m=matrix: pseudobatch.digests_hashlib(key, b"resident_id:", m),
+            ),
+            (
+                "HMAC only: compiled loop (numba + libcrypto)",
+                len(people),
+                lambda m=matrix: pseudobatch.digests(key, b"resident_id:", m),
+            ),
+            ("HMAC only: DuckDB pseudonym_sql over Arrow", len(people), hmac_duckdb),
+            (
+                "keys (vectorised checks + HMAC)",
+                size,
+                lambda idents=idents: subject_keys(schemes, idents, key),
+            ),
+            (
+                "lookup (bucket directory, gathers)",
+                size,
+                lambda keyed=keyed: hot.decide_many(file, keyed.keys64, keyed.keys, ACTION),
+            ),
+            ("log: batch entry, render + durable append", size, log_new),
+            ("log: old format, a line per subject, durable", size, log_old),
+            (
+                "whole batch (Quick.check_many)",
+                size,
+                lambda idents=idents: quick.check_many(idents, ACTION, purpose="benchmark"),
+            ),
+        ]
+        for r in range(rounds):
+            for name, count, fn in steps if r % 2 == 0 else list(reversed(steps)):
+                t, cpu = time.perf_counter(), time.process_time()
+                fn()
+                found.setdefault(f"batch {size:,} {name}, subjects/s", []).append(
+                    count / (time.perf_counter() - t)
+                )
+                # per second of this process's CPU: what the load of other processes hides
+                found.setdefault(f"batch {size:,} {name}, subjects per CPU-s", []).append(
+                    count / max(time.process_time() - cpu, 1e-6)
+                )
     out: dict[str, Any] = {k: (statistics.median(v), min(v), max(v)) for k, v in found.items()}
-    out["ratio batch whole / HMAC only"] = statistics.median(
-        found["batch whole (keys, lookup, durable log), subjects/s"]
-    ) / statistics.median(found["batch baseline: HMAC-SHA256 only, subjects/s"])
+    for size in BATCH_SIZES:
+        whole = found[f"batch {size:,} whole batch (Quick.check_many), subjects/s"]
+        base = found[
+            f"batch {size:,} baseline whole (per identifier: hmac, dict; durable batch line), "
+            "subjects/s"
+        ]
+        out[f"batch {size:,} ratio whole / baseline"] = statistics.median(whole) / (
+            statistics.median(base)
+        )
+    out["compiled HMAC loop in use"] = pseudobatch.compiled_available()
     return out
 
 
@@ -365,7 +552,12 @@ def _wrk(port: int, path: str, script: Path, conns: int, seconds: int) -> dict[s
 
 
 def over_http(
-    ws: Workspace, asks: list[tuple[str, str]], rounds: int, seconds: int
+    ws: Workspace,
+    asks: list[tuple[str, str]],
+    rounds: int,
+    seconds: int,
+    *,
+    only_batch: bool = False,
 ) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="xinyong-wrk-"))
     _, token = ws.create_api_key(
@@ -397,10 +589,12 @@ def over_http(
         bulk = _lua(folder, token, big)
         for port in ports.values():  # warm up: imports, the hot file mapped, the pack loaded
             _wrk(port, "/v1/checks", single, 2, 2)
+            if only_batch:  # and the batch path's compiled loop loaded
+                _wrk(port, "/v1/checks/batch", bulk, 1, 2)
         found: dict[str, list[float]] = {}
         for r in range(rounds):
             order = list(ports) if r % 2 == 0 else list(reversed(ports))
-            for name in order:
+            for name in order if not only_batch else []:
                 for conns in (32, 1):
                     got = _wrk(ports[name], "/v1/checks", single, conns, seconds)
                     for k, v in got.items():
@@ -415,20 +609,30 @@ def over_http(
             p.wait()
     out: dict[str, Any] = {k: (statistics.median(v), min(v), max(v)) for k, v in found.items()}
     med = {k: statistics.median(v) for k, v in found.items()}
+    out["batch subjects/s over HTTP"] = med["xinyong batch rps"] * 10_000
+    if only_batch:
+        return out
     out["ratio c32 rps xinyong / minimal"] = med["xinyong c32 rps"] / med["minimal c32 rps"]
     ratios = [
         a / b for a, b in zip(found["xinyong c32 rps"], found["minimal c32 rps"], strict=True)
     ]
     out["ratio c32 rps per round"] = ratios
-    out["batch subjects/s over HTTP"] = med["xinyong batch rps"] * 10_000
     return out
 
 
-def run_hot(subjects: int, rounds: int, seconds: int) -> None:
+def run_hot(subjects: int, rounds: int, seconds: int, *, only_batch: bool = False) -> None:
     print("uptime before:", _uptime())
     with tempfile.TemporaryDirectory(prefix="xinyong-hot-") as tmp:
         ws, asks, info = setup(Path(tmp), subjects)
         print("hot file:", info)
+        if only_batch:
+            for k, v in batch_only(ws, asks, rounds).items():
+                print(f"  {k}: {v}")
+            print("uptime after in-process:", _uptime())
+            for k, v in over_http(ws, asks, rounds, seconds, only_batch=True).items():
+                print(f"  {k}: {v}")
+            print("uptime after HTTP:", _uptime())
+            return
         results = in_process(ws, asks, rounds)
         print("uptime after in-process:", _uptime())
         for k, v in results.items():

@@ -189,7 +189,7 @@ class BatchAnswers:
     """A batch check: the subject keys asked about (None where the identifier was invalid,
     with its `IdentifierError` in `errors`) and the answers (`hotpath.Batch`)."""
 
-    keys: list[str | None]
+    keys: Sequence[str | None]
     errors: dict[int, IdentifierError]
     answers: Batch
 
@@ -346,7 +346,8 @@ class Quick:
         purpose: str | None = None,
     ) -> BatchAnswers | None:
         """A relying party's check of many subjects for one action, from the hot file: keys
-        computed once per identifier, one vectorised search, the lines logged as one group.
+        computed for the whole batch, one vectorised lookup, one decision log line for the
+        batch (durable on return).
         None when the hot path cannot answer."""
         from xinyong.domain.idbatch import subject_keys
         from xinyong.domain.measures import ACTIONS
@@ -362,7 +363,7 @@ class Quick:
         answers = hot.decide_many(file, keyed.keys64, keyed.keys, action)  # type: ignore[arg-type]
         if answers is None:
             return None
-        self.log.append(batch_lines(keyed.keys, action, answers, asked_by, purpose))
+        self.log.append([batch_entry(keyed.keys, action, answers, asked_by, purpose)])
         return BatchAnswers(keyed.keys, keyed.errors, answers)
 
     async def check_async(
@@ -436,48 +437,48 @@ class Quick:
             log.close()
 
 
-def batch_lines(
+def batch_entry(
     keys: Sequence[str | None],
     action: str,
     answers: Batch,
     asked_by: str | None,
     purpose: str | None,
-) -> list[bytes]:
-    """The decision log's lines of a batch, the same as `DecisionLog.write` gives for each
-    check, from a template: only the subject key, outcome and measures vary."""
+) -> bytes:
+    """The decision log's line of a batch (`decisionlog.render_batch`): every valid subject's
+    key, and the positions of those whose answer is not a plain allow, by answer."""
     import json
 
-    from xinyong.storage.decisionlog import render
+    import numpy as np
 
-    at = datetime.now(UTC)
-    sample = render(
-        at=at,
-        subject_key="\0",
+    from xinyong.domain.idbatch import SubjectKeys
+    from xinyong.storage.decisionlog import render_batch
+
+    if isinstance(keys, SubjectKeys):
+        valid = keys.valid()
+        array = keys.json_array()
+    else:
+        valid = np.array([i for i, k in enumerate(keys) if k is not None], dtype=np.int64)
+        array = json.dumps([keys[i] for i in valid.tolist()], ensure_ascii=False).encode()
+    verdict = answers.verdict[valid]
+    adverse = np.flatnonzero(verdict >= 0)
+    order = adverse[np.argsort(verdict[adverse], kind="stable")]
+    found, first = np.unique(verdict[order], return_index=True)
+    groups = []
+    split = np.split(order, first[1:]) if len(order) else []
+    for v, where in zip(found.tolist(), split, strict=True):
+        got = answers.verdicts[v]
+        groups.append((got.outcome, [m.name for m in got.measures], where.tolist()))
+    return render_batch(
+        at=datetime.now(UTC),
         action=action,
-        outcome="\1",
         as_of=answers.as_of,
         pack_version=answers.pack_version,
         asked_by=asked_by,
         purpose=purpose,
-        measures=["\2"],
         audience="relying_party",
-    ).decode("utf-8")
-    head, rest = sample.split('"\\u0000"')
-    middle, rest = rest.split('"\\u0001"')
-    between, tail = rest.split('["\\u0002"]')
-    dumps = json.dumps
-    verdicts = {
-        i: (dumps(v.outcome), dumps([m.name for m in v.measures], ensure_ascii=False))
-        for i, v in answers.verdicts.items()
-    }
-    allow = (dumps("allow"), "[]")
-    lines = []
-    for key, verdict in zip(keys, answers.verdict.tolist(), strict=True):
-        if key is None:
-            continue
-        outcome, measures = allow if verdict < 0 else verdicts[verdict]
-        lines.append(f"{head}{dumps(key)}{middle}{outcome}{between}{measures}{tail}".encode())
-    return lines
+        subject_keys=array,
+        answers=groups,
+    )
 
 
 def _open_hot(workspace: Workspace) -> HotPath | None:

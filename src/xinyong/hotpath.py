@@ -333,12 +333,13 @@ class HotPath:
         self,
         file: HotFile,
         keys64: npt.NDArray[np.uint64],
-        subject_keys: Sequence[str],
+        subject_keys: Sequence[str | None],
         action: str,
     ) -> Batch | None:
-        """Answers for many subjects at once: one vectorised search of the sorted keys; only the
-        keys found with a code other than 0 are looked at one by one (their verdicts, and the
-        full key that tells a 64-bit collision apart)."""
+        """Answers for many subjects at once: the rows found through the file's bucket
+        directory and the codes gathered for the whole batch; only the keys found with a code
+        other than 0 are looked at further (their verdicts, and the full key that tells a
+        64-bit collision apart, compared for all of them at once)."""
         import numpy as np
 
         column = file.column.get(action)
@@ -349,13 +350,15 @@ class HotPath:
         codes = np.zeros(len(keys64), dtype=np.uint8)
         verdict = np.full(len(keys64), -1, dtype=np.int64)
         if n:
-            at = np.minimum(keys.searchsorted(keys64), n - 1)
-            hit = keys[at] == keys64
+            at = file.locate(keys64)
+            hit = at < n
+            hit[hit] = keys[at[hit]] == keys64[hit]
+            at = np.where(hit, at, 0)
             codes = np.where(hit, file.codes[at, column], 0).astype(np.uint8)
             verdicts: dict[int, Verdict] = {}
             if file.has_duplicates:  # a collision run may hide a code behind a first allow
                 for i in np.flatnonzero(hit).tolist():
-                    code, row = file.find(int(keys64[i]), subject_keys[i], column)
+                    code, row = file.find(int(keys64[i]), str(subject_keys[i]), column)
                     codes[i] = code
                     if code:
                         verdict[i] = file.verdict_of(row, column)
@@ -363,22 +366,57 @@ class HotPath:
                 check = np.flatnonzero(codes)
                 rows = at[check]
                 cells = rows.astype(np.uint64) * np.uint64(file.width) + np.uint64(column)
-                found = file.cells.searchsorted(cells)
+                # in order: each search starts where the last ended (the cells are many)
+                order = np.argsort(cells)
+                found = np.empty(len(cells), dtype=np.int64)
+                found[order] = file.cells.searchsorted(cells[order])
                 if len(found) and (
                     found.max() >= len(file.cells) or (file.cells[found] != cells).any()
                 ):
                     raise TamperDetected(f"hot decision file {file.path}: a cell has no verdict")
                 verdict[check] = file.cell_verdicts[found]
                 # the full key tells a 64-bit key shared with a subject not asked about apart
-                for i, row in zip(check.tolist(), rows.tolist(), strict=True):
-                    if file.full_key(row) != subject_keys[i]:
-                        codes[i], verdict[i] = 0, -1
+                other = check[~_same_keys(file, rows, subject_keys, check)]
+                codes[other], verdict[other] = 0, -1
             for v in np.unique(verdict[verdict >= 0]).tolist():
                 verdicts[v] = self.verdict(file, v)
         else:
             verdicts = {}
         b = file.header.binding
         return Batch(codes, verdict, verdicts, b.as_of, b.pack_version)
+
+
+def _same_keys(
+    file: HotFile,
+    rows: npt.NDArray[np.int64],
+    subject_keys: Sequence[str | None],
+    asked: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Whether the full key of each row of the file is the key asked at the same place."""
+    import numpy as np
+
+    from xinyong.domain.idbatch import SubjectKeys
+
+    if isinstance(subject_keys, SubjectKeys):
+        mine, offsets = subject_keys.utf8(asked)
+    else:
+        encoded = [str(subject_keys[i]).encode("utf-8") for i in asked.tolist()]
+        mine = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    lo = file.key_off[rows].astype(np.int64)
+    size = file.key_off[rows + 1].astype(np.int64) - lo
+    same = size == np.diff(offsets)
+    pick = np.flatnonzero(same & (size > 0))
+    if len(pick):
+        size = size[pick]
+        first = np.cumsum(size) - size
+        within = np.arange(int(size.sum())) - np.repeat(first, size)
+        theirs = file.key_bytes[np.repeat(lo[pick], size) + within]
+        ours = mine[np.repeat(offsets[pick], size) + within]
+        differs = np.add.reduceat((theirs != ours).astype(np.int64), first) > 0
+        same[pick[differs]] = False
+    return np.asarray(same, dtype=bool)
 
 
 def binding_of(origin: str, found: Any) -> HotBinding:

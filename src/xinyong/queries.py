@@ -94,13 +94,24 @@ class LogFilter:
     until: datetime | None = None
 
 
-def _lines(path: Path) -> Iterator[dict[str, object]]:
+def _lines(path: Path, subject_key: str | None = None) -> Iterator[dict[str, object]]:
+    """The log's checks, a batch line expanded to one per subject (only those about
+    `subject_key`, when given: a subject's view need not expand every batch)."""
+    from xinyong.storage.decisionlog import expand
+
     if not path.exists():
         return
     with path.open(encoding="utf-8") as fh:
         for text in fh:
-            if text.strip():
-                yield json.loads(text)
+            if not text.strip():
+                continue
+            line = json.loads(text)
+            if subject_key is not None and "batch" in line:
+                if subject_key not in line["batch"].get("subject_keys", ()):
+                    continue
+                yield from (x for x in expand(line) if x["subject_key"] == subject_key)
+                continue
+            yield from expand(line)
 
 
 def decision_log(
@@ -109,7 +120,7 @@ def decision_log(
     """Decision-log lines matching `where`, oldest first, `limit` of them after `offset`."""
     out: list[dict[str, object]] = []
     skipped = 0
-    for line in _lines(path):
+    for line in _lines(path, where.subject_key):
         if not _matches(line, where):
             continue
         if skipped < offset:

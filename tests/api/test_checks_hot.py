@@ -42,6 +42,32 @@ def test_a_batch_from_the_hot_file_equals_the_models(api: Api) -> None:
     assert outcomes == ["restrict", None, "allow", "restrict"]
 
 
+def test_a_subject_sees_a_batch_check_made_on_them(api: Api) -> None:
+    """The batch is one decision log entry; over HTTP the subject still reads that check (who
+    asked, why, the answer) and an auditor finds it by subject, outcome and asker."""
+    list_adult(api)
+    rp = api.headers("relying_party")
+    body = {"subjects": [FIRM, ADULT, "123"], "action": "air_travel.book"}
+    r = api.client.post("/v1/checks/batch", json=body, headers=rp)
+    assert r.status_code == 200, r.text
+    mine = api.client.get(f"/v1/subjects/{ADULT}/checks", headers=api.headers("subject"))
+    assert mine.status_code == 200, mine.text
+    checks = mine.json()["checks"]
+    assert [(c["outcome"], c["purpose"], c["action"]) for c in checks] == [
+        ("restrict", "ticket sale", "air_travel.book")
+    ]
+    assert checks[0]["asked_by"].startswith("relying_party")
+    auditor = api.headers("auditor")
+    found = api.client.get(
+        "/v1/decisions", params={"outcome": "restrict", "subject": ADULT}, headers=auditor
+    ).json()["checks"]
+    assert found == checks
+    everyone = api.client.get(
+        "/v1/decisions", params={"asked_by": checks[0]["asked_by"]}, headers=auditor
+    ).json()["checks"]
+    assert [c["outcome"] for c in everyone] == ["allow", "restrict"]  # the invalid one: none
+
+
 def test_checks_run_beside_submits(api: Api) -> None:
     rp = api.headers("relying_party")
     # each checker runs until the submits are done and it has made checks before and after them

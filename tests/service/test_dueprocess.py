@@ -300,6 +300,48 @@ def test_upheld_objection_reaches_every_past_decision_and_its_relying_parties(
     assert listed is not None and listed[0] == (2 if correct else 0)
 
 
+def test_a_batch_check_is_seen_by_its_subject_and_reached_by_a_correction(
+    tmp_path: Path,
+) -> None:
+    """A batch is one decision log line; the subject still sees the check (who asked, why),
+    an auditor's filter finds it, and an upheld objection tells the batch's relying party."""
+    from xinyong.queries import LogFilter
+
+    ws = Workspace.init(tmp_path / "ws", today=TODAY)
+    _ingest(ws, tmp_path, *_debtor("(2026)京0105执1号", "2026-03-02", notice="2026-02-02"))
+    ws.evaluate(as_of=date(2026, 3, 4))
+    found = ws.quick.check_batch(
+        [OTHER, PERSON, "not an id", FIRM], "air_travel.book", asked_by="bank 9", purpose="loan"
+    )
+    assert not isinstance(found, list), "answered from the hot file"
+    log = ws.settings.path(ws.settings.decision_log).read_text(encoding="utf-8").splitlines()
+    assert len(log) == 1, "one line for the batch"
+    key = ws.subject_key(PERSON)
+    seen = ws.decision_log(LogFilter(subject_key=key), offset=0, limit=10)
+    assert [(x["asked_by"], x["purpose"], x["outcome"], x["audience"]) for x in seen] == [
+        ("bank 9", "loan", "restrict", "relying_party")
+    ]
+    assert seen[0]["measures"] and seen[0]["action"] == "air_travel.book"
+    # the auditor's view: every subject of the batch, each with its own answer
+    every = ws.decision_log(LogFilter(asked_by="bank 9"), offset=0, limit=10)
+    assert [x["subject_key"] for x in every] == [
+        ws.subject_key(OTHER),
+        key,
+        ws.subject_key(FIRM),
+    ]
+    assert [x["outcome"] for x in every] == ["allow", "restrict", "allow"]
+    assert ws.decision_log(LogFilter(outcome="restrict"), offset=0, limit=10) == seen
+    assert ws.decision_log(LogFilter(asked_by="bank 9"), offset=1, limit=1) == [every[1]]
+    seq = _seq(ws, PERSON, "court.enforcement.dishonesty_decision")
+    dp = ws.dueprocess
+    filed = dp.file_objection(PERSON, seq, grounds="the debt was paid", on=date(2026, 3, 4))
+    dp.review(filed.case, actor=COURT, on=date(2026, 3, 5))
+    done = dp.decide(filed.case, actor=COURT, upheld=True, reasons="paid", on=date(2026, 3, 6))
+    assert done.reach is not None
+    assert [(x["asked_by"], x["subject_key"]) for x in done.reach.decisions] == [("bank 9", key)]
+    assert [party for party, _ in done.reach.notified] == ["bank 9"]
+
+
 # --- credit restoration ---------------------------------------------------------------------------
 
 

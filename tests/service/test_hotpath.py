@@ -10,6 +10,7 @@ apart.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from datetime import date
@@ -20,7 +21,9 @@ import pytest
 from xinyong.decide import decide
 from xinyong.domain.decision import Audience, Decision
 from xinyong.domain.measures import ACTIONS
+from xinyong.domain.pseudonym import key64
 from xinyong.hotpath import HotPath
+from xinyong.queries import LogFilter
 from xinyong.sample.generate import Sample, write_csv
 from xinyong.service import Workspace
 from xinyong.storage import hotfile, index
@@ -195,4 +198,57 @@ def test_a_batch_equals_single_checks(tmp_path: Path) -> None:
         measures = found.answers.verdicts[v].measures if v >= 0 else ()
         assert measures == single.measures
     log = ws.settings.path(ws.settings.decision_log).read_text(encoding="utf-8").splitlines()
-    assert len(log) == len(asked) - 1 + 30  # a line per valid identifier, then per single check
+    assert len(log) == 1 + 30  # one line for the batch, then one per single check
+    # read back, the batch is a check per valid identifier, as the single checks logged them
+    lines = ws.decision_log(LogFilter(), offset=0, limit=100)
+    batch, singles = lines[:30], lines[30:]
+    skip = {"asked_at", "asked_by", "purpose"}
+    assert [{k: v for k, v in x.items() if k not in skip} for x in batch] == [
+        {k: v for k, v in x.items() if k not in skip} for x in singles
+    ]
+    assert {(x["asked_by"], x["purpose"]) for x in batch} == {("t", "test")}
+    # a batch in which nobody is restricted, and one of invalid identifiers only
+    allowed = [x for x, s in zip(asked, singles, strict=False) if s["outcome"] == "allow"]
+    for idents in (allowed[:3], ["not-an-id"]):
+        assert not isinstance(ws.quick.check_batch(idents, "air_travel.book"), list)
+    found_lines = ws.decision_log(LogFilter(), offset=30 + 30, limit=100)
+    assert [x["outcome"] for x in found_lines] == ["allow"] * 3
+
+
+def test_a_batch_entry_is_synced_before_the_batch_returns(tmp_path: Path) -> None:
+    from xinyong.storage.decisionlog import DecisionLog
+
+    ws, sample = _workspace(tmp_path, rows=200)
+    ws.ingest(sample.path)
+    ws.evaluate(as_of=AS_OF)
+    path = ws.settings.path(ws.settings.decision_log)
+    synced: list[int] = []
+
+    def fsync(fd: int) -> None:
+        os.fdatasync(fd)
+        synced.append(path.stat().st_size)
+
+    ws.quick._log = DecisionLog(path, fsync=fsync)
+    asked = [s.identifier for s in sample.subjects[:20]]
+    found = ws.quick.check_batch(asked, "air_travel.book", asked_by="t", purpose="test")
+    assert not isinstance(found, list)
+    assert synced == [path.stat().st_size] and path.read_bytes().count(b"\n") == 1
+
+
+def test_a_batch_tells_a_shared_64_bit_key_apart_by_the_full_key(tmp_path: Path) -> None:
+    ws, sample = _workspace(tmp_path, rows=400)
+    ws.ingest(sample.path)
+    ws.evaluate(as_of=AS_OF)
+    file = _hot(ws).current()
+    assert file is not None and not file.has_duplicates
+    keys = [ws.subject_key(s.identifier, s.scheme) for s in sample.subjects]
+    answers = _slow(ws, [(k, "air_travel.book") for k in keys])
+    restricted = [k for k, d in zip(keys, answers, strict=True) if d.outcome == "restrict"]
+    assert restricted
+    # asked: a restricted subject, and a key the file does not hold under the same 64-bit key
+    asked = [restricted[0], restricted[0][:-1] + ("0" if restricted[0][-1] != "0" else "1")]
+    k64 = __import__("numpy").array([key64(restricted[0])] * 2, dtype="uint64")
+    batch = _hot(ws).decide_many(file, k64, asked, "air_travel.book")
+    assert batch is not None
+    assert [hotfile.OUTCOMES[int(c)] for c in batch.codes] == ["restrict", "allow"]
+    assert batch.verdict.tolist()[1] == -1

@@ -17,12 +17,13 @@ the key's precomputed inner and outer states: the one per-row Python loop left (
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from xinyong.domain import pseudobatch
 from xinyong.domain.identifiers import (
     _ORG_ALPHABET,
     _ORG_CHECKS,
@@ -37,7 +38,7 @@ from xinyong.domain.identifiers import (
     UsccScheme,
     division_codes,
 )
-from xinyong.domain.pseudonym import PSEUDONYM_MARK, _check_key, key64, subject_key
+from xinyong.domain.pseudonym import PSEUDONYM_MARK, key64, subject_key
 from xinyong.errors import IdentifierError
 
 if TYPE_CHECKING:
@@ -45,9 +46,139 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 
+class SubjectKeys(Sequence[str | None]):
+    """The subject keys of a batch, in the order asked (None where the identifier is invalid).
+
+    Kept as byte matrices, one per fixed-width kind (a pseudonym's 64 hex digits, a USCC's 18
+    characters), and made into strings only when one is asked for: a batch of 100,000 needs
+    its keys as strings nowhere but in the decision log, which `json_array` renders at once.
+    """
+
+    def __init__(self, n: int) -> None:
+        import numpy as np
+
+        self._n = n
+        self._group = np.full(n, -1, dtype=np.int8)  # -1 invalid, -2 in `_other`, else a group
+        self._at = np.zeros(n, dtype=np.int64)  # the row's index within its group
+        self._groups: list[tuple[bytes, npt.NDArray[np.uint8]]] = []
+        self._other: dict[int, str] = {}
+
+    def add_group(
+        self, rows: npt.NDArray[np.int64], prefix: bytes, values: npt.NDArray[np.uint8]
+    ) -> None:
+        """Keys `prefix + value` (ASCII) for `rows`, one value per row of `values`."""
+        import numpy as np
+
+        self._group[rows] = len(self._groups)
+        self._at[rows] = np.arange(len(rows))
+        self._groups.append((prefix, np.ascontiguousarray(values)))
+
+    def add(self, row: int, key: str | None) -> None:
+        if key is not None:
+            self._group[row] = -2
+            self._other[row] = key
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _one(self, i: int) -> str | None:
+        g = int(self._group[i])
+        if g == -1:
+            return None
+        if g == -2:
+            return str(self._other[i])
+        prefix, values = self._groups[g]
+        row: bytes = values[int(self._at[i])].tobytes()
+        return (prefix + row).decode("ascii")
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[str | None]:
+        return (self._one(i) for i in range(self._n))
+
+    def valid(self) -> npt.NDArray[np.int64]:
+        """The rows with a key, in order."""
+        import numpy as np
+
+        return np.flatnonzero(self._group != -1)
+
+    def utf8(
+        self, rows: npt.NDArray[np.int64], *, quoted: bool = False
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+        """The keys of `rows` (all valid) as one UTF-8 buffer and their `len(rows) + 1`
+        offsets in it; `quoted`: each as a JSON string followed by a comma."""
+        import json
+
+        import numpy as np
+
+        group = self._group[rows]
+        lengths = np.zeros(len(rows), dtype=np.int64)
+        other: dict[int, bytes] = {}
+        for j in np.flatnonzero(group == -2).tolist():
+            key = self._other[int(rows[j])]
+            text = json.dumps(key, ensure_ascii=False) + "," if quoted else key
+            other[j] = text.encode("utf-8")
+            lengths[j] = len(other[j])
+        head, tail = (b'"', b'",') if quoted else (b"", b"")
+        for g, (prefix, values) in enumerate(self._groups):
+            lengths[group == g] = len(head) + len(prefix) + values.shape[1] + len(tail)
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        buf = np.empty(int(offsets[-1]), dtype=np.uint8)
+        for g, (prefix, values) in enumerate(self._groups):
+            mine = np.flatnonzero(group == g)
+            if not len(mine):
+                continue
+            start = head + prefix
+            width = len(start) + values.shape[1]
+            row = np.empty((len(mine), width + len(tail)), dtype=np.uint8)
+            row[:, : len(start)] = np.frombuffer(start, dtype=np.uint8)
+            row[:, len(start) : width] = values[self._at[rows[mine]]]
+            row[:, width:] = np.frombuffer(tail, dtype=np.uint8)
+            buf[offsets[mine][:, None] + np.arange(row.shape[1])] = row
+        for j, data in other.items():
+            buf[offsets[j] : offsets[j + 1]] = np.frombuffer(data, dtype=np.uint8)
+        return buf, offsets
+
+    def json_array(self) -> bytes:
+        """The valid keys, in order, as a JSON array (what the decision log holds). Built as
+        one byte matrix, a row per key; where kinds of two widths are mixed, the shorter are
+        followed by spaces after their comma (whitespace JSON allows between values)."""
+        import json
+
+        import numpy as np
+
+        valid = self.valid()
+        group = self._group[valid]
+        if not self._groups or (group == -2).any():
+            found = [self._one(i) for i in valid.tolist()]
+            return json.dumps(found, ensure_ascii=False, separators=(",", ":")).encode()
+        if not len(valid):
+            return b"[]"
+        width = max(len(p) + v.shape[1] for p, v in self._groups) + 3
+        out = np.full((len(valid), width), ord(" "), dtype=np.uint8)
+        for g, (prefix, values) in enumerate(self._groups):
+            mine = np.flatnonzero(group == g)
+            if not len(mine):
+                continue
+            start = b'"' + prefix
+            end = len(start) + values.shape[1]
+            out[mine, : len(start)] = np.frombuffer(start, dtype=np.uint8)
+            out[mine, len(start) : end] = values[self._at[valid[mine]]]
+            out[mine, end : end + 2] = np.frombuffer(b'",', dtype=np.uint8)
+        return b"[" + out.tobytes().rstrip(b" ")[:-1] + b"]"
+
+
 @dataclass
 class Keyed:
-    keys: list[str | None]  # None where the identifier is invalid
+    keys: Sequence[str | None]  # None where the identifier is invalid
     keys64: npt.NDArray[np.uint64]  # 0 where it is invalid
     errors: dict[int, IdentifierError]
 
@@ -74,38 +205,80 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
         return subject_keys_slow(schemes, identifiers, key)
     rid, uscc = fast
     n = len(identifiers)
-    keys: list[str | None] = [None] * n
+    keys = SubjectKeys(n)
     keys64 = np.zeros(n, dtype=np.uint64)
-    plain = [i for i, s in enumerate(identifiers) if len(s) == 18 and s.isascii()]
+    lengths = np.fromiter(map(len, identifiers), dtype=np.int64, count=n)
+    text = "".join(identifiers)
+    if (lengths == 18).all() and text.isascii():
+        plain = np.arange(n, dtype=np.int64)
+    else:
+        plain = np.array(
+            [i for i in np.flatnonzero(lengths == 18).tolist() if identifiers[i].isascii()],
+            dtype=np.int64,
+        )
+        text = "".join(identifiers[i] for i in plain.tolist())
     rest: list[int] = []
-    if plain:
-        text = "".join(identifiers[i] for i in plain).upper().encode("ascii")
-        b = np.frombuffer(text, dtype=np.uint8).reshape(-1, 18)
-        is_rid = _resident_ids(b, rid.as_of or date.today())
-        is_uscc = _usccs(b)
+    if len(plain):
+        b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        is_rid, is_uscc = _checks(b, rid.as_of or date.today())
         if uscc.accepted:
-            listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain])
+            listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
             is_uscc &= ~listed
             is_rid &= ~listed
-        where = np.asarray(plain)
-        people, firms = where[is_rid & ~is_uscc], where[is_uscc & ~is_rid]
-        rest = where[~(is_rid ^ is_uscc)].tolist()
-        if len(people):
-            _key_people(identifiers, people.tolist(), key, keys, keys64)
-        for i in firms.tolist():
-            k = "uscc:" + identifiers[i].upper()
-            keys[i] = k
-            keys64[i] = key64(k)
-    seen = set(plain)
-    rest += [i for i in range(n) if i not in seen]
+        person, firm = is_rid & ~is_uscc, is_uscc & ~is_rid
+        rest = plain[~(is_rid ^ is_uscc)].tolist()
+        if person.any():
+            rows = plain[person]
+            prefix = f"{rid.name}:".encode()
+            digests = pseudobatch.digests(key, prefix, b[person])
+            keys64[rows] = digests[:, :8].copy().view(">u8").ravel()
+            keys.add_group(rows, prefix + PSEUDONYM_MARK.encode(), _hex(digests))
+        if firm.any():
+            rows = plain[firm]
+            prefix = f"{uscc.name}:".encode()
+            keys.add_group(rows, prefix, b[firm])
+            keys64[rows] = np.frombuffer(_blake64(prefix, b[firm]), dtype=">u8")
+    seen = np.zeros(n, dtype=bool)
+    seen[plain] = True
+    rest += np.flatnonzero(~seen).tolist()
     slow = subject_keys_slow(schemes, [identifiers[i] for i in rest], key)
     errors = {}
     for j, i in enumerate(rest):
-        keys[i] = slow.keys[j]
+        keys.add(i, slow.keys[j])
         keys64[i] = slow.keys64[j]
         if j in slow.errors:
             errors[i] = slow.errors[j]
     return Keyed(keys, keys64, errors)
+
+
+def _blake64(prefix: bytes, rows: npt.NDArray[np.uint8]) -> bytes:
+    """`key64` of `prefix + row` for each row (not a pseudonym: BLAKE2b), from a state that has
+    hashed the prefix (a copy costs half a new hash's keyword parsing)."""
+    data, width = rows.tobytes(), rows.shape[1]
+    start = hashlib.blake2b(prefix, digest_size=8)
+    new = start.copy
+    out = []
+    for at in range(0, len(data), width):
+        h = new()
+        h.update(data[at : at + width])
+        out.append(h.digest())
+    return b"".join(out)
+
+
+def _hex(digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Lower-case hex digits of each row of a byte matrix: one gather of a byte's two digits."""
+    import numpy as np
+
+    rows, width = digests.shape
+    return _hex_pairs()[digests].view(np.uint8).reshape(rows, 2 * width)
+
+
+@cache
+def _hex_pairs() -> npt.NDArray[np.uint16]:
+    import numpy as np
+
+    pairs = b"".join(f"{i:02x}".encode() for i in range(256))
+    return np.frombuffer(pairs, dtype="<u2").copy()
 
 
 def _standard(schemes: SchemeRegistry) -> tuple[ResidentIdScheme, UsccScheme] | None:
@@ -117,94 +290,102 @@ def _standard(schemes: SchemeRegistry) -> tuple[ResidentIdScheme, UsccScheme] | 
     return rid[0], uscc[0]
 
 
-def _digits(b: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    return (b >= 48) & (b <= 57)
-
-
-def _number(d: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    out = d[:, 0].copy()
-    for j in range(1, d.shape[1]):
-        out = out * 10 + d[:, j]
-    return out
-
-
-def _resident_ids(b: npt.NDArray[np.uint8], today: date) -> npt.NDArray[np.bool_]:
+def _checks(
+    b: npt.NDArray[np.uint8], today: date
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which rows are valid resident IDs, which valid USCCs. The matrix is turned to
+    (18, n): each character position is then one contiguous vector, and every step one
+    operation on whole vectors (a reduction across 18 short rows costs more than the data;
+    a BLAS product, threaded, costs more still on a busy machine)."""
     import numpy as np
 
-    d = b.astype(np.int64) - 48
-    ok = _digits(b[:, :17]).all(axis=1) & (_digits(b[:, 17]) | (b[:, 17] == ord("X")))
-    ok &= np.isin(_number(d[:, :6]), _division_array())
-    y, m, day = _number(d[:, 6:10]), _number(d[:, 10:12]), _number(d[:, 12:14])
+    c = np.ascontiguousarray(b.T)
+    digit = (c >= 48) & (c <= 57)
+    d = np.where(digit, c - np.uint8(48), np.uint8(0))
+    return _resident_ids(c, d, digit, today), _usccs(c, digit)
+
+
+def _resident_ids(
+    c: npt.NDArray[np.uint8],
+    d: npt.NDArray[np.uint8],
+    digit: npt.NDArray[np.bool_],
+    today: date,
+) -> npt.NDArray[np.bool_]:
+    import numpy as np
+
+    ok = np.logical_and.reduce(digit[:17]) & (digit[17] | (c[17] == ord("X")))
+    # division code, year, month, day: digits 0-5, 6-9, 10-11, 12-13, by place value
+    division, y, m, day = (_weighted(d[:14], row) for row in _place_values())
+    ok &= _division_table()[division]
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
     last = month_days[np.clip(m, 0, 12)] + ((m == 2) & leap)
     ok &= (y >= 1) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= last)
     born = y * 10_000 + m * 100 + day
     ok &= born <= today.year * 10_000 + today.month * 100 + today.day
-    weights = np.array(_RID_WEIGHTS, dtype=np.int64)
-    total = (d[:, :17] * weights).sum(axis=1) % 11
+    total = _weighted(d[:17], _RID_WEIGHTS) % 11
     checks = np.frombuffer(_RID_CHECKS.encode(), dtype=np.uint8)
-    ok &= checks[total] == b[:, 17]
+    ok &= checks[total] == c[17]
     return np.asarray(ok, dtype=bool)
 
 
-def _usccs(b: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+def _usccs(c: npt.NDArray[np.uint8], digit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     import numpy as np
 
-    value = np.full(256, -1, dtype=np.int64)
-    for i, ch in enumerate(USCC_ALPHABET):
-        value[ord(ch)] = i
-    v = value[b]
-    ok = (v >= 0).all(axis=1) & _digits(b[:, 2:8]).all(axis=1)
-    org = np.full(256, 0, dtype=np.int64)
-    for i, ch in enumerate(_ORG_ALPHABET):
-        org[ord(ch)] = i
-    org_total = (org[b[:, 8:16]] * np.array(_ORG_WEIGHTS, dtype=np.int64)).sum(axis=1) % 11
+    value, org = _uscc_tables()
+    v = value[c]
+    ok = np.logical_and.reduce(v >= 0) & np.logical_and.reduce(digit[2:8])
+    org_total = _weighted(org[c[8:16]], _ORG_WEIGHTS) % 11
     org_checks = np.frombuffer(_ORG_CHECKS.encode(), dtype=np.uint8)
-    ok &= org_checks[11 - org_total] == b[:, 16]
-    total = (np.where(v[:, :17] < 0, 0, v[:, :17]) * np.array(_USCC_WEIGHTS)).sum(axis=1) % 31
+    ok &= org_checks[11 - org_total] == c[16]
+    total = _weighted(np.maximum(v[:17], np.int8(0)), _USCC_WEIGHTS) % 31
     alphabet = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
-    ok &= alphabet[(31 - total) % 31] == b[:, 17]
+    ok &= alphabet[(31 - total) % 31] == c[17]
     return np.asarray(ok, dtype=bool)
 
 
 @cache
-def _division_array() -> npt.NDArray[np.int64]:
+def _uscc_tables() -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8]]:
     import numpy as np
 
-    return np.array(sorted(int(c) for c in division_codes()), dtype=np.int64)
+    # one byte a character: the gathers and sums then move a quarter of the data
+    value = np.full(256, -1, dtype=np.int8)
+    for i, ch in enumerate(USCC_ALPHABET):
+        value[ord(ch)] = i
+    org = np.zeros(256, dtype=np.int8)
+    for i, ch in enumerate(_ORG_ALPHABET):
+        org[ord(ch)] = i
+    return value, org
 
 
-def _key_people(
-    identifiers: Sequence[str],
-    at: list[int],
-    key: bytes,
-    keys: list[str | None],
-    keys64: npt.NDArray[np.uint64],
-) -> None:
-    """`subject_key` of resident IDs (normalised: upper-case), HMAC from precomputed states."""
+@cache
+def _place_values() -> tuple[tuple[int, ...], ...]:
+    """Weights of the 14 leading digits giving the division code, year, month and day."""
+    out = []
+    for start, stop in [(0, 6), (6, 10), (10, 12), (12, 14)]:
+        out.append(tuple(10 ** (stop - 1 - j) if start <= j < stop else 0 for j in range(14)))
+    return tuple(out)
+
+
+def _weighted(rows: npt.NDArray[Any], weights: Sequence[int]) -> npt.NDArray[np.int32]:
+    """Σ weights[j] · rows[j], a vector operation per non-zero weight."""
     import numpy as np
 
-    _check_key(key)
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    padded = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(x ^ 0x36 for x in padded))
-    outer = hashlib.sha256(bytes(x ^ 0x5C for x in padded))
-    prefix = f"resident_id:{PSEUDONYM_MARK}"
-    new_inner, new_outer = inner.copy, outer.copy
-    hexes = []
-    for i in at:
-        h = new_inner()
-        h.update(b"resident_id:" + identifiers[i].upper().encode())
-        o = new_outer()
-        o.update(h.digest())
-        hexes.append(o.hexdigest())
-    for i, x in zip(at, hexes, strict=True):
-        keys[i] = prefix + x
-    keys64[np.asarray(at)] = np.frombuffer(
-        bytes.fromhex("".join(x[:16] for x in hexes)), dtype=">u8"
-    ).astype(np.uint64)
+    out = np.zeros(rows.shape[1], dtype=np.int32)
+    for j, w in enumerate(weights):
+        if w:
+            out += rows[j] * np.int32(w)
+    return out
+
+
+@cache
+def _division_table() -> npt.NDArray[np.bool_]:
+    """Indexed by a six-digit number: whether it is a division code."""
+    import numpy as np
+
+    table = np.zeros(1_000_000, dtype=bool)
+    table[[int(c) for c in division_codes()]] = True
+    return table
 
 
 def subject_keys_slow(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes) -> Keyed:

@@ -1,5 +1,11 @@
 """The decision log: every check, one JSON line, durable before the answer is given.
 
+A batch check (one relying party, purpose and action, at one time, about many subjects) is one
+line too (`render_batch`): the subject keys as one array and each distinct answer with the
+positions that got it; readers see it through `expand` as the lines of one check each, so a
+subject's view, an auditor's filter and a correction's reach find batch-checked subjects as
+they find single checks. The line is durable before the batch's answer is given, like any.
+
 Who asked, why, as which audience (what they were shown), about whom (the pseudonymous key), for
 which action and date, and the answer. A check's line is on disk (written and fsynced) before
 the check returns, so no answer is ever given that the log could lose, and no line is dropped.
@@ -28,10 +34,10 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from xinyong.errors import LedgerError
 
@@ -71,6 +77,74 @@ def render(
         # or reward decision about the subject among them.
         line["records"] = records
     return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def render_batch(
+    *,
+    at: datetime,
+    action: str,
+    as_of: date,
+    pack_version: str,
+    asked_by: str | None,
+    purpose: str | None,
+    audience: str | None,
+    subject_keys: bytes,
+    answers: Sequence[tuple[str, list[str], list[int]]],
+    otherwise: tuple[str, list[str]] = ("allow", []),
+) -> bytes:
+    """One line for a batch check: one relying party, purpose, action and time, many subjects.
+
+    `subject_keys` is the JSON array of the keys asked about, in order; `answers` gives, for
+    each distinct answer other than `otherwise`, its outcome, measures and the positions in
+    that array of the subjects that got it. `expand` turns the line back into the lines one
+    check per subject would have written, which is what every reader sees."""
+    fields: dict[str, object] = {
+        "asked_at": at.isoformat(),
+        "asked_by": asked_by,
+        "purpose": purpose,
+        "audience": audience,
+        "action": action,
+        "as_of": as_of.isoformat(),
+        "pack_version": pack_version,
+    }
+    batch = {
+        "otherwise": {"outcome": otherwise[0], "measures": otherwise[1]},
+        "answers": [{"outcome": o, "measures": m, "at": where} for o, m, where in answers],
+    }
+    dumps = json.dumps
+    text = dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1]
+    text += ',"batch":' + dumps(batch, ensure_ascii=False, separators=(",", ":"))[:-1]
+    # the keys last: the bulk of the line, rendered by the caller in one piece
+    return text.encode("utf-8") + b',"subject_keys":' + subject_keys + b"}}\n"
+
+
+_ORDER = ("asked_at", "asked_by", "purpose", "audience")
+_AFTER = ("action", "as_of")
+
+
+def expand(line: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The lines of one check each that a decision log line stands for: itself, or a batch
+    line's one per subject (as `render` writes them, in the batch's order)."""
+    batch = line.get("batch")
+    if not isinstance(batch, dict):
+        yield line
+        return
+    keys = batch["subject_keys"]
+    answer = [(batch["otherwise"]["outcome"], batch["otherwise"]["measures"])] * len(keys)
+    for a in batch["answers"]:
+        for i in a["at"]:
+            answer[i] = (a["outcome"], a["measures"])
+    head = {k: line.get(k) for k in _ORDER}
+    middle = {k: line.get(k) for k in _AFTER}
+    for key, (outcome, measures) in zip(keys, answer, strict=True):
+        yield {
+            **head,
+            "subject_key": key,
+            **middle,
+            "outcome": outcome,
+            "measures": list(measures),
+            "pack_version": line.get("pack_version"),
+        }
 
 
 class DecisionLog:

@@ -299,6 +299,10 @@ class HotFile:
         self.key_off: npt.NDArray[np.uint64] = section("key_off", "<u8", n + 1)
         self.verd_off: npt.NDArray[np.uint64] = section("verd_off", "<u8", h.verdicts + 1)
         self._key_text = start + h.sections["key_text"][0]
+        self.key_bytes: npt.NDArray[np.uint8] = np.frombuffer(
+            mm, dtype=np.uint8, count=h.sections["key_text"][1], offset=self._key_text
+        )
+        self._directory: tuple[int, npt.NDArray[np.int64]] | None = None
         self._verd_text = start + h.sections["verd_text"][0]
         self.column = {a: i for i, a in enumerate(h.actions)}
         self.width = width
@@ -306,6 +310,42 @@ class HotFile:
         self._u64 = np.uint64
         # equal 64-bit keys (two subjects colliding) sit side by side; batches then look closer
         self.has_duplicates = bool(n > 1 and (self.keys[1:] == self.keys[:-1]).any())
+
+    def _bucket_directory(self) -> tuple[int, npt.NDArray[np.int64]]:
+        """Where the rows whose keys share their top bits start: (shift, starts). Built on a
+        batch's first use (≈ 20 ms at 2M keys, 8 bytes per bucket); single checks need none."""
+        import numpy as np
+
+        found = self._directory
+        if found is None:
+            n = len(self.keys)
+            # about one key per bucket: a key is found in one or two probes
+            bits = min(max(n.bit_length(), 1), 24)
+            shift = 64 - bits
+            top = (self.keys >> np.uint64(shift)).astype(np.intp)
+            starts = np.zeros((1 << bits) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(top, minlength=1 << bits), out=starts[1:])
+            found = self._directory = (shift, starts)
+        return found
+
+    def locate(self, keys64: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """For each key, the first row whose key is not less (`len(keys)` if none), as
+        `keys.searchsorted` gives, through the bucket directory: a binary search per key costs
+        ≈ 20 dependent reads of the mapped array, a bucket one or two independent ones."""
+        import numpy as np
+
+        shift, starts = self._bucket_directory()
+        top = (keys64 >> np.uint64(shift)).astype(np.intp)
+        at = starts[top]
+        end = starts[top + 1]
+        active = np.flatnonzero(at < end)
+        keys = self.keys
+        while len(active):
+            less = keys[at[active]] < keys64[active]
+            active = active[less]
+            at[active] += 1
+            active = active[at[active] < end[active]]
+        return at
 
     def full_key(self, row: int) -> str:
         a, b = int(self.key_off[row]), int(self.key_off[row + 1])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from xinyong.errors import LedgerError
-from xinyong.storage.decisionlog import DecisionLog, render
+from xinyong.storage.decisionlog import DecisionLog, expand, render, render_batch
 
 
 def _line(i: int) -> bytes:
@@ -97,6 +97,48 @@ def test_the_line_format() -> None:
         "measures": ["m1"],
         "pack_version": "sha256:x",
     }
+
+
+def test_a_batch_line_expands_to_the_lines_of_single_checks() -> None:
+    at = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+    keys = ["uscc:91350100M000100Y43", "resident_id:#ab", "resident_id:#cd", "uscc:X"]
+    common = {
+        "at": at,
+        "action": "procurement.bid",
+        "as_of": date(2026, 11, 22),
+        "pack_version": "sha256:x",
+        "asked_by": "bank 9",
+        "purpose": "loan",
+    }
+    line = render_batch(
+        **common,  # type: ignore[arg-type]
+        audience="relying_party",
+        subject_keys=json.dumps(keys).encode(),
+        answers=[("restrict", ["m1", "m2"], [1, 3]), ("reward", ["r"], [2])],
+    )
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    singles = [
+        json.loads(
+            render(
+                **common,  # type: ignore[arg-type]
+                subject_key=k,
+                outcome=o,
+                measures=m,
+                audience="relying_party",
+            )
+        )
+        for k, o, m in zip(
+            keys,
+            ["allow", "restrict", "reward", "restrict"],
+            [[], ["m1", "m2"], ["r"], ["m1", "m2"]],
+            strict=True,
+        )
+    ]
+    expanded = list(expand(json.loads(line)))
+    assert expanded == singles
+    assert [list(x) for x in expanded] == [list(x) for x in singles]  # the same key order
+    single = singles[0]
+    assert list(expand(single)) == [single]  # a single check's line is itself
 
 
 WRITER = """

@@ -1,0 +1,101 @@
+"""A batch's lookup in the hot decision file: the bucket directory finds what a binary search
+finds, for any keys (shared ones, empty buckets, keys past either end)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xinyong.domain.idbatch import SubjectKeys
+from xinyong.storage import hotfile
+
+
+class _Plain:
+    """Signs by not signing: the file's trust is not what is tested here."""
+
+    origin = "test"
+
+    def sign_statement(self, body: str) -> str:
+        return body
+
+    def open_statement(self, text: str, source: str) -> str:
+        return text
+
+
+def _file(tmp: Path, subjects: list[str]) -> hotfile.HotFile:
+    path = tmp / "x.hot"
+    hotfile.write(
+        path,
+        binding=hotfile.HotBinding("test", 1, b"r", "v", date(2026, 1, 1), "d"),
+        actions=["a"],
+        subjects=subjects,
+        codes=np.zeros((len(subjects), 1), dtype=np.uint8),
+        cells=np.zeros(0, dtype=np.uint64),
+        cell_verdicts=np.zeros(0, dtype=np.uint32),
+        verdicts=[],
+        signer=_Plain(),
+    )
+    return hotfile.HotFile(path, _Plain())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 3000), st.integers(0, 2**32), st.integers(1, 64))
+def test_locate_is_searchsorted(tmp_path_factory: object, n: int, seed: int, spread: int) -> None:
+    tmp = tmp_path_factory.mktemp("hot")  # type: ignore[attr-defined]
+    file = _file(tmp, [f"s:{i}" for i in range(n)])
+    keys = np.asarray(file.keys)
+    rng = np.random.default_rng(seed)
+    asked = rng.integers(0, 2**64 - 1, size=500, dtype=np.uint64, endpoint=True)
+    asked >>= np.uint64(rng.integers(0, spread))  # crowd some into the low buckets
+    if n:
+        asked[:200] = keys[rng.integers(0, n, size=200)]  # held keys
+    asked[-2:] = [0, 2**64 - 1]
+    assert file.locate(asked).tolist() == keys.searchsorted(asked).tolist()
+
+
+def test_locate_with_equal_keys(tmp_path: Path, monkeypatch: object) -> None:
+    import xinyong.storage.hotfile as module
+
+    monkeypatch.setattr(module, "key64", lambda k: 7 if k.startswith("a") else 2**63)  # type: ignore[attr-defined]
+    file = _file(tmp_path, ["a1", "b", "a2", "a3"])
+    asked = np.array([7, 2**63, 6, 8, 2**64 - 1], dtype=np.uint64)
+    assert file.locate(asked).tolist() == [0, 3, 0, 3, 4]
+
+
+def test_subject_keys_render_as_they_read() -> None:
+    keys = SubjectKeys(6)
+    hexes = np.frombuffer(b"ab" * 64, dtype=np.uint8).reshape(2, 64)
+    keys.add_group(np.array([0, 3]), b"resident_id:#", hexes)
+    keys.add_group(np.array([4]), b"uscc:", np.frombuffer(b"91350100M000100Y43", np.uint8)[None])
+    keys.add(5, 'other:"引号"')  # not a fixed-width kind: escaped as JSON
+    as_list = list(keys)
+    assert as_list == [
+        "resident_id:#" + "ab" * 32,
+        None,
+        None,
+        "resident_id:#" + "ab" * 32,
+        "uscc:91350100M000100Y43",
+        'other:"引号"',
+    ]
+    assert json.loads(keys.json_array()) == [k for k in as_list if k is not None]
+    rows = np.array([5, 3, 4])
+    buf, offsets = keys.utf8(rows)
+    texts = [buf[a:b].tobytes().decode() for a, b in itertools.pairwise(offsets.tolist())]
+    assert texts == [as_list[5], as_list[3], as_list[4]]
+    assert SubjectKeys(2).json_array() == b"[]"
+
+
+def test_mixed_widths_render_as_valid_json() -> None:
+    keys = SubjectKeys(5)
+    hexes = np.frombuffer(b"0f" * 96, dtype=np.uint8).reshape(3, 64)
+    keys.add_group(np.array([0, 2, 4]), b"resident_id:#", hexes)
+    keys.add_group(np.array([1]), b"uscc:", np.frombuffer(b"91350100M000100Y43", np.uint8)[None])
+    text = keys.json_array()
+    assert json.loads(text) == [k for k in keys if k is not None]
+    assert text.startswith(b'["resident_id:#0f') and b'"uscc:91350100M000100Y43",' in text
