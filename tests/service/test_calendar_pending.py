@@ -144,6 +144,14 @@ def test_steps_against_a_pending_deadline_are_never_late(tmp_path: Path) -> None
     # the court's review deadline is pending too, shown with its earliest day
     assert filed.objection.review_by.on is None
     assert "2027-01-20 or later (pending the 2027 working-day arrangement)" in filed.remedy
+    # the case as the API serves it: the pending deadline apart, with its earliest day
+    case = dp.cases.read(filed.case)
+    assert "review_by" not in case.deadlines
+    assert (case.pending["review_by"].not_before, case.pending["review_by"].year) == (
+        date(2027, 1, 20),
+        2027,
+    )
+    assert case.overdue == []
     # PERSON objects in time (29 December), is rejected on 30 December; reconsideration may be
     # asked for within 10 days, to 9 January or later: asked on 11 January, it is not late
     mine = dp.file_objection(
