@@ -125,6 +125,7 @@ def test_key_swap_with_every_checkpoint_re_signed(tmp_path: Path) -> None:
     shutil.copyfile(db, s.path(s.database))
     shutil.rmtree(s.path(s.checkpoint_dir))
     shutil.copytree(cps, s.path(s.checkpoint_dir))
+    ws.hot_file().unlink()  # signed by the genuine key: verify would refuse it under theirs
     # ... and replaces the key files, the public one included.
     key_file = s.key_path(s.signing_key_file)
     key_file.write_bytes(forged.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
