@@ -57,7 +57,9 @@ def _run(url: str, schema: str, action: str, revision: str) -> None:
             config.attributes["connection"] = connection
             getattr(command, action)(config, revision)
     except (sqlalchemy.exc.SQLAlchemyError, psycopg.Error) as exc:
-        raise LedgerError(f"migrating schema {schema!r} ({action} to {revision}) failed: {exc}") from exc
+        raise LedgerError(
+            f"migrating schema {schema!r} ({action} to {revision}) failed: {exc}"
+        ) from exc
     finally:
         engine.dispose()
 
@@ -74,9 +76,7 @@ def downgrade(url: str, schema: str, revision: str) -> None:
 
 def state(con: psycopg.Connection[tuple[Any, ...]], schema: str) -> str | None:
     """The revision `schema` is at (None: not migrated at all)."""
-    ((table,),) = con.execute(
-        "SELECT to_regclass(%s)", (f"{schema}.{VERSION_TABLE}",)
-    ).fetchall()
+    ((table,),) = con.execute("SELECT to_regclass(%s)", (f"{schema}.{VERSION_TABLE}",)).fetchall()
     if table is None:
         return None
     rows = con.execute(f"SELECT version_num FROM {schema}.{VERSION_TABLE}").fetchall()

@@ -1,4 +1,4 @@
-"""The ledger's SQL in PostgreSQL's dialect: canonical bytes, leaf hashes, the tree, `verify`'s facts.
+"""The ledger's SQL in PostgreSQL's words: canonical bytes, leaf hashes, the tree, verify's facts.
 
 Each piece mirrors its DuckDB twin (`duckdb.CANONICAL_SQL`, `tree.tree_sql`,
 `verify.gather_duckdb`) and must give the very same bytes: the canonical netstrings of an entry
@@ -74,7 +74,8 @@ def tree_ctes(leaves: str, top: int) -> tuple[list[str], str]:
     (the leaves, the frontier and every node they complete, levels 0..`top`)."""
     ctes = [
         f"frontier AS MATERIALIZED ({_FRONTIER})",
-        f"p0 AS MATERIALIZED ({leaves} UNION ALL SELECT idx, hash FROM frontier WHERE level = 0)",
+        f"p0 AS MATERIALIZED (({leaves}) UNION ALL "
+        "SELECT idx, hash FROM frontier WHERE level = 0)",
     ]
     for level in range(1, top + 1):
         below = f"p{level - 1}"
@@ -184,7 +185,7 @@ def gather_postgres(con: Connection, sizes: Iterable[int]) -> tuple[LedgerFacts,
     return facts, root_at
 
 
-def _rebuild(  # noqa: PLR0917 - one statement's inputs
+def _rebuild(
     con: Connection,
     facts: LedgerFacts,
     leaves: str,
@@ -195,7 +196,7 @@ def _rebuild(  # noqa: PLR0917 - one statement's inputs
 ) -> dict[merkle.NodeId, bytes]:
     """Rebuild the tree in one statement; with `diff`, record in `facts` the rebuilt nodes that
     differ from the stored ones. Returns the rebuilt nodes of the compact ranges of `sizes`."""
-    wanted = sorted({w for n in sizes if 0 < n for w in merkle.root_nodes(n)})
+    wanted = sorted({w for n in sizes if n > 0 for w in merkle.root_nodes(n)})
     ctes, levels = tree_ctes(leaves, top)
     ctes.append(f"tree AS MATERIALIZED ({levels})")
     parts = [

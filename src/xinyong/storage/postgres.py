@@ -106,7 +106,7 @@ class PostgresLedger:
     read_only_mode: ClassVar[bool] = True
     append_alignment: ClassVar[int] = 1
 
-    def __init__(  # noqa: PLR0917 - as DuckDBLedger's, plus where the server is
+    def __init__(
         self,
         url: str,
         schema: str,
@@ -481,17 +481,16 @@ class PostgresLedger:
         import pyarrow as pa
 
         cols = ", ".join(f"{name} {_PG_TYPES[t]}" for name, t in BATCH_COLUMNS)
-        self._con.execute(
-            f"CREATE TEMP TABLE {BATCH_TABLE} ({ROW} bigint, {cols}) ON COMMIT DROP"
-        )
+        self._con.execute(f"CREATE TEMP TABLE {BATCH_TABLE} ({ROW} bigint, {cols}) ON COMMIT DROP")
         arrays = [_row_numbers(batch.num_rows)]
         for name, t in BATCH_COLUMNS:
             column = batch.column(name)
             arrays.append(column.cast(pa.int32()) if t == "DATE" else column)
         table = pa.Table.from_arrays(arrays, names=[ROW, *BATCH_COLUMN_NAMES])
-        with self._con.cursor() as cur, cur.copy(
-            f"COPY {BATCH_TABLE} FROM STDIN (FORMAT csv)"
-        ) as copy:
+        with (
+            self._con.cursor() as cur,
+            cur.copy(f"COPY {BATCH_TABLE} FROM STDIN (FORMAT csv)") as copy,
+        ):
             for chunk in _csv_chunks(table):
                 copy.write(chunk)
 
@@ -614,7 +613,7 @@ class PostgresLedger:
         con.register("xinyong_copy_leaves", stored)
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(f"INSERT INTO entries SELECT * FROM xinyong_copy_rows")
+            con.execute("INSERT INTO entries SELECT * FROM xinyong_copy_rows")
             ((differ,),) = con.execute(
                 f"""SELECT count(*) FROM (SELECT seq AS idx, {LEAF_SQL} AS hash FROM entries
                     WHERE seq >= $have) AS c FULL JOIN xinyong_copy_leaves AS s USING (idx)
@@ -640,7 +639,9 @@ class PostgresLedger:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "entries" not in tables:
             return []
-        ((n, end),) = con.execute("SELECT count(*), coalesce(max(seq) + 1, 0) FROM entries").fetchall()
+        ((n, end),) = con.execute(
+            "SELECT count(*), coalesce(max(seq) + 1, 0) FROM entries"
+        ).fetchall()
         if n == 0:
             return []
         where = f"the decision index's copy of the entries ({self.index_path})"

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import strategies as st
 
 from xinyong.domain.record import EntryKind
@@ -36,6 +37,11 @@ assert tuple(BATCH_SCHEMA.names) == BATCH_COLUMN_NAMES
 
 Row = dict[str, Any]
 OpenLedger = Callable[..., DuckDBLedger]
+RunSql = Callable[..., None]
+
+# A test marked so runs once per ledger store (the `store_kind` fixture of conftest.py).
+STORES = ("duckdb", pytest.param("postgres", marks=pytest.mark.postgres))
+on_both_stores = pytest.mark.parametrize("store_kind", STORES, indirect=True)
 
 
 def row(seq_hint: int = 0, **overrides: Any) -> Row:

@@ -59,7 +59,12 @@ UPGRADE = (
     )""",
     "INSERT INTO ledger_meta VALUES ('format_version', '3')",
 )
-DOWNGRADE = ("DROP TABLE batches", "DROP TABLE nodes", "DROP TABLE entries", "DROP TABLE ledger_meta")
+DOWNGRADE = (
+    "DROP TABLE batches",
+    "DROP TABLE nodes",
+    "DROP TABLE entries",
+    "DROP TABLE ledger_meta",
+)
 
 
 def upgrade(schema: str) -> None:
