@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger_helpers import ORIGIN, RECEIVED, OpenLedger, rows_batch
+from ledger_helpers import ORIGIN, RECEIVED, OpenLedger, on_both_stores, rows_batch
 
 from xinyong.domain import merkle
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
@@ -25,6 +25,7 @@ from xinyong.storage.keys import create_signing_key
 # -- the protocol's states, constructed ---------------------------------------------------------
 
 
+@on_both_stores
 def test_pending_without_commit_is_discarded(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -42,6 +43,7 @@ def test_pending_without_commit_is_discarded(
         assert ledger.append(rows_batch(4, 5), RECEIVED).size == 9
 
 
+@on_both_stores
 def test_pending_after_commit_is_promoted(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -65,6 +67,7 @@ def test_pending_after_commit_is_promoted(
         assert ledger.verify().ok
 
 
+@on_both_stores
 def test_pending_left_beside_its_final_file_is_cleaned(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -79,6 +82,7 @@ def test_pending_left_beside_its_final_file_is_cleaned(
         assert not (paths[1] / PENDING).exists() and ledger.verify().ok
 
 
+@on_both_stores
 def test_pending_that_contradicts_the_database_is_refused(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -92,6 +96,7 @@ def test_pending_that_contradicts_the_database_is_refused(
     assert (paths[1] / PENDING).exists()
 
 
+@on_both_stores
 def test_stale_temp_files_are_removed(open_ledger: OpenLedger, paths: tuple[Path, Path]) -> None:
     open_ledger().close()
     stale = paths[1] / ".tmp-pending.note-123-abcd"
