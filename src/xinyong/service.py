@@ -137,9 +137,13 @@ class Workspace:
         pack: Path | None = None,
         today: date | None = None,
         keys_dir: Path | None = None,
+        postgres: str | None = None,
+        schema: str = "xinyong",
     ) -> Workspace:
         """Create a workspace: settings file, keys, pack copy, empty ledger and checkpoints;
-        `today` pins the workspace's clock in its settings file (tests, replays).
+        `today` pins the workspace's clock in its settings file (tests, replays). With
+        `postgres` (a server's libpq URL) the ledger lives in schema `schema` there, which must
+        not hold a ledger yet; the decision index stays in the DuckDB file `index.duckdb`.
 
         The keys go to `keys_dir` (default: the sibling folder `<directory>.keys`), outside the
         workspace, with the public key file `ledger.pub`. The workspace returned has that
@@ -153,6 +157,16 @@ class Workspace:
         overrides: dict[str, object] = {"today": today} if today else {}
         if keys_dir is not None:
             overrides["keys_dir"] = keys_dir.absolute()
+        if postgres is not None:
+            from xinyong.storage.stores import refuse_used_schema
+
+            refuse_used_schema(postgres, schema)
+            overrides |= {
+                "ledger_store": "postgres",
+                "postgres_url": postgres,
+                "ledger_schema": schema,
+                "database": Path("index.duckdb"),
+            }
         settings = Settings.for_workspace(directory, **overrides)
         settings = settings.model_copy(update={"keys_dir": settings.keys_path().absolute()})
         shutil.copytree(source, settings.path(settings.pack))
@@ -169,6 +183,13 @@ class Workspace:
             f'pack = "{settings.pack}"\n'
             f'database = "{settings.database}"\n'
             f'checkpoint_dir = "{settings.checkpoint_dir}"\n'
+            + (
+                f'ledger_store = "postgres"\nledger_schema = "{schema}"\n'
+                f"postgres_url = {json.dumps(postgres)}\n"
+                if postgres is not None
+                else ""
+            )
+            +
             "# The secret keys, outside the workspace folder. `xinyong verify` needs neither: it\n"
             f"# takes the public key {pin.verifier}\n"
             f"# (fingerprint {pin.fingerprint}) from --key or XINYONG_VERIFY_KEY.\n"
@@ -221,14 +242,12 @@ class Workspace:
         self, *, read_only: bool = False, public_key: Ed25519PublicKey | None = None
     ) -> Iterator[LedgerStore]:
         """The ledger store: opened for this use and closed after, or the one `held` open."""
-        from xinyong.storage.duckdb import DuckDBLedger
+        from xinyong.storage.stores import open_store
 
         if self._held is not None:
             yield self._held
             return
-        store = DuckDBLedger.from_settings(
-            self.settings, read_only=read_only, public_key=public_key
-        )
+        store = open_store(self.settings, read_only=read_only, public_key=public_key)
         try:
             yield store
         finally:
@@ -241,12 +260,12 @@ class Workspace:
         For a process that owns the workspace and runs one operation at a time (`xinyong
         serve`): opening and closing the DuckDB file costs far more than a check (≈ 200 ms
         against well under 1 ms), and the process holds the file's write lock anyway."""
-        from xinyong.storage.duckdb import DuckDBLedger
+        from xinyong.storage.stores import open_store
 
         if self._held is not None:
             yield
             return
-        self._held = DuckDBLedger.from_settings(self.settings)
+        self._held = open_store(self.settings)
         try:
             yield
         finally:
