@@ -189,8 +189,8 @@ class Workspace:
                 if postgres is not None
                 else ""
             )
-            +
-            "# The secret keys, outside the workspace folder. `xinyong verify` needs neither: it\n"
+            + "# The secret keys, outside the workspace folder. `xinyong verify` needs neither: "
+            "it\n"
             f"# takes the public key {pin.verifier}\n"
             f"# (fingerprint {pin.fingerprint}) from --key or XINYONG_VERIFY_KEY.\n"
             f"keys_dir = {json.dumps(str(settings.keys_dir))}\n"

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     )
     database: Path = Field(
         Path("ledger.duckdb"),
-        description="The embedded DuckDB ledger file (with `ledger_store = \"postgres\"`: the "
+        description='The embedded DuckDB ledger file (with `ledger_store = "postgres"`: the '
         "DuckDB file of the decision index and its copy of the entries).",
     )
     checkpoint_dir: Path = Field(
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     ledger_schema: str = Field(
         "xinyong",
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-        description="Schema of the PostgreSQL ledger (`ledger_store = \"postgres\"`); its "
+        description='Schema of the PostgreSQL ledger (`ledger_store = "postgres"`); its '
         "tables are made and upgraded by `xinyong db upgrade`.",
     )
     postgres_schema: str = Field(

@@ -81,7 +81,7 @@ def _main(
 
 
 @app.command()
-def init(
+def init(  # noqa: PLR0917 - typer maps parameters to options
     directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(
         "."
     ),

@@ -74,8 +74,7 @@ def tree_ctes(leaves: str, top: int) -> tuple[list[str], str]:
     (the leaves, the frontier and every node they complete, levels 0..`top`)."""
     ctes = [
         f"frontier AS MATERIALIZED ({_FRONTIER})",
-        f"p0 AS MATERIALIZED (({leaves}) UNION ALL "
-        "SELECT idx, hash FROM frontier WHERE level = 0)",
+        f"p0 AS MATERIALIZED (({leaves}) UNION ALL SELECT idx, hash FROM frontier WHERE level = 0)",
     ]
     for level in range(1, top + 1):
         below = f"p{level - 1}"

@@ -187,7 +187,9 @@ class PostgresLedger:
                 f"schema {self.schema!r} is at migration {state!r}, not {migrate.HEAD!r}; "
                 "run `xinyong db upgrade`"
             )
-        meta = dict(self._con.execute("SELECT key, value FROM ledger_meta").fetchall())
+        meta: dict[str, str] = dict(
+            self._con.execute("SELECT key, value FROM ledger_meta").fetchall()
+        )
         if meta.get("format_version") != FORMAT_VERSION:
             raise LedgerError(
                 f"schema {self.schema!r}: ledger format {meta.get('format_version')!r} is not "
