@@ -277,8 +277,7 @@ class PostgresLedger:
         up to the ledger (writers). For the index and the DuckDB evaluation; never the ledger."""
         if self._index is None:
             self._index = self._open_index()
-        if not self.read_only:
-            self._sync_copy()
+        self._sync_copy()
         return self._index
 
     def size(self) -> int:
@@ -586,17 +585,30 @@ class PostgresLedger:
 
     def _sync_copy(self) -> None:
         """Bring the index file's copy of the entries up to the ledger, and hold every copied
-        row to its stored leaf hash (so the copy hashes exactly what the ledger signs)."""
+        row to its stored leaf hash (so the copy hashes exactly what the ledger signs).
+
+        Read-only, the file is not written: a copy that is behind is completed in a temporary
+        table of the connection, which DuckDB reads in place of the file's `entries`."""
         import pyarrow as pa
 
-        from xinyong.storage.duckdb import LEAF_SQL
+        from xinyong.storage.duckdb import LEAF_SQL, entries_ddl
 
         assert self._index is not None
         con = self._index
-        ((have,),) = con.execute("SELECT coalesce(max(seq) + 1, 0) FROM entries").fetchall()
+        tables = {
+            (r[0], bool(r[1]))
+            for r in con.execute("SELECT table_name, temporary FROM duckdb_tables()").fetchall()
+        }
         size = self.size()
+        if ("entries", False) not in tables and ("entries", True) not in tables:
+            # read-only, and no copy yet (no index file, or one from before this store)
+            con.execute(entries_ddl().replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+            tables.add(("entries", True))
+        ((have,),) = con.execute("SELECT coalesce(max(seq) + 1, 0) FROM entries").fetchall()
         if have >= size:
             return
+        if self.read_only and ("entries", True) not in tables:
+            con.execute("CREATE TEMP TABLE entries AS SELECT * FROM main.entries")
         rows = self._con.execute(
             f"{SELECT_ENTRIES} WHERE seq >= %s AND seq < %s ORDER BY seq", (have, size)
         ).fetchall()

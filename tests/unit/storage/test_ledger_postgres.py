@@ -29,7 +29,7 @@ from ledger_helpers import (
 
 from xinyong.domain import merkle
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
-from xinyong.errors import DataLoss, LedgerError
+from xinyong.errors import DataLoss, LedgerError, TamperDetected
 from xinyong.storage import migrate, pgsql
 from xinyong.storage.checkpoints import PENDING, CheckpointStore, checkpoint_name
 from xinyong.storage.postgres import PostgresLedger
@@ -208,3 +208,38 @@ def test_a_schema_behind_the_head_is_refused(
         con.execute(f"UPDATE {schema}.alembic_version SET version_num = '0000'")
     with pytest.raises(LedgerError, match="run `xinyong db upgrade`"):
         PostgresLedger(url, schema, tmp_path / "cp", signing_key, ORIGIN)
+
+
+def test_the_index_files_copy_of_the_entries(
+    open_ledger: OpenLedger, tmp_path: Path, run_sql: Any
+) -> None:
+    import duckdb
+
+    index = tmp_path / "index.duckdb"
+
+    def copied(con: duckdb.DuckDBPyConnection) -> int:
+        return int(con.execute("SELECT count(*) FROM entries").fetchall()[0][0])
+
+    writer = open_ledger(index_path=index)
+    writer.append(rows_batch(0, 4), RECEIVED)
+    assert copied(writer.connection) == 4
+    writer.append(rows_batch(4, 3), RECEIVED)
+    writer.close()
+    # read-only: the copy is completed in memory, the file is left as it was
+    with open_ledger(read_only=True, index_path=index) as ro:
+        assert copied(ro.connection) == 7
+        assert ro.verify().ok
+    with duckdb.connect(str(index), read_only=True) as con:
+        assert copied(con) == 4
+    with open_ledger(index_path=index) as again:
+        assert copied(again.connection) == 7
+    with duckdb.connect(str(index)) as con:
+        con.execute("UPDATE entries SET attributes = '{}' WHERE seq = 2")
+    with open_ledger(read_only=True, index_path=index) as ro:
+        report = ro.verify()
+    assert report.ledger_ok and not report.ok
+    assert any("copy of the entries" in p for p in report.problems), report.problems
+    # rows that do not hash to their stored leaves are never copied
+    run_sql("UPDATE entries SET attributes = '{}' WHERE seq = 0")
+    with open_ledger(read_only=True) as ro, pytest.raises(TamperDetected, match="stored leaf"):
+        ro.connection  # noqa: B018 - the property copies
