@@ -1,4 +1,4 @@
-"""What every ledger store offers, whichever database holds it (DuckDB now, PostgreSQL later).
+"""What every ledger store offers, whichever database holds it (DuckDB, or PostgreSQL).
 
 A ledger store appends batches of entries, keeps the Merkle tree of RFC 6962 over them, signs a
 checkpoint per batch into a folder outside the database, serves roots and proofs from stored

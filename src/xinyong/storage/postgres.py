@@ -77,6 +77,7 @@ BATCH_TABLE = "xinyong_append_batch"
 TREE_TABLE = "xinyong_append_tree"
 _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "DATE": "integer"}  # dates as epoch days
 _COPY_CHUNK = 65_536
+INDEX_WAIT = 30.0  # seconds a writer waits for the decision index file another process holds
 
 
 def _batch_select() -> str:
@@ -573,10 +574,26 @@ class PostgresLedger:
             return duckdb.connect()
         if self.read_only and not self.index_path.exists():
             return duckdb.connect()  # no index yet: an empty one, read-only
-        try:
-            con = duckdb.connect(str(self.index_path), read_only=self.read_only)
-        except duckdb.Error as exc:
-            raise LedgerError(f"cannot open the decision index {self.index_path}: {exc}") from exc
+        # The ledger admits several writers, the index file one process at a time (DuckDB's
+        # lock): writers take it in turn, each for as long as it updates the index.
+        deadline = time.monotonic() + INDEX_WAIT
+        while True:
+            try:
+                con = duckdb.connect(str(self.index_path), read_only=self.read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise LedgerError(
+                        f"the decision index {self.index_path} is held by another process "
+                        f"(DuckDB admits one at a time; waited {INDEX_WAIT:.0f} s): {exc}. "
+                        "Entries appended by this command are committed and signed; run "
+                        "`xinyong evaluate` to bring the index up to date"
+                    ) from exc
+                time.sleep(0.1)
+            except duckdb.Error as exc:
+                raise LedgerError(
+                    f"cannot open the decision index {self.index_path}: {exc}"
+                ) from exc
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "entries" not in tables and not self.read_only:
             con.execute(entries_ddl())

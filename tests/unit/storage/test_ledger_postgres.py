@@ -31,6 +31,7 @@ from xinyong.domain import merkle
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
 from xinyong.errors import DataLoss, LedgerError, TamperDetected
 from xinyong.storage import migrate, pgsql
+from xinyong.storage.base import LedgerStore
 from xinyong.storage.checkpoints import PENDING, CheckpointStore, checkpoint_name
 from xinyong.storage.postgres import PostgresLedger
 
@@ -243,3 +244,9 @@ def test_the_index_files_copy_of_the_entries(
     run_sql("UPDATE entries SET attributes = '{}' WHERE seq = 0")
     with open_ledger(read_only=True) as ro, pytest.raises(TamperDetected, match="stored leaf"):
         ro.connection  # noqa: B018 - the property copies
+
+
+def test_postgres_ledger_is_a_ledger_store(ledger: PostgresLedger) -> None:
+    store: LedgerStore = ledger  # mypy checks the protocol; stores differ by class constants
+    assert store.engine == "postgres" and store.concurrent_writers
+    assert store.readers_beside_writer and store.read_only_mode and store.append_alignment == 1
