@@ -18,13 +18,9 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger_helpers import ORIGIN, OpenLedger, RunSql
+from ledger_helpers import ORIGIN, POSTGRES_URL, OpenLedger, RunSql
 
 from xinyong.storage.duckdb import DuckDBLedger
-
-POSTGRES_URL = os.environ.get(
-    "XINYONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
 
 
 def unavailable(reason: str) -> None:

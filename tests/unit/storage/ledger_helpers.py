@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -39,6 +40,9 @@ Row = dict[str, Any]
 OpenLedger = Callable[..., DuckDBLedger]
 RunSql = Callable[..., None]
 
+POSTGRES_URL = os.environ.get(
+    "XINYONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 # A test marked so runs once per ledger store (the `store_kind` fixture of conftest.py).
 STORES = ("duckdb", pytest.param("postgres", marks=pytest.mark.postgres))
 on_both_stores = pytest.mark.parametrize("store_kind", STORES, indirect=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger_helpers import ORIGIN, RECEIVED, OpenLedger, on_both_stores, rows_batch
+from ledger_helpers import ORIGIN, POSTGRES_URL, RECEIVED, OpenLedger, on_both_stores, rows_batch
 
 from xinyong.domain import merkle
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
@@ -133,7 +133,13 @@ if crash_at != "nowhere":
             os.kill(os.getpid(), signal.SIGKILL)
         return original(self, *args)
     setattr(CheckpointStore, method, crash)
-ledger = DuckDBLedger(Path(db), Path(cps), load_signing_key(Path(key)), "test.example/ledger")
+if db.startswith("pg:"):  # a schema on the test server
+    import os
+    from xinyong.storage.postgres import PostgresLedger
+    ledger = PostgresLedger(os.environ["XINYONG_TEST_POSTGRES_URL"], db[3:], Path(cps),
+                            load_signing_key(Path(key)), "test.example/ledger")
+else:
+    ledger = DuckDBLedger(Path(db), Path(cps), load_signing_key(Path(key)), "test.example/ledger")
 print("open", ledger.size(), flush=True)
 for _ in range(count):
     first = ledger.size()
@@ -160,11 +166,20 @@ ledger.close()
 
 
 def writer(
-    tmp: Path, key: Path, count: int, then: str = "close", crash_at: str = "nowhere"
+    tmp: Path,
+    key: Path,
+    count: int,
+    then: str = "close",
+    crash_at: str = "nowhere",
+    *,
+    db: str | None = None,
+    cps: Path | None = None,
 ) -> subprocess.Popen[str]:
-    args = [str(tmp / "ledger.duckdb"), str(tmp / "cps"), str(key), str(BATCH_ROWS), str(count)]
-    args += [then, crash_at]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    """A writer process on `db` (a DuckDB file, default `tmp/ledger.duckdb`, or `pg:<schema>`)
+    with checkpoints in `cps` (default `tmp/cps`)."""
+    args = [db or str(tmp / "ledger.duckdb"), str(cps or tmp / "cps"), str(key)]
+    args += [str(BATCH_ROWS), str(count), then, crash_at]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "XINYONG_TEST_POSTGRES_URL": POSTGRES_URL}
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, *args],
         stdout=subprocess.PIPE,
@@ -214,18 +229,28 @@ def test_sigkill_during_appends_leaves_a_consistent_ledger(tmp_path: Path, key_f
     [("after_pending", BATCH_ROWS), ("before_promote", 2 * BATCH_ROWS)],
     ids=["pending-written-commit-lost", "committed-not-promoted"],
 )
-def test_sigkill_at_each_step_of_the_protocol(
-    tmp_path: Path, key_file: Path, crash_at: str, size: int
+@on_both_stores
+def test_sigkill_at_each_step_of_the_protocol(  # noqa: PLR0917 - fixtures
+    tmp_path: Path,
+    key_file: Path,
+    crash_at: str,
+    size: int,
+    open_ledger: OpenLedger,
+    paths: tuple[Path, Path],
+    request: pytest.FixtureRequest,
+    store_kind: str,
 ) -> None:
     from xinyong.storage.keys import load_signing_key
 
-    proc = writer(tmp_path, key_file, count=3, crash_at=crash_at)
+    db, cps = str(paths[0]), paths[1]
+    if store_kind == "postgres":
+        db = "pg:" + request.getfixturevalue("pg_schema")[1]
+    proc = writer(tmp_path, key_file, count=3, crash_at=crash_at, db=db, cps=cps)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    cps = tmp_path / "cps"
     assert (cps / PENDING).exists()
     key = load_signing_key(key_file)
-    with DuckDBLedger(tmp_path / "ledger.duckdb", cps, key, ORIGIN) as ledger:
+    with open_ledger(signing_key=key) as ledger:
         assert ledger.size() == size
         assert not (cps / PENDING).exists()
         assert sorted(p.name for p in cps.iterdir())[-1] == checkpoint_name(size)
