@@ -543,7 +543,7 @@ class PostgresLedger:
         sizes = set(store.sizes())
         for w in witnesses:
             sizes.update(w.sizes() if w.exists() else ())
-        with contextlib.suppress(Exception):  # a forged one is judge's to report
+        with contextlib.suppress(LedgerError, OSError):  # a forged one is judge's to report
             pending = store.pending()
             if pending is not None:
                 sizes.add(pending.new.size)
