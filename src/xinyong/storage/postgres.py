@@ -18,9 +18,9 @@ differs. In short:
 - **Text cannot hold NUL** (U+0000) in PostgreSQL: a batch with one is refused, naming the row.
 - **The decision index stays DuckDB**: a file beside the workspace (`index_path`, the setting
   `database`), which also holds a copy of the entries for the DuckDB evaluation (`connection`).
-  The copy is brought up to the ledger's size whenever a writer hands out the connection, and
-  every row copied is held to its stored leaf hash; `verify` holds the whole copy to the signed
-  root (`_verify_copy`).
+  The copy is brought up to the ledger's size whenever the store hands out the connection (a
+  read-only store completes it in a temporary table), every row copied is held to its stored
+  leaf hash, and `verify` holds the whole copy to the signed root (`_verify_copy`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -36,6 +36,7 @@ import structlog
 
 from xinyong.domain import merkle
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
+from xinyong.domain.record import epoch_us
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage import pgsql
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
@@ -77,6 +78,7 @@ BATCH_TABLE = "xinyong_append_batch"
 TREE_TABLE = "xinyong_append_tree"
 _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "DATE": "integer"}  # dates as epoch days
 _COPY_CHUNK = 65_536
+EPOCH = datetime(1970, 1, 1)
 INDEX_WAIT = 30.0  # seconds a writer waits for the decision index file another process holds
 
 
@@ -440,7 +442,8 @@ class PostgresLedger:
 
         con = self._con
         n = batch.num_rows
-        received = received_at.astimezone(UTC).replace(tzinfo=None)
+        # naive UTC, as `epoch_us` reads it (a naive datetime is UTC, not local time)
+        received = EPOCH + timedelta(microseconds=epoch_us(received_at))
         pending_written = False
         first = 0
         con.execute("BEGIN")
