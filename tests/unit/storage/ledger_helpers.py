@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import strategies as st
 
+from xinyong.domain import merkle
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.storage.base import BATCH_COLUMN_NAMES
@@ -123,3 +124,15 @@ def batches_of_rows(draw: st.DrawFn, max_batches: int = 4, max_rows: int = 12) -
             seq += 1
         out.append(rows)
     return out
+
+
+def complete_nodes(leaves: list[bytes]) -> dict[merkle.NodeId, bytes]:
+    """Every complete node of the tree over `leaves`, by the pure-Python hashing."""
+    nodes = {(0, i): leaf for i, leaf in enumerate(leaves)}
+    level, width = 0, len(leaves)
+    while width > 1:
+        for i in range(width // 2):
+            left, right = nodes[level, 2 * i], nodes[level, 2 * i + 1]
+            nodes[level + 1, i] = merkle.hash_children(left, right)
+        level, width = level + 1, width // 2
+    return nodes

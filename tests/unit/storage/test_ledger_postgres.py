@@ -4,6 +4,7 @@ read-only sessions, and the schema's migrations."""
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ledger_helpers import (
     ORIGIN,
     RECEIVED,
@@ -22,6 +24,7 @@ from ledger_helpers import (
     Row,
     batch,
     batches_of_rows,
+    complete_nodes,
     received,
     row,
     rows_batch,
@@ -61,8 +64,6 @@ def test_canonical_sql_equals_python(
 ) -> None:
     batches = _no_nul(batches)
     schema = f"pgstore_h_{uuid.uuid4().hex[:12]}"
-    import tempfile
-
     try:
         with (
             tempfile.TemporaryDirectory() as tmp,
@@ -250,3 +251,51 @@ def test_postgres_ledger_is_a_ledger_store(ledger: PostgresLedger) -> None:
     store: LedgerStore = ledger  # mypy checks the protocol; stores differ by class constants
     assert store.engine == "postgres" and store.concurrent_writers
     assert store.readers_beside_writer and store.read_only_mode and store.append_alignment == 1
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=5))
+def test_stored_nodes_are_exactly_the_complete_nodes(
+    postgres_url: str, signing_key: Ed25519PrivateKey, sizes: list[int]
+) -> None:
+    # Any split into batches stores every complete node once, and nothing else.
+    schema = f"pgstore_n_{uuid.uuid4().hex[:12]}"
+    try:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            PostgresLedger(postgres_url, schema, Path(tmp), signing_key, ORIGIN) as ledger,
+        ):
+            for n in sizes:
+                ledger.append(rows_batch(ledger.size(), n), RECEIVED)
+            leaves = [e.leaf_hash() for e in ledger.entries()]
+            stored = ledger._con.execute("SELECT level, idx, hash FROM nodes").fetchall()
+            assert {(int(lv), int(i)): bytes(h) for lv, i, h in stored} == complete_nodes(leaves)
+            assert len(stored) == len(complete_nodes(leaves))
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@settings(max_examples=40, deadline=None)
+@given(old=st.integers(0, 300), grow=st.integers(0, 300))
+def test_tree_sql_from_the_frontier_alone(postgres_url: str, old: int, grow: int) -> None:
+    # The new nodes computed from the new leaves and the compact range of [0, old) only.
+    new = old + grow
+    leaves = [merkle.hash_children(b"leaf", i.to_bytes(8, "big")) for i in range(new)]
+    every = complete_nodes(leaves)
+    frontier = {w: every[w] for w in merkle.root_nodes(old)}
+    with psycopg.connect(postgres_url) as con:  # one transaction, rolled back
+        con.execute(
+            "CREATE TEMP TABLE new_leaves AS SELECT * FROM unnest(%(idxs)s::bigint[], "
+            "%(hashes)s::bytea[]) AS l(idx, hash)",
+            {"idxs": list(range(old, new)), "hashes": leaves[old:new]},
+        )
+        sql = pgsql.tree_sql("SELECT idx, hash FROM new_leaves", max(new.bit_length() - 1, 0))
+        got = con.execute(
+            f"SELECT level, idx, hash FROM ({sql}) AS t WHERE idx >= (%(first)s::bigint >> level)",
+            {**pgsql.frontier_params(frontier), "first": old},
+        ).fetchall()
+        con.rollback()
+    added = {(lv, i): h for (lv, i), h in every.items() if (i + 1) << lv > old}
+    assert {(int(lv), int(i)): bytes(h) for lv, i, h in got} == added
+    assert len(got) == len(added)
