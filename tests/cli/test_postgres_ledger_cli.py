@@ -125,3 +125,43 @@ def test_init_refuses_a_schema_that_holds_a_ledger(tmp_path: Path, schema: str) 
     out = run("init", str(tmp_path / "b"), "--postgres", "--schema", schema, code=1)
     assert "already holds a ledger" in out
     assert "is at migration 0001" in run("db", "upgrade", "-w", str(tmp_path / "a"))
+
+
+def test_two_ingests_at_once(tmp_path: Path, schema: str) -> None:
+    # Two processes append to one PostgreSQL ledger at the same time (the writers' lock orders
+    # their batches) and take the decision index file in turn.
+    import subprocess
+    import sys
+
+    pack = load_pack(shipped_pack())
+    files = [
+        write_csv(
+            tmp_path / f"records-{seed}.csv",
+            pack.catalogue,
+            rows=300,
+            subjects=60,
+            seed=seed,
+            today=date.fromisoformat(TODAY),
+        )
+        for seed in (1, 2)
+    ]
+    ws = tmp_path / "ws"
+    run("init", str(ws), "--postgres", "--schema", schema)
+    run("evaluate", "-w", str(ws), "--as-of", "2026-06-01")  # so that ingests update an index
+    env = {**os.environ, **ENV, "XINYONG_INGEST_BATCH_ROWS": "50"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "xinyong", "records", "ingest", str(f.path), "-w", str(ws)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for f in files
+    ]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    key = str(tmp_path / "ws.keys" / "ledger.pub")
+    verified = run("verify", "-w", str(ws), "--key", key)
+    assert "Ledger verified: 601 entries" in verified, verified
+    assert "seal and rows verified" in verified

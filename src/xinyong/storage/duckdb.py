@@ -446,6 +446,10 @@ class DuckDBLedger:
     def size(self) -> int:
         return _size(self._con)
 
+    def indexed_size(self) -> int:
+        """Evaluations read the ledger itself: its size (`index.Sealer`)."""
+        return self.size()
+
     def entries(
         self, *, subject_key: str | None = None, start: int = 0, stop: int | None = None
     ) -> list[Entry]:

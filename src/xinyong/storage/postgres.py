@@ -139,6 +139,7 @@ class PostgresLedger:
             witnesses=witnesses,
         )
         self._index: duckdb.DuckDBPyConnection | None = None
+        self._copy_behind = True  # the index file's copy may lack entries (`connection`)
         self._con = _connect(url, schema, read_only=read_only)
         try:
             self._open()
@@ -284,8 +285,20 @@ class PostgresLedger:
         itself is never read or written through it."""
         if self._index is None:
             self._index = self._open_index()
-        self._sync_copy()
+        if self._copy_behind:
+            # Once after opening and after each append of this store, never in between: an
+            # evaluation and the seal of its index must see one copy (`indexed_size`), even
+            # while other processes append.
+            self._sync_copy()
+            self._copy_behind = False
         return self._index
+
+    def indexed_size(self) -> int:
+        """The entries of the index file's copy, which evaluations read (`index.Sealer`)."""
+        ((n,),) = self.connection.execute(
+            "SELECT coalesce(max(seq) + 1, 0) FROM entries"
+        ).fetchall()
+        return int(n)
 
     def size(self) -> int:
         ((size,),) = self._con.execute("SELECT coalesce(max(size), 0) FROM batches").fetchall()
@@ -419,6 +432,7 @@ class PostgresLedger:
                 assert latest is not None
                 return latest
             checkpoint = self._append_transaction(batch, received_at)
+            self._copy_behind = True
             first = checkpoint.size - batch.num_rows
             try:
                 self.checkpoints.promote_pending()

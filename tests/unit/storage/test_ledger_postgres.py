@@ -299,3 +299,17 @@ def test_tree_sql_from_the_frontier_alone(postgres_url: str, old: int, grow: int
     added = {(lv, i): h for (lv, i), h in every.items() if (i + 1) << lv > old}
     assert {(int(lv), int(i)): bytes(h) for lv, i, h in got} == added
     assert len(got) == len(added)
+
+
+def test_an_index_is_sealed_to_the_copy_it_read(open_ledger: OpenLedger, tmp_path: Path) -> None:
+    # Another process's append between an evaluation and its seal must not be sealed as read.
+    index = tmp_path / "index.duckdb"
+    mine = open_ledger(index_path=index)
+    mine.append(rows_batch(0, 4), RECEIVED)
+    con = mine.connection  # the evaluation would read this copy: 4 entries
+    other = open_ledger()
+    other.append(rows_batch(4, 3), RECEIVED)
+    assert mine.size() == 7 and mine.indexed_size() == 4
+    assert mine.connection is con and mine.indexed_size() == 4  # no catching up meanwhile
+    mine.append(rows_batch(7, 1), RECEIVED)  # its own append: the next use catches up
+    assert mine.indexed_size() == 8
