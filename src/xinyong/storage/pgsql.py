@@ -11,21 +11,26 @@ included; so the rebuilt tree lives in one statement's CTEs, and the statement r
 `judge` needs of it: the nodes that differ from the stored ones (the first `NAMED` of each kind,
 and their counts) and the rebuilt nodes of the compact ranges of every size a checkpoint, a
 batch or a witness names.
+
+Also here: moving rows between Arrow and the server (COPY as CSV, key arrays for the lookups,
+results back as Arrow with DuckDB's types), and the refusal of NUL, which `text` cannot hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from xinyong.domain import merkle
 from xinyong.domain.record import CANONICAL_FIELDS, CANONICAL_VERSION, netstring
+from xinyong.errors import LedgerError
 from xinyong.storage.duckdb import NULLABLE
 from xinyong.storage.tree import top_level
 from xinyong.storage.verify import NAMED, LedgerFacts, RootAt
 
 if TYPE_CHECKING:
     import psycopg
+    import pyarrow as pa
 
     Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -229,3 +234,57 @@ def _rebuild(
             facts.node_mismatches.append((int(level), int(idx)))
             facts.node_mismatch_count = int(total)
     return found
+
+
+# -- moving rows between Arrow and the server ------------------------------------------------
+
+_COPY_CHUNK = 65_536
+
+
+def unnest_keys(columns: tuple[str, ...]) -> str:
+    params = ", ".join(f"%({c})s::text[]" for c in columns)
+    return f"unnest({params}) AS k({', '.join(columns)})"
+
+
+def arrow_rows(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pa.Table:
+    """Rows as an Arrow table with the types DuckDB's lookups give."""
+    import pyarrow as pa
+
+    types = {
+        "seq": pa.int64(),
+        "refers_to": pa.int64(),
+        "subject_birth_date": pa.date32(),
+        "decision_date": pa.date32(),
+        "received_at": pa.timestamp("us"),
+    }
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pa.table(
+        {c: pa.array(v, types.get(c, pa.string())) for c, v in zip(columns, values, strict=True)}
+    )
+
+
+def refuse_nul(batch: pa.Table) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in batch.column_names:
+        column = batch.column(name)
+        if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\x00")).as_py():
+            row = pc.index(pc.match_substring(column, "\x00"), True).as_py()
+            raise LedgerError(
+                f"batch row {row}: {name} holds a NUL character (U+0000), which PostgreSQL text "
+                "cannot store; nothing appended"
+            )
+
+
+def csv_chunks(table: pa.Table) -> Iterator[bytes]:
+    """CSV without a header: pyarrow quotes every string and leaves nulls unquoted and empty,
+    which is how COPY's CSV format tells NULL from ''."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    options = pacsv.WriteOptions(include_header=False)
+    for chunk in table.to_batches(max_chunksize=_COPY_CHUNK):
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(pa.Table.from_batches([chunk]), sink, write_options=options)
+        yield sink.getvalue().to_pybytes()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
@@ -77,7 +78,6 @@ LOCK_CLASS = 0x7879  # "xy"
 BATCH_TABLE = "xinyong_append_batch"
 TREE_TABLE = "xinyong_append_tree"
 _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "DATE": "integer"}  # dates as epoch days
-_COPY_CHUNK = 65_536
 EPOCH = datetime(1970, 1, 1)
 INDEX_WAIT = 30.0  # seconds a writer waits for the decision index file another process holds
 
@@ -216,7 +216,7 @@ class PostgresLedger:
                 self._recover()
 
     @contextlib.contextmanager
-    def _writer_lock(self) -> Any:
+    def _writer_lock(self) -> Iterator[None]:
         # A session lock, not a transaction's: it must outlive COMMIT until the checkpoint is
         # promoted, or the next writer would overwrite `pending.note` before that. A crashed
         # writer's session ends, and the server releases its lock.
@@ -341,7 +341,7 @@ class PostgresLedger:
         on = " AND ".join(f"k.{c} = e.{c}" for c in KEY_COLUMNS)
         sql = (
             f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM entries AS e "
-            f"WHERE EXISTS (SELECT 1 FROM {_unnest(KEY_COLUMNS)} WHERE {on})"
+            f"WHERE EXISTS (SELECT 1 FROM {pgsql.unnest_keys(KEY_COLUMNS)} WHERE {on})"
         )
         return self._join(keys, KEY_COLUMNS, sql, ENTRY_COLUMNS)
 
@@ -350,7 +350,7 @@ class PostgresLedger:
         sql = (
             f"SELECT {', '.join('e.' + c for c in REF_COLUMNS)}, e.seq, e.record_type "
             f"FROM entries AS e WHERE e.entry_kind = 'record' "
-            f"AND EXISTS (SELECT 1 FROM {_unnest(REF_COLUMNS)} WHERE {on})"
+            f"AND EXISTS (SELECT 1 FROM {pgsql.unnest_keys(REF_COLUMNS)} WHERE {on})"
         )
         return self._join(refs, REF_COLUMNS, sql, (*REF_COLUMNS, "seq", "record_type"))
 
@@ -362,7 +362,7 @@ class PostgresLedger:
             raise LedgerError(f"lookup table lacks columns {', '.join(missing)}")
         params = {c: table.column(c).to_pylist() for c in columns}
         rows = self._con.execute(sql, params).fetchall()
-        return _arrow(rows, out)
+        return pgsql.arrow_rows(rows, out)
 
     def root(self, size: int | None = None) -> bytes:
         return self._root(self._tree_size(size))
@@ -422,7 +422,7 @@ class PostgresLedger:
         if self.read_only:
             raise LedgerError("the ledger is open read-only")
         _check_batch_columns(batch)
-        _refuse_nul(batch)
+        pgsql.refuse_nul(batch)
         started = time.perf_counter()
         with self._writer_lock():
             # another writer's crash may have left its pending commit: settle it first
@@ -514,7 +514,7 @@ class PostgresLedger:
             self._con.cursor() as cur,
             cur.copy(f"COPY {BATCH_TABLE} FROM STDIN (FORMAT csv)") as copy,
         ):
-            for chunk in _csv_chunks(table):
+            for chunk in pgsql.csv_chunks(table):
                 copy.write(chunk)
 
     def _add_nodes(self, first: int, new: int, params: dict[str, object]) -> tuple[bytes, bytes]:
@@ -658,7 +658,7 @@ class PostgresLedger:
             "SELECT idx, hash FROM nodes WHERE level = 0 AND idx >= %s AND idx < %s",
             (have, size),
         ).fetchall()
-        new = _arrow(rows, ENTRY_COLUMNS)
+        new = pgsql.arrow_rows(rows, ENTRY_COLUMNS)
         stored = pa.table(
             {
                 "idx": pa.array([int(i) for i, _ in leaves], pa.int64()),
@@ -756,42 +756,6 @@ def _connect(url: str, schema: str, *, read_only: bool) -> Connection:
     return con
 
 
-def _unnest(columns: tuple[str, ...]) -> str:
-    params = ", ".join(f"%({c})s::text[]" for c in columns)
-    return f"unnest({params}) AS k({', '.join(columns)})"
-
-
-def _arrow(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pa.Table:
-    """Rows as an Arrow table with the types DuckDB's lookups give."""
-    import pyarrow as pa
-
-    types = {
-        "seq": pa.int64(),
-        "refers_to": pa.int64(),
-        "subject_birth_date": pa.date32(),
-        "decision_date": pa.date32(),
-        "received_at": pa.timestamp("us"),
-    }
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    return pa.table(
-        {c: pa.array(v, types.get(c, pa.string())) for c, v in zip(columns, values, strict=True)}
-    )
-
-
-def _refuse_nul(batch: pa.Table) -> None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    for name in batch.column_names:
-        column = batch.column(name)
-        if pa.types.is_string(column.type) and pc.any(pc.match_substring(column, "\x00")).as_py():
-            row = pc.index(pc.match_substring(column, "\x00"), True).as_py()
-            raise LedgerError(
-                f"batch row {row}: {name} holds a NUL character (U+0000), which PostgreSQL text "
-                "cannot store; nothing appended"
-            )
-
-
 def _diagnose_batch(batch: pa.Table, first: int) -> list[str]:
     """Name the rows a refused batch breaks a constraint with: DuckDB's checks, which mirror the
     table's, run on the batch in memory."""
@@ -806,16 +770,3 @@ def _diagnose_batch(batch: pa.Table, first: int) -> list[str]:
         return _diagnose(mem, first)
     finally:
         mem.close()
-
-
-def _csv_chunks(table: pa.Table) -> Any:
-    """CSV without a header: pyarrow quotes every string and leaves nulls unquoted and empty,
-    which is how COPY's CSV format tells NULL from ''."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    options = pacsv.WriteOptions(include_header=False)
-    for chunk in table.to_batches(max_chunksize=_COPY_CHUNK):
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(pa.Table.from_batches([chunk]), sink, write_options=options)
-        yield sink.getvalue().to_pybytes()
