@@ -31,7 +31,13 @@ from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.record import EntryKind
 from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.dueprocess.holds import DUE_PROCESS_WORKFLOWS, with_holds
-from xinyong.errors import IdentifierError, NotFound, SettingsError, TamperDetected
+from xinyong.errors import (
+    IdentifierError,
+    LedgerError,
+    NotFound,
+    SettingsError,
+    TamperDetected,
+)
 from xinyong.hotpath import verify_hot
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
@@ -139,9 +145,13 @@ class Workspace:
         pack: Path | None = None,
         today: date | None = None,
         keys_dir: Path | None = None,
+        postgres: str | None = None,
+        schema: str = "xinyong",
     ) -> Workspace:
         """Create a workspace: settings file, keys, pack copy, empty ledger and checkpoints;
-        `today` pins the workspace's clock in its settings file (tests, replays).
+        `today` pins the workspace's clock in its settings file (tests, replays). With
+        `postgres` (a server's libpq URL) the ledger lives in schema `schema` there, which must
+        not hold a ledger yet; the decision index stays in the DuckDB file `index.duckdb`.
 
         The keys go to `keys_dir` (default: the sibling folder `<directory>.keys`), outside the
         workspace, with the public key file `ledger.pub`. The workspace returned has that
@@ -155,6 +165,16 @@ class Workspace:
         overrides: dict[str, object] = {"today": today} if today else {}
         if keys_dir is not None:
             overrides["keys_dir"] = keys_dir.absolute()
+        if postgres is not None:
+            from xinyong.storage.stores import refuse_used_schema
+
+            refuse_used_schema(postgres, schema)
+            overrides |= {
+                "ledger_store": "postgres",
+                "postgres_url": postgres,
+                "ledger_schema": schema,
+                "database": Path("index.duckdb"),
+            }
         settings = Settings.for_workspace(directory, **overrides)
         settings = settings.model_copy(update={"keys_dir": settings.keys_path().absolute()})
         shutil.copytree(source, settings.path(settings.pack))
@@ -171,7 +191,14 @@ class Workspace:
             f'pack = "{settings.pack}"\n'
             f'database = "{settings.database}"\n'
             f'checkpoint_dir = "{settings.checkpoint_dir}"\n'
-            "# The secret keys, outside the workspace folder. `xinyong verify` needs neither: it\n"
+            + (
+                f'ledger_store = "postgres"\nledger_schema = "{schema}"\n'
+                f"postgres_url = {json.dumps(postgres)}\n"
+                if postgres is not None
+                else ""
+            )
+            + "# The secret keys, outside the workspace folder. `xinyong verify` needs neither: "
+            "it\n"
             f"# takes the public key {pin.verifier}\n"
             f"# (fingerprint {pin.fingerprint}) from --key or XINYONG_VERIFY_KEY.\n"
             f"keys_dir = {json.dumps(str(settings.keys_dir))}\n"
@@ -223,14 +250,12 @@ class Workspace:
         self, *, read_only: bool = False, public_key: Ed25519PublicKey | None = None
     ) -> Iterator[LedgerStore]:
         """The ledger store: opened for this use and closed after, or the one `held` open."""
-        from xinyong.storage.duckdb import DuckDBLedger
+        from xinyong.storage.stores import open_store
 
         if self._held is not None:
             yield self._held
             return
-        store = DuckDBLedger.from_settings(
-            self.settings, read_only=read_only, public_key=public_key
-        )
+        store = open_store(self.settings, read_only=read_only, public_key=public_key)
         try:
             yield store
         finally:
@@ -243,12 +268,12 @@ class Workspace:
         For a process that owns the workspace and runs one operation at a time (`xinyong
         serve`): opening and closing the DuckDB file costs far more than a check (≈ 200 ms
         against well under 1 ms), and the process holds the file's write lock anyway."""
-        from xinyong.storage.duckdb import DuckDBLedger
+        from xinyong.storage.stores import open_store
 
         if self._held is not None:
             yield
             return
-        self._held = DuckDBLedger.from_settings(self.settings)
+        self._held = open_store(self.settings)
         try:
             yield
         finally:
@@ -436,10 +461,15 @@ class Workspace:
         with self.ledger(read_only=True, public_key=pin.public_key) as store:
             report = store.verify(pin.public_key, tuple(against))
             if report.ledger_ok:  # derived state is judged only against a sound ledger
-                problems, notes = verify_hot(self.pack, store.connection, self.hot_file(), store)  # type: ignore[attr-defined]
-                report.problems += problems
-                report.index_problems += len(problems)
-                report.notes += notes
+                try:
+                    con = store.connection  # type: ignore[attr-defined]
+                except LedgerError as exc:  # a PostgreSQL ledger's index file, held by a server
+                    report.notes.append(f"hot decision file not checked: {exc}")
+                else:
+                    problems, notes = verify_hot(self.pack, con, self.hot_file(), store)
+                    report.problems += problems
+                    report.index_problems += len(problems)
+                    report.notes += notes
             tip = store.latest_checkpoint() if report.ok else None
         report.key = f"{pin.fingerprint} ({pin.source})"
         self._record_verification(report, tip.size if tip else None)

@@ -33,7 +33,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="XINYONG_", extra="forbid")
 
     workspace: Path = Field(Path("."), description="Folder of the workspace.")
-    database: Path = Field(Path("ledger.duckdb"), description="The embedded DuckDB ledger file.")
+    ledger_store: Literal["duckdb", "postgres"] = Field(
+        "duckdb",
+        description="Where the ledger lives: `duckdb`, the embedded file `database`; or "
+        "`postgres`, schema `ledger_schema` of the server `postgres_url` (`xinyong init "
+        "--postgres`), the decision index then staying in the DuckDB file `database`.",
+    )
+    database: Path = Field(
+        Path("ledger.duckdb"),
+        description='The embedded DuckDB ledger file (with `ledger_store = "postgres"`: the '
+        "DuckDB file of the decision index and its copy of the entries).",
+    )
     checkpoint_dir: Path = Field(
         Path("checkpoints"),
         description="Signed checkpoints, kept outside the database so truncation is detectable.",
@@ -109,8 +119,15 @@ class Settings(BaseSettings):
     )
     postgres_url: str | None = Field(
         None,
-        description="PostgreSQL server for `evaluate --engine postgres` (libpq URL), e.g. "
+        description="PostgreSQL server (libpq URL or connection string) of the ledger when "
+        "`ledger_store` is `postgres`, and for `evaluate --engine postgres`, e.g. "
         "postgresql://postgres@127.0.0.1:5432/test.",
+    )
+    ledger_schema: str = Field(
+        "xinyong",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description='Schema of the PostgreSQL ledger (`ledger_store = "postgres"`); its '
+        "tables are made and upgraded by `xinyong db upgrade`.",
     )
     postgres_schema: str = Field(
         "xinyong_eval", description="Schema the PostgreSQL engine creates and uses for evaluation."

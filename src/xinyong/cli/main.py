@@ -56,6 +56,8 @@ app.add_typer(dueprocess_cli.notice_app, name="notice")
 app.add_typer(dueprocess_cli.objection_app, name="objection")
 app.add_typer(dueprocess_cli.restoration_app, name="restoration")
 app.command("calendar")(calendar_cli.calendar)
+db_app = typer.Typer(help="The PostgreSQL ledger's schema: upgrade it to the newest migration.")
+app.add_typer(db_app, name="db")
 
 #: `records ingest` when some rows were rejected and the valid ones appended (a file refused
 #: whole is an error like any other: 1). 3 and 4 are taken (tampering, data loss).
@@ -81,7 +83,7 @@ def _main(
 
 
 @app.command()
-def init(
+def init(  # noqa: PLR0917 - typer maps parameters to options
     directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(
         "."
     ),
@@ -97,15 +99,61 @@ def init(
             help="Folder for the keys, outside the workspace (default: DIRECTORY.keys).",
         ),
     ] = None,
+    postgres: Annotated[
+        bool,
+        typer.Option(
+            "--postgres", help="Keep the ledger in PostgreSQL (--postgres-url) instead of DuckDB."
+        ),
+    ] = False,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(
+            "--postgres-url",
+            metavar="URL",
+            envvar="XINYONG_POSTGRES_URL",
+            help="The PostgreSQL server of --postgres (libpq URL).",
+        ),
+    ] = None,
+    schema: Annotated[
+        str,
+        typer.Option(help="Schema of the PostgreSQL ledger; must not hold a ledger yet."),
+    ] = "xinyong",
 ) -> None:
-    """Create a workspace: settings file, keys, DuckDB ledger, checkpoint folder, pack.
+    """Create a workspace: settings file, keys, ledger, checkpoint folder, pack.
 
-    The secret keys go outside the workspace folder. The log's public key is written to
-    ledger.pub beside them and printed with its fingerprint: publish them, and give them to
+    The ledger is a DuckDB file in the workspace, or with --postgres a schema on a PostgreSQL
+    server (made by the schema's migrations; the decision index stays a DuckDB file). The
+    secret keys go outside the workspace folder. The log's public key is written to ledger.pub
+    beside them and printed with its fingerprint: publish them, and give them to
     `xinyong verify --key`.
     """
-    workspace = Workspace.init(directory, pack=pack, keys_dir=keys)
+    if postgres and postgres_url is None:
+        raise typer.BadParameter("--postgres needs --postgres-url (or XINYONG_POSTGRES_URL)")
+    workspace = Workspace.init(
+        directory,
+        pack=pack,
+        keys_dir=keys,
+        postgres=postgres_url if postgres else None,
+        schema=schema,
+    )
     render.workspace_created(workspace)
+
+
+@db_app.command("upgrade")
+def db_upgrade(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Bring the PostgreSQL ledger's schema to the newest migration (Alembic); a no-op when it
+    is there. The DuckDB ledger needs none: it is migrated when opened for writing."""
+    from xinyong.settings import Settings
+    from xinyong.storage import migrate
+
+    settings = Settings.for_workspace(workspace)
+    if settings.ledger_store != "postgres":
+        render.say("the DuckDB ledger is migrated when opened for writing; nothing to do")
+        return
+    if settings.postgres_url is None:
+        raise typer.BadParameter("ledger_store is postgres but postgres_url is not set")
+    migrate.upgrade(settings.postgres_url, settings.ledger_schema)
+    render.say(f"schema {settings.ledger_schema} is at migration {migrate.HEAD}")
 
 
 @app.command()

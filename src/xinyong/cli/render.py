@@ -46,6 +46,11 @@ def _say(text: str) -> None:
     console.print(text, markup=False)
 
 
+def say(text: str) -> None:
+    """One plain line of a command's output."""
+    _say(text)
+
+
 @contextmanager
 def progress() -> Iterator[ProgressFn]:
     """A progress callback drawing one bar per phase (shown only on a terminal)."""
@@ -72,7 +77,10 @@ def workspace_created(workspace: Workspace) -> None:
     s = workspace.settings
     _say(f"Created workspace {s.workspace}")
     _say(f"  pack        {workspace.pack.name} {workspace.pack.version}")
-    _say(f"  ledger      {s.path(s.database)}")
+    if s.ledger_store == "postgres":
+        _say(f"  ledger      PostgreSQL schema {s.ledger_schema} (decision index {s.database})")
+    else:
+        _say(f"  ledger      {s.path(s.database)}")
     _say(f"  checkpoints {s.path(s.checkpoint_dir)}")
     _say(f"  keys        {s.keys_path()} (secret; outside the workspace)")
     pin = workspace.pinned_key()

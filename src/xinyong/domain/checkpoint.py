@@ -245,17 +245,24 @@ class PendingCommit:
     log only when it commits, so after a crash a log no longer than `wal_bytes` says the commit
     never happened, and a longer one that did not bring the batch back says it was lost. Being
     signed, and unlike a checkpoint, it cannot be made by renaming a checkpoint file.
+
+    `xid` is the database's own transaction id of the commit, for a database that can say
+    afterwards whether a transaction committed (PostgreSQL's `pg_xact_status`); its note has
+    one more line, `xid <n>`, and `wal_bytes` is then 0.
     """
 
     base: Checkpoint
     new: Checkpoint
     wal_bytes: int
+    xid: int | None = None
 
     def __post_init__(self) -> None:
         if self.base.origin != self.new.origin or not self.base.size < self.new.size:
             raise ValueError("a pending commit grows one log")
         if self.wal_bytes < 0:
             raise ValueError("wal_bytes must be ≥ 0")
+        if self.xid is not None and self.xid < 0:
+            raise ValueError("xid must be ≥ 0")
 
     def body(self) -> str:
         b64 = base64.b64encode
@@ -263,11 +270,18 @@ class PendingCommit:
             f"{PENDING_TAG}\n{self.new.origin}\n{self.base.size}\n"
             f"{b64(self.base.root).decode('ascii')}\n{self.new.size}\n"
             f"{b64(self.new.root).decode('ascii')}\n{self.wal_bytes}\n"
+            + ("" if self.xid is None else f"xid {self.xid}\n")
         )
 
     @classmethod
     def parse(cls, body: str, source: str = "note") -> PendingCommit:
         lines = body.split("\n")
+        xid: int | None = None
+        if len(lines) == 9 and lines[7].startswith("xid "):
+            digits = lines.pop(7).removeprefix("xid ")
+            if not (digits.isascii() and digits.isdigit()):
+                raise TamperDetected(f"{source}: bad pending commit: xid is not a number")
+            xid = int(digits)
         if len(lines) != 8 or lines[0] != PENDING_TAG:
             raise TamperDetected(
                 f"{source}: not a pending commit ({PENDING_TAG}); a checkpoint renamed to "
@@ -282,6 +296,7 @@ class PendingCommit:
                 Checkpoint(origin, numbers[0], base64.b64decode(base_root, validate=True)),
                 Checkpoint(origin, numbers[1], base64.b64decode(new_root, validate=True)),
                 numbers[2],
+                xid,
             )
         except (binascii.Error, ValueError) as exc:
             raise TamperDetected(f"{source}: bad pending commit: {exc}") from None

@@ -1,4 +1,4 @@
-"""What every ledger store offers, whichever database holds it (DuckDB now, PostgreSQL later).
+"""What every ledger store offers, whichever database holds it (DuckDB, or PostgreSQL).
 
 A ledger store appends batches of entries, keeps the Merkle tree of RFC 6962 over them, signs a
 checkpoint per batch into a folder outside the database, serves roots and proofs from stored
@@ -124,6 +124,10 @@ class LedgerStore(Protocol):
 
     def size(self) -> int:
         """Number of entries (the tree size)."""
+
+    def indexed_size(self) -> int:
+        """Number of entries an evaluation on the store's decision index connection reads: the
+        size, or (PostgreSQL) that of the index file's copy of the entries, which may lag."""
 
     def append(self, batch: pa.Table, received_at: datetime) -> Checkpoint:
         """Append the rows of `batch` (`BATCH_COLUMNS`) as seq size()…size()+n−1, all or none.

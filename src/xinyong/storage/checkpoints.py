@@ -319,13 +319,19 @@ class CheckpointStore:
                     path.unlink()
 
     def recover(
-        self, db_size: int, root_at: Callable[[int], bytes], wal_bytes: int | None
+        self,
+        db_size: int,
+        root_at: Callable[[int], bytes],
+        wal_bytes: int | None,
+        committed: Callable[[PendingCommit], bool | None] | None = None,
     ) -> str | None:
         """Finish or undo a commit a crash interrupted; says what it did (None: nothing to do).
 
         `root_at(size)` is the database's root of its first `size` entries; `wal_bytes` the
         length of its write-ahead log when it was found, before opening replayed it (None: this
-        process saw its own commit fail, so the log is no evidence).
+        process saw its own commit fail, so the log is no evidence). A database that can tell
+        whether a transaction committed (PostgreSQL) passes `committed` instead, which answers
+        for the pending commit's `xid` (None: it cannot tell, so no evidence either way).
         """
         self.remove_stale_temp_files()
         pending = self.pending()
@@ -344,18 +350,27 @@ class CheckpointStore:
         elif (
             db_size == base.size
             and root_at(base.size) == base.root
-            and (wal_bytes is None or wal_bytes <= pending.wal_bytes)
+            and (
+                committed(pending) is not True
+                if committed is not None
+                else (wal_bytes is None or wal_bytes <= pending.wal_bytes)
+            )
         ):
             self.discard_pending()
             outcome = f"discarded {PENDING} of size {new.size}: the commit never happened"
         else:
             lost = f"entries {db_size}..{new.size - 1}" if db_size < new.size else "entries"
-            evidence = (
-                f"its write-ahead log had grown from {pending.wal_bytes} to {wal_bytes} bytes, "
-                "so the commit was written"
-                if wal_bytes is not None and wal_bytes > pending.wal_bytes
-                else f"the database is not at the size it had before that commit ({base.size})"
-            )
+            if committed is not None and db_size == base.size:
+                evidence = f"the database reports its transaction {pending.xid} committed"
+            elif wal_bytes is not None and wal_bytes > pending.wal_bytes:
+                evidence = (
+                    f"its write-ahead log had grown from {pending.wal_bytes} to {wal_bytes} "
+                    "bytes, so the commit was written"
+                )
+            else:
+                evidence = (
+                    f"the database is not at the size it had before that commit ({base.size})"
+                )
             raise DataLoss(
                 f"data loss: {PENDING} records the commit of entries {base.size}..{new.size - 1}, "
                 f"but after replaying its write-ahead log the database holds {db_size} entries, "

@@ -272,17 +272,9 @@ class DuckDBLedger:
         A writer with a pinned key refuses a signing key that is not the pinned one, before it
         signs anything (a swapped key), and checkpoints the pinned key did not sign.
         """
-        from xinyong.storage.keys import pinned_from, signing_key_from
+        from xinyong.storage.keys import signing_key_for
 
-        pin = pinned_from(settings)
-        if pin is not None:
-            pin.check_origin(settings.ledger_origin)
-            public_key = public_key or pin.public_key
-        signing_key = None
-        if not read_only or public_key is None:
-            signing_key = signing_key_from(settings)
-            if pin is not None and not read_only:
-                pin.check_signing_key(signing_key)
+        signing_key, public_key = signing_key_for(settings, read_only, public_key)
         return cls(
             settings.path(settings.database),
             settings.path(settings.checkpoint_dir),
@@ -453,6 +445,10 @@ class DuckDBLedger:
 
     def size(self) -> int:
         return _size(self._con)
+
+    def indexed_size(self) -> int:
+        """Evaluations read the ledger itself: its size (`index.Sealer`)."""
+        return self.size()
 
     def entries(
         self, *, subject_key: str | None = None, start: int = 0, stop: int | None = None

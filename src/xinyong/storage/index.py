@@ -47,6 +47,10 @@ class Sealer(Opener, Protocol):
 
     def size(self) -> int: ...
 
+    def indexed_size(self) -> int:
+        """How many entries an evaluation on `connection` reads: the ledger's size, or for a
+        store whose index reads a copy of the entries (PostgreSQL), the copy's."""
+
     def root(self, size: int | None = None) -> bytes: ...
 
     def sign_statement(self, body: str) -> str: ...
@@ -254,7 +258,7 @@ def digest(con: duckdb.DuckDBPyConnection) -> str:
 def _seal(con: duckdb.DuckDBPyConnection, ledger: Sealer, as_of: date, pack: str) -> list[object]:
     """The binding columns and seal of the index as it now is in `con` (inside its
     transaction): ledger size, root, digest and the signed seal."""
-    size = ledger.size()
+    size = ledger.indexed_size()  # what the evaluation read, never more
     seal = Seal(ledger.origin, size, ledger.root(size), pack, as_of, digest(con))
     root = base64.b64encode(seal.root).decode("ascii")
     return [size, root, seal.digest, ledger.sign_statement(seal.body())]

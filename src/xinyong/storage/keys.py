@@ -269,3 +269,22 @@ def write_public_key(path: Path, origin: str, public_key: Ed25519PublicKey) -> P
             f"public key file {path} already exists; it is never overwritten"
         ) from None
     return PinnedKey(origin, public_key, str(path))
+
+
+def signing_key_for(
+    settings: Settings, read_only: bool, public_key: Ed25519PublicKey | None
+) -> tuple[Ed25519PrivateKey | None, Ed25519PublicKey | None]:
+    """The keys a ledger store of the workspace opens with: checkpoints checked with
+    `public_key`, else the pinned key of `settings.verify_key`, else (writers only) the signing
+    key's own. Read-only with a key to check with, the signing key is not loaded at all. A
+    writer with a pinned key refuses a signing key that is not the pinned one (a swapped key)."""
+    pin = pinned_from(settings)
+    if pin is not None:
+        pin.check_origin(settings.ledger_origin)
+        public_key = public_key or pin.public_key
+    signing_key = None
+    if not read_only or public_key is None:
+        signing_key = signing_key_from(settings)
+        if pin is not None and not read_only:
+            pin.check_signing_key(signing_key)
+    return signing_key, public_key

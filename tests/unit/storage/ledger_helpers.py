@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from hypothesis import strategies as st
 
+from xinyong.domain import merkle
 from xinyong.domain.record import EntryKind
 from xinyong.domain.subject import SubjectKind
 from xinyong.storage.base import BATCH_COLUMN_NAMES
@@ -36,6 +39,14 @@ assert tuple(BATCH_SCHEMA.names) == BATCH_COLUMN_NAMES
 
 Row = dict[str, Any]
 OpenLedger = Callable[..., DuckDBLedger]
+RunSql = Callable[..., None]
+
+POSTGRES_URL = os.environ.get(
+    "XINYONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# A test marked so runs once per ledger store (the `store_kind` fixture of conftest.py).
+STORES = ("duckdb", pytest.param("postgres", marks=pytest.mark.postgres))
+on_both_stores = pytest.mark.parametrize("store_kind", STORES, indirect=True)
 
 
 def row(seq_hint: int = 0, **overrides: Any) -> Row:
@@ -113,3 +124,15 @@ def batches_of_rows(draw: st.DrawFn, max_batches: int = 4, max_rows: int = 12) -
             seq += 1
         out.append(rows)
     return out
+
+
+def complete_nodes(leaves: list[bytes]) -> dict[merkle.NodeId, bytes]:
+    """Every complete node of the tree over `leaves`, by the pure-Python hashing."""
+    nodes = {(0, i): leaf for i, leaf in enumerate(leaves)}
+    level, width = 0, len(leaves)
+    while width > 1:
+        for i in range(width // 2):
+            left, right = nodes[level, 2 * i], nodes[level, 2 * i + 1]
+            nodes[level + 1, i] = merkle.hash_children(left, right)
+        level, width = level + 1, width // 2
+    return nodes

@@ -20,6 +20,7 @@ from ledger_helpers import (
     Row,
     batch,
     batches_of_rows,
+    on_both_stores,
     received,
     row,
     rows_batch,
@@ -158,6 +159,7 @@ def _as_row(entry: Entry) -> Row:
     }
 
 
+@on_both_stores
 def test_checkpoints_are_written_per_batch(ledger: DuckDBLedger, paths: tuple[Path, Path]) -> None:
     sizes = []
     for n in (3, 1, 8, 5):
@@ -170,6 +172,7 @@ def test_checkpoints_are_written_per_batch(ledger: DuckDBLedger, paths: tuple[Pa
     assert ledger.checkpoints.load(12).root == ledger.root(12)
 
 
+@on_both_stores
 def test_proofs_verify_against_signed_checkpoints(ledger: DuckDBLedger) -> None:
     signed = [ledger.append(rows_batch(ledger.size(), n), RECEIVED) for n in (5, 7, 1, 20)]
     entries = ledger.entries()
@@ -190,6 +193,7 @@ def test_proofs_verify_against_signed_checkpoints(ledger: DuckDBLedger) -> None:
         ledger.inclusion_proof(33, 33)
 
 
+@on_both_stores
 def test_entries_by_subject_and_range(ledger: DuckDBLedger) -> None:
     ledger.append(rows_batch(0, 20), RECEIVED)
     by_subject = ledger.entries(subject_key="subject-2")
@@ -199,6 +203,7 @@ def test_entries_by_subject_and_range(ledger: DuckDBLedger) -> None:
     assert ledger.entries(subject_key="nobody") == []
 
 
+@on_both_stores
 def test_lookup_keys_and_refs(ledger: DuckDBLedger) -> None:
     ledger.append(rows_batch(0, 6), RECEIVED)
     ledger.append(
@@ -233,6 +238,7 @@ def test_lookup_keys_and_refs(ledger: DuckDBLedger) -> None:
         ({"decision_date": None}, "batch row 1: decision_date is missing"),
     ],
 )
+@on_both_stores
 def test_invalid_rows_refuse_the_whole_batch(
     ledger: DuckDBLedger, paths: tuple[Path, Path], bad: Row, message: str
 ) -> None:
@@ -248,6 +254,7 @@ def test_invalid_rows_refuse_the_whole_batch(
     assert ledger.append(rows_batch(2, 1), RECEIVED).size == 3
 
 
+@on_both_stores
 def test_batch_columns_must_match(ledger: DuckDBLedger) -> None:
     table = rows_batch(0, 2)
     with pytest.raises(LedgerError, match="missing attributes; unexpected extra"):
@@ -258,6 +265,7 @@ def test_batch_columns_must_match(ledger: DuckDBLedger) -> None:
     assert ledger.append(rows_batch(2, 0), RECEIVED).size == 2  # empty batch: nothing to sign
 
 
+@on_both_stores
 def test_naive_received_at_is_utc(ledger: DuckDBLedger) -> None:
     ledger.append(rows_batch(0, 1), datetime(2024, 1, 1, 12))
     assert ledger.entries()[0].received_at == datetime(2024, 1, 1, 12, tzinfo=UTC)
@@ -278,6 +286,7 @@ def test_read_only_mode(open_ledger: OpenLedger, signing_key: Ed25519PrivateKey)
         DuckDBLedger(db.with_name("nope.duckdb"), cps, signing_key, ORIGIN, read_only=True)
 
 
+@on_both_stores
 def test_origin_is_fixed_at_creation(open_ledger: OpenLedger) -> None:
     open_ledger().close()
     with pytest.raises(
@@ -286,6 +295,7 @@ def test_origin_is_fixed_at_creation(open_ledger: OpenLedger) -> None:
         open_ledger(origin="other")
 
 
+@on_both_stores
 def test_reopen_with_missing_checkpoints_refuses_to_append(
     open_ledger: OpenLedger, paths: tuple[Path, Path]
 ) -> None:
@@ -297,6 +307,7 @@ def test_reopen_with_missing_checkpoints_refuses_to_append(
         open_ledger()
 
 
+@on_both_stores
 def test_decision_dates_at_the_edges(ledger: DuckDBLedger) -> None:
     rows = [row(0, decision_date=date(1, 1, 1)), row(1, decision_date=date(9999, 12, 31))]
     ledger.append(batch(rows), RECEIVED)

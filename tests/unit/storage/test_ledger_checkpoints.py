@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger_helpers import ORIGIN
 
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
-from xinyong.errors import LedgerError, TamperDetected
+from xinyong.errors import DataLoss, LedgerError, TamperDetected
 from xinyong.storage.checkpoints import (
     PENDING,
     CheckpointStore,
@@ -116,6 +116,21 @@ def test_pending_commit_round_trips_and_is_signed(store: CheckpointStore) -> Non
     (store.directory / PENDING).write_text(text.replace("\n1234\n", "\n99999\n"))
     with pytest.raises(TamperDetected, match="does not verify"):
         store.pending()
+
+
+def test_a_pending_commit_may_name_its_transaction(store: CheckpointStore) -> None:
+    named = PendingCommit(Checkpoint(ORIGIN, 4, BASE), Checkpoint(ORIGIN, 9, ROOT), 0, xid=7_654)
+    assert PendingCommit.parse(named.body()) == named
+    assert named.body().endswith("\n0\nxid 7654\n")
+    assert "xid" not in commit(9, base=4).body()  # DuckDB's notes are as they were
+    with pytest.raises(TamperDetected, match="xid is not a number"):
+        PendingCommit.parse(named.body().replace("xid 7654", "xid 76x4"))
+    # the server's word decides: committed is data loss, anything else never happened
+    store.write_pending(named)
+    with pytest.raises(DataLoss, match="reports its transaction 7654 committed"):
+        store.recover(4, lambda n: BASE, None, lambda p: p.xid == 7_654)
+    assert store.recover(4, lambda n: BASE, None, lambda p: False) is not None
+    assert store.pending() is None
 
 
 def test_witnesses_get_every_checkpoint(

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger_helpers import ORIGIN, RECEIVED, OpenLedger, rows_batch
+from ledger_helpers import ORIGIN, POSTGRES_URL, RECEIVED, OpenLedger, on_both_stores, rows_batch
 
 from xinyong.domain import merkle
 from xinyong.domain.checkpoint import Checkpoint, PendingCommit
@@ -25,6 +25,7 @@ from xinyong.storage.keys import create_signing_key
 # -- the protocol's states, constructed ---------------------------------------------------------
 
 
+@on_both_stores
 def test_pending_without_commit_is_discarded(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -42,6 +43,7 @@ def test_pending_without_commit_is_discarded(
         assert ledger.append(rows_batch(4, 5), RECEIVED).size == 9
 
 
+@on_both_stores
 def test_pending_after_commit_is_promoted(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -65,6 +67,7 @@ def test_pending_after_commit_is_promoted(
         assert ledger.verify().ok
 
 
+@on_both_stores
 def test_pending_left_beside_its_final_file_is_cleaned(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -79,6 +82,7 @@ def test_pending_left_beside_its_final_file_is_cleaned(
         assert not (paths[1] / PENDING).exists() and ledger.verify().ok
 
 
+@on_both_stores
 def test_pending_that_contradicts_the_database_is_refused(
     open_ledger: OpenLedger, paths: tuple[Path, Path], signing_key: Ed25519PrivateKey
 ) -> None:
@@ -92,6 +96,7 @@ def test_pending_that_contradicts_the_database_is_refused(
     assert (paths[1] / PENDING).exists()
 
 
+@on_both_stores
 def test_stale_temp_files_are_removed(open_ledger: OpenLedger, paths: tuple[Path, Path]) -> None:
     open_ledger().close()
     stale = paths[1] / ".tmp-pending.note-123-abcd"
@@ -128,7 +133,13 @@ if crash_at != "nowhere":
             os.kill(os.getpid(), signal.SIGKILL)
         return original(self, *args)
     setattr(CheckpointStore, method, crash)
-ledger = DuckDBLedger(Path(db), Path(cps), load_signing_key(Path(key)), "test.example/ledger")
+if db.startswith("pg:"):  # a schema on the test server
+    import os
+    from xinyong.storage.postgres import PostgresLedger
+    ledger = PostgresLedger(os.environ["XINYONG_TEST_POSTGRES_URL"], db[3:], Path(cps),
+                            load_signing_key(Path(key)), "test.example/ledger")
+else:
+    ledger = DuckDBLedger(Path(db), Path(cps), load_signing_key(Path(key)), "test.example/ledger")
 print("open", ledger.size(), flush=True)
 for _ in range(count):
     first = ledger.size()
@@ -155,11 +166,20 @@ ledger.close()
 
 
 def writer(
-    tmp: Path, key: Path, count: int, then: str = "close", crash_at: str = "nowhere"
+    tmp: Path,
+    key: Path,
+    count: int,
+    then: str = "close",
+    crash_at: str = "nowhere",
+    *,
+    db: str | None = None,
+    cps: Path | None = None,
 ) -> subprocess.Popen[str]:
-    args = [str(tmp / "ledger.duckdb"), str(tmp / "cps"), str(key), str(BATCH_ROWS), str(count)]
-    args += [then, crash_at]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    """A writer process on `db` (a DuckDB file, default `tmp/ledger.duckdb`, or `pg:<schema>`)
+    with checkpoints in `cps` (default `tmp/cps`)."""
+    args = [db or str(tmp / "ledger.duckdb"), str(cps or tmp / "cps"), str(key)]
+    args += [str(BATCH_ROWS), str(count), then, crash_at]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "XINYONG_TEST_POSTGRES_URL": POSTGRES_URL}
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, *args],
         stdout=subprocess.PIPE,
@@ -209,18 +229,28 @@ def test_sigkill_during_appends_leaves_a_consistent_ledger(tmp_path: Path, key_f
     [("after_pending", BATCH_ROWS), ("before_promote", 2 * BATCH_ROWS)],
     ids=["pending-written-commit-lost", "committed-not-promoted"],
 )
-def test_sigkill_at_each_step_of_the_protocol(
-    tmp_path: Path, key_file: Path, crash_at: str, size: int
+@on_both_stores
+def test_sigkill_at_each_step_of_the_protocol(  # noqa: PLR0917 - fixtures
+    tmp_path: Path,
+    key_file: Path,
+    crash_at: str,
+    size: int,
+    open_ledger: OpenLedger,
+    paths: tuple[Path, Path],
+    request: pytest.FixtureRequest,
+    store_kind: str,
 ) -> None:
     from xinyong.storage.keys import load_signing_key
 
-    proc = writer(tmp_path, key_file, count=3, crash_at=crash_at)
+    db, cps = str(paths[0]), paths[1]
+    if store_kind == "postgres":
+        db = "pg:" + request.getfixturevalue("pg_schema")[1]
+    proc = writer(tmp_path, key_file, count=3, crash_at=crash_at, db=db, cps=cps)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    cps = tmp_path / "cps"
     assert (cps / PENDING).exists()
     key = load_signing_key(key_file)
-    with DuckDBLedger(tmp_path / "ledger.duckdb", cps, key, ORIGIN) as ledger:
+    with open_ledger(signing_key=key) as ledger:
         assert ledger.size() == size
         assert not (cps / PENDING).exists()
         assert sorted(p.name for p in cps.iterdir())[-1] == checkpoint_name(size)

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import OpenLedger, batch, row
+from ledger_helpers import OpenLedger, batch, on_both_stores, row
 
 from xinyong.domain.subject import comes_of_age, kept_birth_date
 from xinyong.errors import LedgerError
@@ -18,6 +18,7 @@ from xinyong.storage.duckdb import DuckDBLedger
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+@on_both_stores
 def test_a_birth_date_of_an_adult_is_refused(ledger: DuckDBLedger) -> None:
     person = {"subject_scheme": "resident_id", "subject_kind": "individual"}
     minor = row(1, **person, subject_birth_date=date(2010, 5, 1))  # decided 2023-01-02: aged 12

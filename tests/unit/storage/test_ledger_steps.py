@@ -12,7 +12,15 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import RECEIVED, OpenLedger, batch, row, rows_batch, texts
+from ledger_helpers import (
+    RECEIVED,
+    OpenLedger,
+    batch,
+    on_both_stores,
+    row,
+    rows_batch,
+    texts,
+)
 
 from xinyong.domain import merkle
 from xinyong.domain.record import EntryKind, canonical_bytes, epoch_us, leaf_hash
@@ -39,6 +47,7 @@ def step(seq_hint: int = 0, **overrides: Any) -> dict[str, Any]:
 SUBJECTLESS = {"subject_scheme": None, "subject_key": None, "subject_kind": None}
 
 
+@on_both_stores
 def test_steps_append_with_and_without_subject(ledger: DuckDBLedger) -> None:
     ledger.append(rows_batch(0, 3), RECEIVED)
     ledger.append(
@@ -79,6 +88,7 @@ def test_steps_append_with_and_without_subject(ledger: DuckDBLedger) -> None:
         (row(9, entry_kind="correction"), "refers_to empty exactly when it is a 'record'"),
     ],
 )
+@on_both_stores
 def test_the_constraints_refuse(ledger: DuckDBLedger, bad: dict[str, Any], message: str) -> None:
     ledger.append(rows_batch(0, 1), RECEIVED)
     with pytest.raises(LedgerError, match=message):

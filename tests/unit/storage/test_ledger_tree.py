@@ -9,23 +9,11 @@ import duckdb
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import ORIGIN, RECEIVED, rows_batch
+from ledger_helpers import ORIGIN, RECEIVED, complete_nodes, rows_batch
 
 from xinyong.domain import merkle
 from xinyong.storage.duckdb import DuckDBLedger
 from xinyong.storage.tree import frontier_params, new_nodes_sql, top_level, tree_sql
-
-
-def complete_nodes(leaves: list[bytes]) -> dict[merkle.NodeId, bytes]:
-    """Every complete node of the tree over `leaves`, by the pure-Python hashing."""
-    nodes = {(0, i): leaf for i, leaf in enumerate(leaves)}
-    level, width = 0, len(leaves)
-    while width > 1:
-        for i in range(width // 2):
-            left, right = nodes[level, 2 * i], nodes[level, 2 * i + 1]
-            nodes[level + 1, i] = merkle.hash_children(left, right)
-        level, width = level + 1, width // 2
-    return nodes
 
 
 def stored_nodes(ledger: DuckDBLedger) -> list[tuple[int, int, bytes]]:
