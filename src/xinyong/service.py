@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from xinyong import activation, scorecards
+from xinyong import activation, scorecards, verification
 from xinyong.checker import Checker, Quick, audience_of
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.domain.identifiers import IdentifierScheme, SchemeRegistry, default_registry
@@ -33,19 +33,16 @@ from xinyong.domain.workdays import WorkdayCalendar
 from xinyong.dueprocess.holds import DUE_PROCESS_WORKFLOWS, with_holds
 from xinyong.errors import (
     IdentifierError,
-    LedgerError,
     NotFound,
     SettingsError,
     TamperDetected,
 )
-from xinyong.hotpath import verify_hot
 from xinyong.ingest.pipeline import IngestReport, Progress, ingest_file
 from xinyong.ingest.read import InputFormat
 from xinyong.officers import officers_of
 from xinyong.policy import Pack, load_pack
 from xinyong.settings import SETTINGS_FILE, Settings
 from xinyong.storage import keys
-from xinyong.storage.checkpoints import write_atomic
 
 if TYPE_CHECKING:
     import duckdb
@@ -442,98 +439,16 @@ class Workspace:
     def verify(
         self, *, key: str | Path | None = None, against: Sequence[Path] = ()
     ) -> VerifyReport:
-        """Verify the ledger with the pinned public key: `key` (a verifier key, or a file
-        holding one), else `settings.verify_key`; never with a key found in the workspace.
-        Every checkpoint, every witness folder's (`against` and `witness_dirs`) and the decision
-        index are checked. The result is recorded in `verification_file`."""
-        pin = keys.pinned_key(key, f"--key {key}") if key is not None else self.pinned_key()
-        if pin is None:
-            raise SettingsError(
-                "verify needs the log's public key, pinned outside the workspace: pass "
-                "`--key FILE` (the ledger.pub file `xinyong init` wrote, or the verifier key "
-                "it printed) or set XINYONG_VERIFY_KEY",
-                details=[
-                    "a key read from the workspace would be no pin: whoever can rewrite the "
-                    "ledger can replace it"
-                ],
-            )
-        pin.check_origin(self.settings.ledger_origin)
-        with self.ledger(read_only=True, public_key=pin.public_key) as store:
-            report = store.verify(pin.public_key, tuple(against))
-            if report.ledger_ok:  # derived state is judged only against a sound ledger
-                try:
-                    con = store.connection  # type: ignore[attr-defined]
-                except LedgerError as exc:  # a PostgreSQL ledger's index file, held by a server
-                    report.notes.append(f"hot decision file not checked: {exc}")
-                else:
-                    problems, notes = verify_hot(self.pack, con, self.hot_file(), store)
-                    report.problems += problems
-                    report.index_problems += len(problems)
-                    report.notes += notes
-            tip = store.latest_checkpoint() if report.ok else None
-        report.key = f"{pin.fingerprint} ({pin.source})"
-        self._record_verification(report, tip.size if tip else None)
-        return report
-
-    def _record_verification(self, report: VerifyReport, size: int | None) -> None:
-        path = self.settings.path(self.settings.verification_file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        record = {
-            "ok": report.ok,
-            "ledger_ok": report.ledger_ok,
-            "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "entries": report.size,
-            "checkpoints": report.checkpoints,
-            "signed_size": size,
-            "key": report.key,
-            "problems": report.problems[:20],
-        }
-        write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+        """Verify the ledger with the pinned public key (`verification.verify`)."""
+        return verification.verify(self, key=key, against=against)
 
     def _index_rebuilt(self) -> None:
-        """After a failed verification that found only the decision index wrong, a rebuilt
-        index (sealed over the verified ledger) clears the failure."""
-        path = self.settings.path(self.settings.verification_file)
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(record, dict) and record.get("ok") is False and record.get("ledger_ok"):
-            record["ok"] = True
-            record["index_rebuilt_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-            write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+        verification.index_rebuilt(self.settings)
 
     def refuse_if_verification_failed(self, *, rebuilding_index: bool = False) -> None:
-        """`TamperDetected` while the last `verify` recorded a failure; when only the decision
-        index failed, `evaluate` may still rebuild it (`rebuilding_index`).
-
-        Whoever can write the workspace can delete the record; so every command that opens the
-        ledger for writing also checks, cheaply, that the newest checkpoint signs the stored
-        tree (and, with a pinned key, that the signing key is the pinned one), and checks check
-        the decision index's seal and binding.
-        """
-        path = self.settings.path(self.settings.verification_file)
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            raise TamperDetected(
-                f"the verification record {path} is unreadable ({exc}): run `xinyong verify`"
-            ) from exc
-        if not isinstance(record, dict):
-            record = {}
-        if record.get("ok") is not True and not (
-            rebuilding_index and record.get("ledger_ok") is True
-        ):
-            problems = record.get("problems", [])
-            when = record.get("verified_at", "?")
-            raise TamperDetected(
-                f"the last verification of this ledger ({when}) failed; refusing to use it "
-                "until `xinyong verify` passes (restore the ledger from a backup, or rebuild "
-                "the decision index with `xinyong evaluate` if only it failed)",
-                details=[f"- {p}" for p in problems[:5]],
-            )
+        """`TamperDetected` while the last `verify` recorded a failure
+        (`verification.refuse_if_failed`)."""
+        verification.refuse_if_failed(self.settings, rebuilding_index=rebuilding_index)
 
     def find_scheme(self, identifier: str, scheme: str | None = None) -> IdentifierScheme:
         """The scheme `identifier` is valid in: the one named, or the only one it fits."""
