@@ -49,9 +49,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xinyong.domain.results import ENTRY_COLUMNS, RELATIONS, Results, Row, cell
 from xinyong.engines import reference
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results, Row, cell
 from xinyong.policy import Pack, load_pack
 from xinyong.service import shipped_pack
 

@@ -37,9 +37,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xinyong.domain.results import RELATIONS
 from xinyong.domain.scorecard import Feature, Scorecard
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import RELATIONS
 from xinyong.policy import load_pack
 from xinyong.scorecard.data import GERMAN_CREDIT
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from xinyong.domain.masking import log_text
 from xinyong.domain.pseudonym import subject_key
-from xinyong.engines.results import entry_row
+from xinyong.domain.results import entry_row
 from xinyong.errors import IdentifierError, NotFound
 from xinyong.storage import keys
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.dueprocess import Holds
     from xinyong.domain.record import Entry
-    from xinyong.engines.results import Results
+    from xinyong.domain.results import Results
     from xinyong.hotpath import Batch, HotPath
     from xinyong.policy import Pack
     from xinyong.service import Workspace

@@ -46,8 +46,7 @@ from xinyong.domain.decision import (
 from xinyong.domain.lists import CreditList, EntryRule, ExitEvent, ExitRule
 from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind, Role
 from xinyong.domain.record import Entry
-from xinyong.domain.scoring import ScoringScheme
-from xinyong.engines.results import (
+from xinyong.domain.results import (
     ALLOW,
     BARRED,
     DISPUTED,
@@ -60,6 +59,7 @@ from xinyong.engines.results import (
     Results,
     Row,
 )
+from xinyong.domain.scoring import ScoringScheme
 from xinyong.policy.pack import Pack
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from xinyong.domain.decision import Decision
-from xinyong.engines.results import LISTED, Results
+from xinyong.domain.results import LISTED, Results
 from xinyong.ingest.pipeline import IngestReport, Progress
 from xinyong.sample.generate import Sample, Subject, write_csv
 from xinyong.service import SubjectView, Workspace

@@ -1,7 +1,7 @@
 """The hot path: relying parties' checks answered from the hot decision file, without DuckDB.
 
 `build` turns an evaluation's `decisions` and `listings` rows (from any engine: tuples in
-`engines.results.RELATIONS` order) into the file `storage/hotfile.py` describes. Every distinct
+`domain.results.RELATIONS` order) into the file `storage/hotfile.py` describes. Every distinct
 answer a relying party can get is built once by `decide(..., audience=relying_party)` itself,
 for one subject that gets it, and stored rendered (`render`); so the file's answers are the
 slow path's by construction, and a test holds them equal for every subject and action of a
@@ -40,7 +40,7 @@ from xinyong.domain.decision import (
     Reason,
 )
 from xinyong.domain.pseudonym import key64
-from xinyong.engines.results import LISTED, Results, Row
+from xinyong.domain.results import LISTED, Results, Row
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage import hotfile
 from xinyong.storage.hotfile import HotBinding, HotFile

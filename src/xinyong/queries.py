@@ -19,8 +19,8 @@ from xinyong.errors import InvalidInput, NotFound
 if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
+    from xinyong.domain.results import Results
     from xinyong.domain.workdays import WorkdayCalendar
-    from xinyong.engines.results import Results
     from xinyong.policy import Pack
     from xinyong.storage.base import LedgerStore
 
@@ -41,9 +41,9 @@ def subject_results(
 ) -> tuple[Results, list[Entry]]:
     """One subject's evaluated rows: from the decision index when it is fresh, else the subject
     alone evaluated by the reference evaluator (the same rule `Checker` follows)."""
+    from xinyong.domain.results import entry_row
     from xinyong.dueprocess.holds import subject_holds
     from xinyong.engines import reference
-    from xinyong.engines.results import entry_row
     from xinyong.storage import index
 
     con = store.connection  # type: ignore[attr-defined]

@@ -51,9 +51,9 @@ if TYPE_CHECKING:
 
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.record import Entry
+    from xinyong.domain.results import Results
     from xinyong.domain.workflow import NewStep, Step
     from xinyong.dueprocess import DueProcess
-    from xinyong.engines.results import Results
     from xinyong.queries import Changes, LogFilter, SubjectFile
     from xinyong.storage.apikeys import ApiKeyStore
     from xinyong.storage.base import LedgerStore, VerifyReport
@@ -338,8 +338,8 @@ class Workspace:
     def _reevaluate(self, store: LedgerStore, before: int) -> None:
         """Bring the decision index up to date for the subjects new entries are about: only
         they can change (evaluation is per subject), so only they are evaluated again."""
+        from xinyong.domain.results import Results as ResultsType
         from xinyong.engines.duckdb import DuckDBEngine
-        from xinyong.engines.results import Results as ResultsType
         from xinyong.storage import index
 
         con = store.connection  # type: ignore[attr-defined]
@@ -718,7 +718,7 @@ def _on_duckdb(ws: Workspace, con: duckdb.DuckDBPyConnection, day: date) -> Resu
 
 
 def _entries_arrow(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    from xinyong.engines.results import ENTRY_COLUMNS
+    from xinyong.domain.results import ENTRY_COLUMNS
 
     # workflow steps are no input to any evaluation (compiler/records.py filters them too)
     return con.execute(

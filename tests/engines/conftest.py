@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
+from xinyong.domain.results import Results, Row
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import Results, Row
 from xinyong.engines.spark import entries_arrow
 from xinyong.policy.pack import Pack
 

@@ -32,8 +32,8 @@ from decimal import Decimal
 
 from xinyong.domain.catalogue import AttributeSpec, AttributeType, Catalogue, RecordType
 from xinyong.domain.record import AttributeValue, EntryKind, canonical_attributes
+from xinyong.domain.results import Row
 from xinyong.domain.subject import kept_birth_date
-from xinyong.engines.results import Row
 from xinyong.policy.pack import Pack
 from xinyong.sample.generate import generate_subjects, records
 

@@ -18,7 +18,7 @@ from functools import cache
 
 import pytest
 
-from xinyong.engines.results import LISTED, NOTICE_MISSING, RELATIONS, Results, Row, cell
+from xinyong.domain.results import LISTED, NOTICE_MISSING, RELATIONS, Results, Row, cell
 
 from .conftest import Ctx, DuckDBCtx
 from .data import entries_for, shuffled_keys

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from tests.engines.conftest import DuckDBCtx
 from tests.engines.data import entries_for
 from xinyong.domain.record import EntryKind
+from xinyong.domain.results import Results, Row
 from xinyong.engines import reference
-from xinyong.engines.results import Results, Row
 from xinyong.policy.pack import Pack
 from xinyong.service import shipped_pack
 

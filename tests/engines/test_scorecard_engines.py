@@ -13,8 +13,8 @@ import json
 from datetime import date, timedelta
 
 from xinyong.domain.record import EntryKind
+from xinyong.domain.results import Row
 from xinyong.engines import reference
-from xinyong.engines.results import Row
 from xinyong.scorecard.data import GERMAN_CREDIT
 
 from .conftest import Ctx, DuckDBCtx

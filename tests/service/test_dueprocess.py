@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from xinyong.domain.dueprocess import ObjectionState, RestorationState
+from xinyong.domain.results import ENTRY_COLUMNS
 from xinyong.engines import reference
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import ENTRY_COLUMNS
 from xinyong.errors import Refused
 from xinyong.service import Workspace, shipped_pack
 

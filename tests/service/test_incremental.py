@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinyong.engines.results import RELATIONS, Results
+from xinyong.domain.results import RELATIONS, Results
 from xinyong.sample.generate import write_csv
 from xinyong.service import Workspace
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BOOTSTRAP
+from xinyong.domain.results import ENTRY_COLUMNS, Results
 from xinyong.domain.subject import SubjectKind
 from xinyong.domain.workflow import NewStep, StepSubject, StepType
 from xinyong.engines import reference
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import ENTRY_COLUMNS, Results
 from xinyong.errors import InvalidInput
 from xinyong.sample.generate import write_csv
 from xinyong.service import Workspace

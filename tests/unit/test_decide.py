@@ -13,8 +13,8 @@ import pytest
 from xinyong.decide import decide
 from xinyong.domain.decision import Audience, GradeNotMet, MeasureApplies, NoMeasureApplies
 from xinyong.domain.record import Entry, EntryKind
+from xinyong.domain.results import Results
 from xinyong.domain.subject import SubjectKind
-from xinyong.engines.results import Results
 from xinyong.policy import Pack, load_pack
 from xinyong.service import shipped_pack
 

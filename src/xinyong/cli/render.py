@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from xinyong.activation import ApprovalResult, PackState
     from xinyong.demo import DemoRun
     from xinyong.domain.access import ApiKey
-    from xinyong.engines.results import Results
+    from xinyong.domain.results import Results
     from xinyong.ingest.pipeline import IngestReport
     from xinyong.ingest.pipeline import Progress as ProgressFn
     from xinyong.policy import Pack

@@ -19,7 +19,7 @@ from xinyong.compiler import sql as q
 from xinyong.compiler.plan import INPUT, OUTPUT_TYPES, PORTABLE, SCOPE, Capabilities, Plan, Step
 from xinyong.domain.catalogue import RecordType
 from xinyong.domain.lists import RecordCondition
-from xinyong.engines.results import LISTED, RELATIONS
+from xinyong.domain.results import LISTED, RELATIONS
 from xinyong.policy.pack import Pack
 
 __all__ = ["INPUT", "SCOPE", "Capabilities", "Plan", "Step", "compile_pack"]

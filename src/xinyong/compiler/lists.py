@@ -25,7 +25,7 @@ from xinyong.domain.lists import (
     ListCondition,
     RecordCondition,
 )
-from xinyong.engines.results import LISTED, NOTICE_MISSING, RELATIONS
+from xinyong.domain.results import LISTED, NOTICE_MISSING, RELATIONS
 
 # Columns of a list step: the listing columns plus what list-anchored lists downstream need.
 LIST_STEP_COLUMNS = (*RELATIONS["listings"], "subject_kind", "subject_birth_date")

@@ -16,7 +16,7 @@ from xinyong.compiler.plan import OUTPUT_TYPES, Plan
 from xinyong.compiler.records import Records, officer_key
 from xinyong.domain.catalogue import RecordType
 from xinyong.domain.measures import GradeTrigger, ListTrigger, Measure, MeasureKind
-from xinyong.engines.results import LISTED, RELATIONS, RESTRICT, REWARD
+from xinyong.domain.results import LISTED, RELATIONS, RESTRICT, REWARD
 
 OWN = "xy_own"  # the subjects' own decisions, before officers are reached
 

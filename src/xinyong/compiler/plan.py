@@ -1,7 +1,7 @@
 """A compiled pack: an ordered list of steps, each one SELECT over the input and earlier steps.
 
 Engines run the steps in order, materialising each (a temporary table on DuckDB and PostgreSQL, a
-cached view on Spark), and read the five output relations of `engines.results.RELATIONS`. The
+cached view on Spark), and read the five output relations of `domain.results.RELATIONS`. The
 plan is built once per pack, date and scope; it holds SQLGlot trees, and `sql(dialect)` renders
 a step for one engine.
 """
@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlglot import exp
 
-from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS
+from xinyong.domain.results import ENTRY_COLUMNS, RELATIONS
 
 INPUT = "xy_input"  # the ledger's entries, as each engine exposes them
 SCOPE = "xy_scope"  # optional: the subject keys to evaluate (one column, subject_key)

@@ -35,7 +35,7 @@ from xinyong.domain.catalogue import (
 )
 from xinyong.domain.lists import AttributeCondition, RecordCondition
 from xinyong.domain.record import EntryKind
-from xinyong.engines.results import ENTRY_COLUMNS
+from xinyong.domain.results import ENTRY_COLUMNS
 from xinyong.errors import CompileError
 
 RECORDS = "xy_records"

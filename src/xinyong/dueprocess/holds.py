@@ -32,7 +32,7 @@ from xinyong.errors import Refused
 DUE_PROCESS_WORKFLOWS = ("notice", "objection", "reconsideration")
 
 if TYPE_CHECKING:
-    from xinyong.engines.results import Results
+    from xinyong.domain.results import Results
     from xinyong.policy import Pack
     from xinyong.storage.base import LedgerStore
 
@@ -109,9 +109,9 @@ def with_holds(
 ) -> Results:
     """`results` with the rows of the subjects that have due-process steps (among `subjects`,
     when given) evaluated again with their holds."""
+    from xinyong.domain.results import entry_row
     from xinyong.dueprocess.ledger import events as read_events
     from xinyong.engines import reference
-    from xinyong.engines.results import entry_row
     from xinyong.officers import officers_of
 
     steps = read_events(store)

@@ -15,7 +15,7 @@ from typing import ClassVar, Protocol
 
 from xinyong.compiler import compile_pack
 from xinyong.compiler.plan import Capabilities, Plan
-from xinyong.engines.results import Results
+from xinyong.domain.results import Results
 from xinyong.policy.pack import Pack
 
 

@@ -33,19 +33,7 @@ from xinyong.domain.lists import (
 )
 from xinyong.domain.measures import GradeTrigger, ListTrigger, MeasureKind
 from xinyong.domain.record import EntryKind
-from xinyong.domain.scoring import ScoringScheme
-from xinyong.engines.reference_plan import Plan, compile_plan, plan_of
-from xinyong.engines.reference_values import (
-    add_period,
-    as_date,
-    capped_points,
-    earliest,
-    parse_attributes,
-    passes,
-    shares,
-    typed_attributes,
-)
-from xinyong.engines.results import (
+from xinyong.domain.results import (
     BARRED,
     DISPUTED,
     ENDED,
@@ -57,6 +45,18 @@ from xinyong.engines.results import (
     REWARD,
     Results,
     Row,
+)
+from xinyong.domain.scoring import ScoringScheme
+from xinyong.engines.reference_plan import Plan, compile_plan, plan_of
+from xinyong.engines.reference_values import (
+    add_period,
+    as_date,
+    capped_points,
+    earliest,
+    parse_attributes,
+    passes,
+    shares,
+    typed_attributes,
 )
 from xinyong.policy.pack import Pack
 

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from xinyong.compiler import INPUT, SCOPE, Capabilities
 from xinyong.compiler.plan import Plan
+from xinyong.domain.results import ENTRY_COLUMNS, RELATIONS, Results, Row
 from xinyong.engines.base import PlanEngine
-from xinyong.engines.results import ENTRY_COLUMNS, RELATIONS, Results, Row
 from xinyong.errors import EngineError
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from xinyong.engines.results import RELATIONS, Results
+from xinyong.domain.results import RELATIONS, Results
 from xinyong.errors import LedgerError, NotFound, TamperDetected
 
 if TYPE_CHECKING:

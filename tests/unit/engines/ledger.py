@@ -10,8 +10,8 @@ from pathlib import Path
 
 from xinyong.domain.catalogue import Scalar
 from xinyong.domain.record import AttributeValue, EntryKind, canonical_attributes
+from xinyong.domain.results import Results, Row
 from xinyong.domain.subject import kept_birth_date
-from xinyong.engines.results import Results, Row
 from xinyong.policy import Case
 
 REPO = Path(__file__).resolve().parents[3]

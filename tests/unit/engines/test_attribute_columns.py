@@ -29,11 +29,11 @@ from xinyong.domain.catalogue import (
 )
 from xinyong.domain.lists import AttributeCondition, RecordCondition
 from xinyong.domain.record import EntryKind
+from xinyong.domain.results import Results
 from xinyong.domain.scoring import GradeBand, ScoreItem, ScoringMethod, ScoringScheme
 from xinyong.domain.subject import SubjectKind
 from xinyong.engines import reference
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import Results
 from xinyong.engines.spark import entries_arrow
 from xinyong.policy import Pack, load_pack
 

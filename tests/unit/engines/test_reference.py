@@ -12,8 +12,8 @@ import pytest
 
 from xinyong.domain.catalogue import Period, Scalar
 from xinyong.domain.record import EntryKind
+from xinyong.domain.results import RELATIONS, Results
 from xinyong.engines.reference import add_period, compile_plan, evaluate, evaluate_subject
-from xinyong.engines.results import RELATIONS, Results
 from xinyong.policy import Pack, load_pack
 
 from .ledger import NATIONAL, Ledger, measures, on_lists, outcomes

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from xinyong.domain.catalogue import Scalar
 from xinyong.domain.record import EntryKind
+from xinyong.domain.results import Results, Row
 from xinyong.engines.reference import evaluate, evaluate_subject
-from xinyong.engines.results import Results, Row
 from xinyong.policy import Pack, load_pack
 
 from .ledger import NATIONAL, Ledger

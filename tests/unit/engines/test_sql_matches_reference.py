@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from xinyong.domain.results import ENTRY_COLUMNS, Results
 from xinyong.engines import reference
 from xinyong.engines.duckdb import DuckDBEngine
-from xinyong.engines.results import ENTRY_COLUMNS, Results
 from xinyong.sample.generate import write_csv
 from xinyong.service import Workspace
 
