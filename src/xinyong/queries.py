@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xinyong.errors import InvalidInput, NotFound
+from xinyong.storage.decisionlog import LogFilter
 
 if TYPE_CHECKING:
     from xinyong.domain.decision import Audience, Decision
@@ -80,18 +81,6 @@ def subject_file(
     actions = sorted({str(r[1]) for r in results["decisions"] if r[0] == key})
     decisions = [decide(pack, results, key, a, by_seq, audience=audience) for a in actions]
     return SubjectFile(subject_key=key, entries=entries, results=results, decisions=decisions)
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    """Which decision-log lines to return; None matches anything."""
-
-    subject_key: str | None = None
-    action: str | None = None
-    outcome: str | None = None
-    asked_by: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def _lines(path: Path, subject_key: str | None = None) -> Iterator[dict[str, object]]:

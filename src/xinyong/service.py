@@ -54,9 +54,10 @@ if TYPE_CHECKING:
     from xinyong.domain.results import Results
     from xinyong.domain.workflow import NewStep, Step
     from xinyong.dueprocess import DueProcess
-    from xinyong.queries import Changes, LogFilter, SubjectFile
+    from xinyong.queries import Changes, SubjectFile
     from xinyong.storage.apikeys import ApiKeyStore
     from xinyong.storage.base import LedgerStore, VerifyReport
+    from xinyong.storage.decisionlog import LogFilter
 
 log = structlog.get_logger(__name__)
 

@@ -305,7 +305,7 @@ def test_a_batch_check_is_seen_by_its_subject_and_reached_by_a_correction(
 ) -> None:
     """A batch is one decision log line; the subject still sees the check (who asked, why),
     an auditor's filter finds it, and an upheld objection tells the batch's relying party."""
-    from xinyong.queries import LogFilter
+    from xinyong.storage.decisionlog import LogFilter
 
     ws = Workspace.init(tmp_path / "ws", today=TODAY)
     _ingest(ws, tmp_path, *_debtor("(2026)京0105执1号", "2026-03-02", notice="2026-02-02"))

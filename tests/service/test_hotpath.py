@@ -23,10 +23,10 @@ from xinyong.domain.decision import Audience, Decision
 from xinyong.domain.measures import ACTIONS
 from xinyong.domain.pseudonym import key64
 from xinyong.hotpath import HotPath
-from xinyong.queries import LogFilter
 from xinyong.sample.generate import Sample, write_csv
 from xinyong.service import Workspace
 from xinyong.storage import hotfile, index
+from xinyong.storage.decisionlog import LogFilter
 
 AS_OF = date(2025, 6, 30)
 

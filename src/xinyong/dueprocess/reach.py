@@ -45,7 +45,7 @@ def relied_on(line: dict[str, object], seq: int) -> bool:
 
 
 def reach(ws: Workspace, record: Entry, outcome: str, case: str, on: date) -> Reach:
-    from xinyong.queries import LogFilter
+    from xinyong.storage.decisionlog import LogFilter
 
     where = LogFilter(subject_key=record.subject_key)
     lines = [

@@ -35,6 +35,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -300,3 +301,15 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
         future.set_result(None)
     else:
         future.set_exception(error)
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which decision-log lines to return; None matches anything."""
+
+    subject_key: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    asked_by: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None

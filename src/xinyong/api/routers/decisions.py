@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from xinyong.api.deps import Ws, allow
 from xinyong.api.schemas import LoggedCheck, LoggedChecks
 from xinyong.domain.access import ApiKey, Role
-from xinyong.queries import LogFilter
+from xinyong.storage.decisionlog import LogFilter
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions (auditors)"])
 Auditor = Annotated[ApiKey, Depends(allow(Role.auditor))]

@@ -13,7 +13,7 @@ from xinyong.api.projections import file_parts
 from xinyong.api.schemas import LoggedCheck, LoggedChecks, Scheme, SubjectFileOut
 from xinyong.domain.access import ApiKey, Role
 from xinyong.domain.decision import Audience
-from xinyong.queries import LogFilter
+from xinyong.storage.decisionlog import LogFilter
 
 router = APIRouter(prefix="/v1/subjects", tags=["subjects"])
 Reader = Annotated[ApiKey, Depends(allow(Role.subject, Role.auditor))]
