@@ -365,7 +365,7 @@ def _wrk(port: int, path: str, script: Path, conns: int, seconds: int) -> dict[s
 
 
 def over_http(
-    ws: Workspace, asks: list[tuple[str, str]], rounds: int, seconds: int
+    ws: Workspace, asks: list[tuple[str, str]], rounds: int, seconds: int, batch: bool = True
 ) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="xinyong-wrk-"))
     _, token = ws.create_api_key(
@@ -405,7 +405,7 @@ def over_http(
                     got = _wrk(ports[name], "/v1/checks", single, conns, seconds)
                     for k, v in got.items():
                         found.setdefault(f"{name} c{conns} {k}", []).append(v)
-            for name in order:
+            for name in order if batch else ():
                 got = _wrk(ports[name], "/v1/checks/batch", bulk, 2, seconds)
                 found.setdefault(f"{name} batch rps", []).append(got["rps"])
                 found.setdefault(f"{name} batch non2xx", []).append(got["non2xx"])
@@ -420,7 +420,8 @@ def over_http(
         a / b for a, b in zip(found["xinyong c32 rps"], found["minimal c32 rps"], strict=True)
     ]
     out["ratio c32 rps per round"] = ratios
-    out["batch subjects/s over HTTP"] = med["xinyong batch rps"] * 10_000
+    if batch:
+        out["batch subjects/s over HTTP"] = med["xinyong batch rps"] * 10_000
     return out
 
 
