@@ -62,9 +62,14 @@ class FastChecks:
             elif name == b"content-type" and ctype is None:
                 ctype = value
         body, rest = await _read_body(receive)
-        if rest is None and auth is not None and ctype == _JSON and auth.startswith(_BEARER):
-            if await self._answer(scope, auth, body, send):
-                return
+        if (
+            rest is None
+            and ctype == _JSON
+            and isinstance(auth, bytes)
+            and auth.startswith(_BEARER)
+            and await self._answer(scope, auth, body, send)
+        ):
+            return
         await self.app(scope, _replay(body, rest, receive), send)
 
     async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
@@ -124,7 +129,7 @@ class FastChecks:
 async def _read_body(receive: Receive) -> tuple[bytes, Message | None]:
     """The whole body, and the message that ended it early if it was not a body part (a
     disconnect: passed on to the route as it came)."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
