@@ -116,3 +116,21 @@ def test_a_failed_log_is_the_routes_problem_not_an_answer(api: Api, taken: list[
     assert r.headers["content-type"] == "application/problem+json"
     assert "decision log" in r.json()["detail"]
     assert "outcome" not in r.json()
+
+
+def test_a_key_revoked_by_another_process_is_refused_at_the_next_check(
+    api: Api, taken: list[bool]
+) -> None:
+    from datetime import UTC, datetime
+
+    from xinyong.service import Workspace
+
+    rp = api.headers("relying_party")
+    assert api.client.post("/v1/checks", json=CHECK, headers=rp).status_code == 200
+    # the CLI's view of the workspace: its own key store object over the same key file
+    other = Workspace.open(api.ws.settings.workspace).api_keys
+    key = next(k for k in other.list_keys() if k.name == "relying_party")
+    other.revoke(key.key_id, datetime.now(UTC))
+    r = api.client.post("/v1/checks", json=CHECK, headers=rp)
+    assert r.status_code == 401, r.text
+    assert taken == [True, False]

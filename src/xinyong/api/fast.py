@@ -32,6 +32,7 @@ from xinyong.api.projections import codes, reasons
 from xinyong.api.schemas import CheckIn, CheckOut
 from xinyong.domain.access import Role
 from xinyong.errors import XinyongError
+from xinyong.storage.sharedstat import SharedStats
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,6 +50,7 @@ class FastChecks:
     def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
         self.app = app
         self.workspace = workspace
+        self.stats = SharedStats()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -76,6 +78,7 @@ class FastChecks:
         """Answer the request if it is ordinary (see the module docstring); False to pass it
         on, having sent nothing and logged nothing."""
         ws = self.workspace
+        shared = self.stats.use()
         try:
             # latin-1 and strip, as Starlette decodes a header and FastAPI's bearer reads it
             key = ws.api_keys.authenticate(auth[7:].decode("latin-1").strip(), datetime.now(UTC))
@@ -94,6 +97,8 @@ class FastChecks:
             )
         except (XinyongError, ValidationError, ValueError):
             return False  # the route says what is wrong, as it always has
+        finally:
+            self.stats.done(shared)
         if found is None:
             return False  # the slow path: the route runs it
         decision, line = found
