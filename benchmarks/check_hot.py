@@ -28,7 +28,8 @@ In process (`Workspace.quick`, the same object `xinyong serve` uses), alternatin
 Over HTTP, on loopback, `wrk` in another process, bounded in time (`--wrk-seconds`), rounds
 alternating: `xinyong serve` (uvicorn, one worker) answering `POST /v1/checks`, against a
 minimal FastAPI app served the same way whose route returns a small constant JSON object
-(same method, body and headers); 32 connections, then 1 (unloaded); then the batch route.
+(same method, body and headers; both by uvicorn with `httptools` and `uvloop`, access log off);
+32 connections, then 1 (unloaded); then the batch route.
 """
 
 from __future__ import annotations
@@ -480,14 +481,14 @@ from xinyong.api import create_app
 from xinyong.service import Workspace
 ws = Workspace.open(__import__("pathlib").Path(sys.argv[1]))
 uvicorn.run(create_app(ws.settings), host="127.0.0.1", port=int(sys.argv[2]),
-            access_log=False, workers=1, log_level="warning")
+            access_log=False, workers=1, log_level="warning", http="httptools", loop="uvloop")
 """
 
 SERVE_MINIMAL = """
 import sys, uvicorn
 exec(sys.argv[2])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=False, workers=1,
-            log_level="warning")
+            log_level="warning", http="httptools", loop="uvloop")
 """
 
 
@@ -558,6 +559,7 @@ def over_http(
     seconds: int,
     *,
     only_batch: bool = False,
+    batch: bool = True,
 ) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="xinyong-wrk-"))
     _, token = ws.create_api_key(
@@ -599,7 +601,7 @@ def over_http(
                     got = _wrk(ports[name], "/v1/checks", single, conns, seconds)
                     for k, v in got.items():
                         found.setdefault(f"{name} c{conns} {k}", []).append(v)
-            for name in order:
+            for name in order if batch else ():
                 got = _wrk(ports[name], "/v1/checks/batch", bulk, 2, seconds)
                 found.setdefault(f"{name} batch rps", []).append(got["rps"])
                 found.setdefault(f"{name} batch non2xx", []).append(got["non2xx"])
@@ -609,7 +611,8 @@ def over_http(
             p.wait()
     out: dict[str, Any] = {k: (statistics.median(v), min(v), max(v)) for k, v in found.items()}
     med = {k: statistics.median(v) for k, v in found.items()}
-    out["batch subjects/s over HTTP"] = med["xinyong batch rps"] * 10_000
+    if batch:
+        out["batch subjects/s over HTTP"] = med["xinyong batch rps"] * 10_000
     if only_batch:
         return out
     out["ratio c32 rps xinyong / minimal"] = med["xinyong c32 rps"] / med["minimal c32 rps"]

@@ -12,7 +12,6 @@ the façade does not.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,8 +23,11 @@ from xinyong.domain.pseudonym import subject_key
 from xinyong.domain.results import entry_row
 from xinyong.errors import IdentifierError, NotFound
 from xinyong.storage import keys
+from xinyong.storage.sharedstat import stat
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from xinyong.domain.decision import Audience, Decision
     from xinyong.domain.dueprocess import Holds
     from xinyong.domain.record import Entry
@@ -212,6 +214,7 @@ class Quick:
         self._hot_tried = False
         self._verified: object = None
         self._key: bytes | None = None
+        self._verification: Path | None = None
         self.wait_for_writer = WAIT_FOR_WRITER_S
 
     @property
@@ -247,8 +250,10 @@ class Quick:
 
     def refuse_if_verification_failed(self) -> None:
         s = self.workspace.settings
+        if self._verification is None:
+            self._verification = s.path(s.verification_file)
         try:
-            st = os.stat(s.path(s.verification_file))
+            st = stat(self._verification)
             found: object = (st.st_ino, st.st_size, st.st_mtime_ns)
         except FileNotFoundError:
             found = "none"

@@ -20,7 +20,6 @@ slow way, through the decision index in DuckDB (`checker.py`).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +43,7 @@ from xinyong.domain.results import LISTED, Results, Row
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage import hotfile
 from xinyong.storage.hotfile import HotBinding, HotFile
+from xinyong.storage.sharedstat import stat
 
 if TYPE_CHECKING:
     import numpy as np
@@ -252,7 +252,7 @@ class HotPath:
     def current(self) -> HotFile | None:
         """The hot file, if it is fresh: signed, whole, for this pack and the newest checkpoint."""
         try:
-            st = os.stat(self.path)
+            st = stat(self.path)
         except FileNotFoundError:
             return None
         found = hotfile.file_id(st)
@@ -284,7 +284,7 @@ class HotPath:
 
     def _checkpoint(self) -> tuple[int, bytes] | None:
         # a new checkpoint (or pending note) changes the folder; only then is it read again
-        found = hotfile.file_id(os.stat(self.checkpoints.directory))
+        found = hotfile.file_id(stat(self.checkpoints.directory))
         if found != self._tip_id:
             self._tip_id = found
             latest = self.checkpoints.latest()

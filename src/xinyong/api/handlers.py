@@ -53,16 +53,20 @@ def _dotted(loc: Sequence[object]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-async def _xinyong(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, XinyongError)
-    errors = exc.errors
+def xinyong_problem(exc: XinyongError, path: str) -> JSONResponse:
+    """The problem for one of xinyong's errors (also sent by `fast.FastChecks` itself)."""
     status = exc.status
     if status >= 500:
-        log.error("api.error", path=request.url.path, error=str(exc))
+        log.error("api.error", path=path, error=str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     # a refused step says what may be done next (its reasons are the `errors`)
     remedy = exc.remedy if isinstance(exc, Refused) else None
-    return problem(status, str(exc), errors, headers, remedy)
+    return problem(status, str(exc), exc.errors, headers, remedy)
+
+
+async def _xinyong(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, XinyongError)
+    return xinyong_problem(exc, request.url.path)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

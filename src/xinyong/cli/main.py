@@ -407,7 +407,8 @@ def serve(
 
     ws = Workspace.open(workspace)
     calendar_cli.warn(ws)
-    # access_log off: request lines carry subjects' identifiers (/v1/subjects/{identifier})
+    # access_log off: request lines carry subjects' identifiers (/v1/subjects/{identifier});
+    # uvicorn picks httptools and uvloop (dependencies) by itself where they are installed
     uvicorn.run(create_app(ws.settings), host=host, port=port, access_log=False, workers=1)
 
 

@@ -16,6 +16,7 @@ Two masks:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sqlglot import exp
@@ -80,6 +81,9 @@ LOG_TEXT_LIMITS = {"purpose": 200, "asked_by": 100}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# a server asks this for the same few key names and purposes on every check: remembered (a
+# refusal raises and is not), as the masking's regular expressions cost more than the lookup
+@functools.lru_cache(maxsize=1024)
 def log_text(field: str, value: str | None) -> str | None:
     """A free-text field of the decision log as it is written: within `LOG_TEXT_LIMITS` (else
     `RequestError`, the check is not answered), control characters refused, identifiers of

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from xinyong.domain.access import ApiKey, Role, Scope
 from xinyong.errors import NotFound, SettingsError, TamperDetected, Unauthorized
+from xinyong.storage import sharedstat
 from xinyong.storage.checkpoints import write_atomic
 
 TOKEN_PREFIX = "xy"
@@ -121,12 +122,12 @@ class ApiKeyStore:
         self._signer = signer
         self._opener = opener
         self._lock = threading.Lock()
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._keys: dict[str, ApiKey] = {}
 
     def _load(self) -> dict[str, ApiKey]:
         try:
-            st = self.path.stat()
+            st = sharedstat.stat(self.path)
         except FileNotFoundError:
             self._seen, self._keys = None, {}
             return self._keys
@@ -135,7 +136,9 @@ class ApiKeyStore:
                 f"API key file {self.path} is accessible by other users "
                 f"(mode {stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {self.path}`"
             )
-        stamp = (st.st_mtime_ns, st.st_size)
+        # the inode too: a key file replaced (written atomically) within one mtime tick, at the
+        # same size, is still noticed
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if stamp != self._seen:
             try:
                 raw = json.loads(self.path.read_text(encoding="utf-8"))

@@ -40,7 +40,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import structlog
+
 from xinyong.errors import LedgerError
+
+log = structlog.get_logger(__name__)
 
 Mode = Literal["group", "line"]
 
@@ -221,21 +225,24 @@ class DecisionLog:
 
     def _wake(self) -> None:
         """Settle the futures of lines now durable, or of every line if the log failed
-        (holding `_cond`)."""
+        (holding `_cond`). One call into each waiting loop settles all its futures: each
+        `call_soon_threadsafe` wakes the loop with a write to its self-pipe, a system call
+        that under 32 connections was paid once per waiting request."""
         failed = self._failed
         keep = []
+        done: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for mine, loop, future in self._futures:
             if failed is None and mine > self._durable:
                 keep.append((mine, loop, future))
             else:
-                error = None
-                if failed is not None:
-                    error = LedgerError(
-                        f"decision log {self.path} failed ({failed}); not answering"
-                    )
-                with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
-                    loop.call_soon_threadsafe(_settle, future, error)
+                done.setdefault(loop, []).append(future)
         self._futures = keep
+        error = None
+        if failed is not None:
+            error = f"decision log {self.path} failed ({failed}); not answering"
+        for loop, futures in done.items():
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                loop.call_soon_threadsafe(_settle, futures, error)
 
     def _refuse_if_failed(self) -> None:
         if self._failed is not None:
@@ -250,6 +257,7 @@ class DecisionLog:
             except OSError as exc:
                 self._failed = str(exc)
                 raise LedgerError(f"decision log {self.path}: {exc}") from exc
+            self._durable += len(lines)
             self.groups += 1
 
     def _write_all(self, data: bytes) -> None:
@@ -292,15 +300,18 @@ class DecisionLog:
         if thread is not None:
             thread.join()
         os.close(self._fd)
+        # lines per fsync is what group commit buys under load: worth seeing for a server
+        log.info("decision_log.closed", path=str(self.path), lines=self._durable, syncs=self.groups)
 
 
-def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
-    if future.done():  # the caller went away (a cancelled request): the line is written anyway
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+def _settle(futures: list[asyncio.Future[None]], error: str | None) -> None:
+    for future in futures:
+        if future.done():  # the caller went away (a cancelled request): the line is written
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(LedgerError(error))  # one each: a raised error gains a traceback
 
 
 @dataclass(frozen=True)

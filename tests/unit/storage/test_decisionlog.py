@@ -4,6 +4,7 @@ loses no line it acknowledged."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from xinyong.errors import LedgerError
+from xinyong.storage import decisionlog
 from xinyong.storage.decisionlog import DecisionLog, expand, render, render_batch
 
 
@@ -70,6 +72,56 @@ def test_a_failed_fsync_refuses_the_answer(tmp_path: Path) -> None:
     with pytest.raises(LedgerError):  # and every later line: what reached the disk is unknown
         log.append([_line(2)])
     log.close()
+
+
+def test_callers_on_a_loop_are_woken_once_per_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced = [0]
+
+    def fsync(fd: int) -> None:
+        time.sleep(0.02)  # lines queue up behind a slow sync, as under load
+        synced[0] = os.fstat(fd).st_size
+
+    wakes: list[int] = []
+    settle = decisionlog._settle
+
+    def counted(futures: list[asyncio.Future[None]], error: str | None) -> None:
+        wakes.append(len(futures))
+        settle(futures, error)
+
+    monkeypatch.setattr(decisionlog, "_settle", counted)
+    path = tmp_path / "log.jsonl"
+    log = DecisionLog(path, fsync=fsync)
+
+    async def one(i: int) -> None:
+        await log.append_async([_line(i)])
+        assert path.read_bytes()[: synced[0]].count(_line(i)) == 1, "durable when woken"
+
+    async def many() -> None:
+        await asyncio.gather(*(one(i) for i in range(64)))
+
+    asyncio.run(many())
+    log.close()
+    assert sum(wakes) == 64, "every caller woken once"
+    assert len(wakes) == log.groups < 64, "one wake-up of the loop per group, not per caller"
+
+
+def test_a_failed_fsync_refuses_every_caller_on_a_loop(tmp_path: Path) -> None:
+    def fsync(fd: int) -> None:
+        time.sleep(0.01)
+        raise OSError(5, "Input/output error")
+
+    log = DecisionLog(tmp_path / "log.jsonl", fsync=fsync)
+
+    async def many() -> list[BaseException | None]:
+        tasks = (log.append_async([_line(i)]) for i in range(16))
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    found = asyncio.run(many())
+    log.close()
+    assert all(isinstance(e, LedgerError) and "Input/output" in str(e) for e in found)
+    assert len({id(e) for e in found}) == 16, "each caller its own error"
 
 
 def test_the_line_format() -> None:

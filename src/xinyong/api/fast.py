@@ -1,0 +1,162 @@
+"""`FastChecks`: a relying party's single check answered in front of FastAPI's routing.
+
+`POST /v1/checks` is the request a relying party sends most, and most of its cost over HTTP was
+the framework's (the request object, dependency resolution, the body through `json.loads` and
+the model, the response model validated again and rendered, the exception middlewares) rather
+than the check. This layer answers the *ordinary* request itself and hands every other one,
+unchanged, to the FastAPI route, which stays declared (the OpenAPI document, and the answer to
+whatever this layer does not take).
+
+It takes a request only when all of it is ordinary: `Authorization: Bearer <token>` of a
+usable relying-party key (the key store's own `authenticate`: SHA-256 of the secret,
+constant-time compare, expiry, revocation, the key file's changes), `Content-Type:
+application/json`, a body the request model accepts (`CheckIn.model_validate_json`, the same
+model and constraints), an action the key was granted, and a hot file that can answer. Anything
+else (no key, another role, a bad body, an action not granted, an invalid identifier, the slow
+path) goes to the route, which answers it exactly as before: the same problem, in the same
+order of checks. Nothing is logged until the request is taken, so the route never logs a
+request twice. A taken request's log line is durable before the answer is sent, as on the
+route; if the log fails, the answer is the problem the route would give (`xinyong_problem`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from xinyong.api.deps import asked_by
+from xinyong.api.handlers import xinyong_problem
+from xinyong.api.projections import codes, reasons
+from xinyong.api.schemas import CheckIn, CheckOut
+from xinyong.domain.access import Role
+from xinyong.errors import XinyongError
+from xinyong.storage.sharedstat import SharedStats
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from xinyong.service import Workspace
+
+PATH = "/v1/checks"
+_BEARER = b"Bearer "
+_JSON = b"application/json"
+
+
+class FastChecks:
+    """ASGI middleware: the ordinary `POST /v1/checks` answered here, the rest passed on."""
+
+    def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
+        self.app = app
+        self.workspace = workspace
+        self.stats = SharedStats()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        auth = ctype = None
+        for name, value in scope["headers"]:
+            # the first of a repeated header, as Starlette's `Headers.get` reads it
+            if name == b"authorization" and auth is None:
+                auth = value
+            elif name == b"content-type" and ctype is None:
+                ctype = value
+        body, rest = await _read_body(receive)
+        if (
+            rest is None
+            and ctype == _JSON
+            and isinstance(auth, bytes)
+            and auth.startswith(_BEARER)
+            and await self._answer(scope, auth, body, send)
+        ):
+            return
+        await self.app(scope, _replay(body, rest, receive), send)
+
+    async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
+        """Answer the request if it is ordinary (see the module docstring); False to pass it
+        on, having sent nothing and logged nothing."""
+        ws = self.workspace
+        shared = self.stats.use()
+        try:
+            # latin-1 and strip, as Starlette decodes a header and FastAPI's bearer reads it
+            key = ws.api_keys.authenticate(auth[7:].decode("latin-1").strip(), datetime.now(UTC))
+            if key.role is not Role.relying_party:
+                return False
+            ask = CheckIn.model_validate_json(body)
+            if ask.action not in key.scope.actions:
+                return False
+            found = ws.quick.answer(
+                ask.subject,
+                ask.action,
+                as_of=ask.as_of,
+                scheme=ask.scheme,
+                asked_by=asked_by(key),
+                purpose=key.scope.purpose,
+            )
+        except (XinyongError, ValidationError, ValueError):
+            return False  # the route says what is wrong, as it always has
+        finally:
+            self.stats.done(shared)
+        if found is None:
+            return False  # the slow path: the route runs it
+        decision, line = found
+        try:
+            await ws.quick.log.append_async([line])
+        except XinyongError as exc:
+            await xinyong_problem(exc, PATH)(scope, _no_receive, send)
+            return True
+        out = CheckOut(
+            subject=ask.subject,
+            action=decision.action,
+            outcome=decision.outcome,
+            as_of=decision.as_of,
+            pack_version=decision.pack_version,
+            codes=codes(decision),
+            reasons=reasons(decision),
+        ).model_dump_json()
+        data = out.encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-length", str(len(data)).encode("ascii")),
+                    (b"content-type", _JSON),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
+        return True
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Message | None]:
+    """The whole body, and the message that ended it early if it was not a body part (a
+    disconnect: passed on to the route as it came)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def _replay(body: bytes, rest: Message | None, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read, then what the server sends next."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": rest is not None}]
+    if rest is not None:
+        pending.append(rest)
+
+    async def again() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return again
+
+
+async def _no_receive() -> Message:  # a response never reads the request
+    raise RuntimeError("a response does not receive")
