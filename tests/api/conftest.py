@@ -7,7 +7,9 @@ two-person rule), `expired` and `revoked`.
 
 from __future__ import annotations
 
+import os
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -160,20 +162,61 @@ def dueprocess_pack(root: Path) -> Path:
     return pack
 
 
-def build(root: Path, pack: str = "national") -> Api:
+def build(root: Path, pack: str = "national", store: str = "duckdb") -> Api:
     """An API over a copy of the session's template workspace for `pack`: `national` (the
-    shipped pack) or `dueprocess` (`dueprocess_pack`)."""
+    shipped pack) or `dueprocess` (`dueprocess_pack`). With `store="postgres"` the workspace is
+    made afresh with its ledger in a schema of its own on the test server (`pg_schema`)."""
     import shutil
     import tempfile
 
-    template = _template(Path(tempfile.mkdtemp(prefix="xinyong-api-template-")), pack)
-    shutil.copytree(template.directory, root / "ws")  # modes kept: keys stay 0600
-    ws = Workspace.open(root / "ws")
-    tokens = dict(template.tokens)
+    if store == "postgres":
+        folder = dueprocess_pack(root) if pack == "dueprocess" else None
+        ws = Workspace.init(
+            root / "ws", pack=folder, today=TODAY, postgres=POSTGRES_URL, schema=pg_schema(root)
+        )
+        ws.evaluate()
+        tokens = make_keys(ws)
+    else:
+        template = _template(Path(tempfile.mkdtemp(prefix="xinyong-api-template-")), pack)
+        shutil.copytree(template.directory, root / "ws")  # modes kept: keys stay 0600
+        ws = Workspace.open(root / "ws")
+        tokens = dict(template.tokens)
     app = create_app(ws.settings)
     # the app's own workspace: while the app runs it holds the ledger open, and tests reading
     # the ledger (verify) must go through the same store
     return Api(app.state.workspace, TestClient(app, raise_server_exceptions=False), tokens)
+
+
+POSTGRES_URL = os.environ.get(
+    "XINYONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+_SCHEMAS: dict[Path, str] = {}
+
+
+def pg_schema(root: Path) -> str:
+    """A fresh schema name for the test whose folder is `root` (dropped by `drop_schemas`); the
+    test is skipped, or under CI failed, when the server is unreachable."""
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=5):
+            pass
+    except psycopg.Error as e:
+        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable ({str(e).strip()})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)", pytrace=False)
+        pytest.skip(reason)
+    _SCHEMAS[root] = f"api_{uuid.uuid4().hex[:12]}"
+    return _SCHEMAS[root]
+
+
+def drop_schema(root: Path) -> None:
+    import psycopg
+
+    name = _SCHEMAS.pop(root, None)
+    if name is not None:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 @pytest.fixture
@@ -181,6 +224,18 @@ def api(tmp_path: Path) -> Iterator[Api]:
     built = build(tmp_path)
     with built.client:
         yield built
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def api_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The API over a workspace whose ledger is in DuckDB, then in PostgreSQL: a module that
+    names this fixture `api` runs every test on both stores."""
+    built = build(tmp_path, store=request.param)
+    try:
+        with built.client:
+            yield built
+    finally:
+        drop_schema(tmp_path)
 
 
 def penalty(who: str, ref: str, provider: str = OTHER_AUTHORITY) -> dict[str, object]:

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from tests.api.conftest import ADULT, FIRM, Api, list_adult
+
+
+@pytest.fixture
+def api(api_on_both: Api) -> Api:
+    """Every test here on a DuckDB ledger and on a PostgreSQL one (`conftest.api_on_both`)."""
+    return api_on_both
+
 
 CHECK = {"subject": ADULT, "action": "air_travel.book"}
 

@@ -25,6 +25,7 @@ from tests.api.conftest import (
     TODAY,
     Api,
     build,
+    drop_schema,
     ingest,
     penalty,
     record,
@@ -34,11 +35,15 @@ from xinyong.domain.record import EntryKind
 from xinyong.dueprocess import ledger
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    built = build(tmp_path, "dueprocess")
-    with built.client:
-        yield built
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """Every test here on a DuckDB ledger and on a PostgreSQL one."""
+    built = build(tmp_path, "dueprocess", store=request.param)
+    try:
+        with built.client:
+            yield built
+    finally:
+        drop_schema(tmp_path)
 
 
 def _size(api: Api) -> int:

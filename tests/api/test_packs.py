@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.api.conftest import Api
+
+
+@pytest.fixture
+def api(api_on_both: Api) -> Api:
+    """Every test here on a DuckDB ledger and on a PostgreSQL one (`conftest.api_on_both`)."""
+    return api_on_both
 
 
 def _approve(api: Api, version: str, who: str) -> tuple[int, dict[str, object]]:

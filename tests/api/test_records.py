@@ -14,6 +14,13 @@ import pytest
 from tests.api.conftest import ADULT, CASE, Api, list_adult, record
 from tests.conftest import BOOTSTRAP
 
+
+@pytest.fixture
+def api(api_on_both: Api) -> Api:
+    """Every test here on a DuckDB ledger and on a PostgreSQL one (`conftest.api_on_both`)."""
+    return api_on_both
+
+
 CHECK = {"subject": ADULT, "action": "air_travel.book"}
 
 
