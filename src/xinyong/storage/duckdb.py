@@ -21,7 +21,7 @@ import contextlib
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 
@@ -39,6 +39,7 @@ from xinyong.domain.subject import AGE_OF_MAJORITY, SubjectKind
 from xinyong.errors import DataLoss, LedgerError, TamperDetected
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
+from xinyong.storage.storedtree import StoredTree
 from xinyong.storage.tree import (
     fetch_nodes,
     frontier_params,
@@ -48,8 +49,6 @@ from xinyong.storage.tree import (
 )
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     import duckdb
     import pyarrow as pa
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -198,7 +197,7 @@ BATCH_LEAVES = f"SELECT seq AS idx, {LEAF_SQL} AS hash FROM ({BATCH_ENTRIES})"
 SELECT_ENTRIES = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
 
 
-class DuckDBLedger:
+class DuckDBLedger(StoredTree):
     """The ledger in DuckDB file `path`, checkpoints in `checkpoint_dir`, signed by `signing_key`.
 
     `origin` names the log in its checkpoints (and is fixed when the file is created). Opened
@@ -516,46 +515,6 @@ class DuckDBLedger:
             self._con.unregister(KEYS_VIEW)
         return result
 
-    def root(self, size: int | None = None) -> bytes:
-        return self._root(self._tree_size(size))
-
-    def _root(self, n: int, table: str = "nodes") -> bytes:
-        nodes = self._nodes(merkle.root_nodes(n), table)
-        return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
-
-    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        n = self._tree_size(size)
-        if not 0 <= index < n:
-            raise LedgerError(f"entry {index} is not in the tree of size {n}")
-        nodes = self._nodes(merkle.inclusion_nodes(index, n))
-        return merkle.inclusion_proof(index, n, lambda level, idx: nodes[level, idx])
-
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
-        n = self._tree_size(new_size)
-        if not 0 < old_size <= n:
-            raise LedgerError(f"no consistency proof from size {old_size} to {n}")
-        nodes = self._nodes(merkle.consistency_nodes(old_size, n))
-        return merkle.consistency_proof(old_size, n, lambda level, idx: nodes[level, idx])
-
-    def latest_checkpoint(self) -> Checkpoint | None:
-        return self.checkpoints.latest()
-
-    def sign_statement(self, body: str) -> str:
-        """A note of `body` signed by the log's key (the decision index's seal)."""
-        return self.checkpoints.sign_statement(body)
-
-    def open_statement(self, text: str, source: str) -> str:
-        """The body of a note the log's key signed; `TamperDetected` when it did not."""
-        return self.checkpoints.open_statement(text, source)
-
-    def _tree_size(self, size: int | None) -> int:
-        current = self.size()
-        if size is None:
-            return current
-        if not 0 <= size <= current:
-            raise LedgerError(f"tree size {size} is beyond the ledger's {current} entries")
-        return size
-
     def _nodes(
         self, wanted: list[merkle.NodeId], table: str = "nodes"
     ) -> dict[merkle.NodeId, bytes]:
@@ -712,17 +671,6 @@ class DuckDBLedger:
 
     def close(self) -> None:
         self._con.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- helpers --------------------------------------------------------------------------------------

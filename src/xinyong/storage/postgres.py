@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 
@@ -52,10 +52,9 @@ from xinyong.storage.duckdb import (
     _entry,
     _row_numbers,
 )
+from xinyong.storage.storedtree import StoredTree
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     import duckdb
     import psycopg
     import pyarrow as pa
@@ -98,7 +97,7 @@ INSERT_ENTRIES = f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) {_batch_sele
 SELECT_ENTRIES = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
 
 
-class PostgresLedger:
+class PostgresLedger(StoredTree):
     """The ledger in schema `schema` of the PostgreSQL database at `url` (a libpq connection
     string or URL); checkpoints in `checkpoint_dir`; the decision index in DuckDB file
     `index_path`. Arguments otherwise as `DuckDBLedger`'s."""
@@ -363,44 +362,6 @@ class PostgresLedger:
         params = {c: table.column(c).to_pylist() for c in columns}
         rows = self._con.execute(sql, params).fetchall()
         return pgsql.arrow_rows(rows, out)
-
-    def root(self, size: int | None = None) -> bytes:
-        return self._root(self._tree_size(size))
-
-    def _root(self, n: int, table: str = "nodes") -> bytes:
-        nodes = self._nodes(merkle.root_nodes(n), table)
-        return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
-
-    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        n = self._tree_size(size)
-        if not 0 <= index < n:
-            raise LedgerError(f"entry {index} is not in the tree of size {n}")
-        nodes = self._nodes(merkle.inclusion_nodes(index, n))
-        return merkle.inclusion_proof(index, n, lambda level, idx: nodes[level, idx])
-
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
-        n = self._tree_size(new_size)
-        if not 0 < old_size <= n:
-            raise LedgerError(f"no consistency proof from size {old_size} to {n}")
-        nodes = self._nodes(merkle.consistency_nodes(old_size, n))
-        return merkle.consistency_proof(old_size, n, lambda level, idx: nodes[level, idx])
-
-    def latest_checkpoint(self) -> Checkpoint | None:
-        return self.checkpoints.latest()
-
-    def sign_statement(self, body: str) -> str:
-        return self.checkpoints.sign_statement(body)
-
-    def open_statement(self, text: str, source: str) -> str:
-        return self.checkpoints.open_statement(text, source)
-
-    def _tree_size(self, size: int | None) -> int:
-        current = self.size()
-        if size is None:
-            return current
-        if not 0 <= size <= current:
-            raise LedgerError(f"tree size {size} is beyond the ledger's {current} entries")
-        return size
 
     def _nodes(
         self, wanted: list[merkle.NodeId], table: str = "nodes"
@@ -722,17 +683,6 @@ class PostgresLedger:
             self._index.close()
             self._index = None
         self._con.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- helpers --------------------------------------------------------------------------------------

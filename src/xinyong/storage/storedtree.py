@@ -1,0 +1,84 @@
+"""What every ledger store answers the same way once it can read its stored tree nodes: roots,
+RFC 9162 inclusion and consistency proofs, the newest checkpoint, signed statements, and the
+context-manager protocol. A store supplies `size()`, `_nodes()` (the stored nodes asked for,
+from its own database) and `close()`; the algorithms are `domain/merkle.py`'s."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from xinyong.domain import merkle
+from xinyong.errors import LedgerError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from xinyong.domain.checkpoint import Checkpoint
+    from xinyong.storage.checkpoints import CheckpointStore
+
+
+class StoredTree:
+    checkpoints: CheckpointStore
+
+    def size(self) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _nodes(
+        self, wanted: list[merkle.NodeId], table: str = "nodes"
+    ) -> dict[merkle.NodeId, bytes]:
+        raise NotImplementedError
+
+    def root(self, size: int | None = None) -> bytes:
+        return self._root(self._tree_size(size))
+
+    def _root(self, n: int, table: str = "nodes") -> bytes:
+        nodes = self._nodes(merkle.root_nodes(n), table)
+        return merkle.root_from_nodes(n, lambda level, idx: nodes[level, idx])
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        n = self._tree_size(size)
+        if not 0 <= index < n:
+            raise LedgerError(f"entry {index} is not in the tree of size {n}")
+        nodes = self._nodes(merkle.inclusion_nodes(index, n))
+        return merkle.inclusion_proof(index, n, lambda level, idx: nodes[level, idx])
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        n = self._tree_size(new_size)
+        if not 0 < old_size <= n:
+            raise LedgerError(f"no consistency proof from size {old_size} to {n}")
+        nodes = self._nodes(merkle.consistency_nodes(old_size, n))
+        return merkle.consistency_proof(old_size, n, lambda level, idx: nodes[level, idx])
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        return self.checkpoints.latest()
+
+    def sign_statement(self, body: str) -> str:
+        """A note of `body` signed by the log's key (the decision index's seal, the hot file's
+        header, the API key file's seal)."""
+        return self.checkpoints.sign_statement(body)
+
+    def open_statement(self, text: str, source: str) -> str:
+        """The body of a note the log's key signed; `TamperDetected` when it did not."""
+        return self.checkpoints.open_statement(text, source)
+
+    def _tree_size(self, size: int | None) -> int:
+        current = self.size()
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise LedgerError(f"tree size {size} is beyond the ledger's {current} entries")
+        return size
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
