@@ -385,32 +385,7 @@ class DuckDBLedger(StoredTree):
         """Finish an interrupted commit, then refuse to write on top of an unsigned state."""
         size = self.size()
         self.checkpoints.recover(size, self.root, self._wal_at_open)
-        latest = self.checkpoints.latest()
-        if latest is None and size == 0:
-            # A new ledger (or a crash right after creating it): the empty tree needs no commit.
-            self.checkpoints.write(Checkpoint(self.origin, 0, merkle.EMPTY_ROOT))
-            return
-        if latest is None:
-            raise TamperDetected(
-                f"no checkpoints in {self.checkpoints.directory} for a ledger of {size} entries; "
-                "check `checkpoint_dir`, then run `verify`"
-            )
-        if latest.size != size:
-            what = (
-                f"entries {size}..{latest.size - 1} are missing (truncated)"
-                if latest.size > size
-                else f"entries {latest.size}..{size - 1} are not covered by any checkpoint"
-            )
-            raise TamperDetected(
-                f"the newest checkpoint signs {latest.size} entries but the ledger has {size}: "
-                f"{what}; refusing to append, run `verify`"
-            )
-        if self.root(size) != latest.root:
-            raise TamperDetected(
-                f"the stored Merkle tree does not match the newest checkpoint (size {size}); "
-                "refusing to append, run `verify`"
-            )
-        self.checkpoints.sync_witnesses()
+        self._refuse_unsigned_state()
 
     def _check_wal_replay(self) -> None:
         # Opened for writing, DuckDB replays a write-ahead log, checkpoints it into the file and

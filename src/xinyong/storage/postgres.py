@@ -235,31 +235,7 @@ class PostgresLedger(StoredTree):
         (as `DuckDBLedger._recover`, with the server's word on the commit)."""
         size = self.size()
         self.checkpoints.recover(size, self.root, None, self._committed)
-        latest = self.checkpoints.latest()
-        if latest is None and size == 0:
-            self.checkpoints.write(Checkpoint(self.origin, 0, merkle.EMPTY_ROOT))
-            return
-        if latest is None:
-            raise TamperDetected(
-                f"no checkpoints in {self.checkpoints.directory} for a ledger of {size} entries; "
-                "check `checkpoint_dir`, then run `verify`"
-            )
-        if latest.size != size:
-            what = (
-                f"entries {size}..{latest.size - 1} are missing (truncated)"
-                if latest.size > size
-                else f"entries {latest.size}..{size - 1} are not covered by any checkpoint"
-            )
-            raise TamperDetected(
-                f"the newest checkpoint signs {latest.size} entries but the ledger has {size}: "
-                f"{what}; refusing to append, run `verify`"
-            )
-        if self.root(size) != latest.root:
-            raise TamperDetected(
-                f"the stored Merkle tree does not match the newest checkpoint (size {size}); "
-                "refusing to append, run `verify`"
-            )
-        self.checkpoints.sync_witnesses()
+        self._refuse_unsigned_state()
 
     def _committed(self, pending: PendingCommit) -> bool | None:
         """Whether the transaction of a pending commit committed, as the server knows it."""

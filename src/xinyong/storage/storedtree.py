@@ -8,17 +8,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from xinyong.domain import merkle
-from xinyong.errors import LedgerError
+from xinyong.domain.checkpoint import Checkpoint
+from xinyong.errors import LedgerError, TamperDetected
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from xinyong.domain.checkpoint import Checkpoint
     from xinyong.storage.checkpoints import CheckpointStore
 
 
 class StoredTree:
     checkpoints: CheckpointStore
+    origin: str
 
     def size(self) -> int:
         raise NotImplementedError
@@ -30,6 +31,37 @@ class StoredTree:
         self, wanted: list[merkle.NodeId], table: str = "nodes"
     ) -> dict[merkle.NodeId, bytes]:
         raise NotImplementedError
+
+    def _refuse_unsigned_state(self) -> None:
+        """After recovery: refuse to write on top of a ledger whose newest checkpoint does not
+        sign exactly its entries and stored tree (a new ledger gets the empty tree's)."""
+        size = self.size()
+        latest = self.checkpoints.latest()
+        if latest is None and size == 0:
+            # A new ledger (or a crash right after creating it): the empty tree needs no commit.
+            self.checkpoints.write(Checkpoint(self.origin, 0, merkle.EMPTY_ROOT))
+            return
+        if latest is None:
+            raise TamperDetected(
+                f"no checkpoints in {self.checkpoints.directory} for a ledger of {size} entries; "
+                "check `checkpoint_dir`, then run `verify`"
+            )
+        if latest.size != size:
+            what = (
+                f"entries {size}..{latest.size - 1} are missing (truncated)"
+                if latest.size > size
+                else f"entries {latest.size}..{size - 1} are not covered by any checkpoint"
+            )
+            raise TamperDetected(
+                f"the newest checkpoint signs {latest.size} entries but the ledger has {size}: "
+                f"{what}; refusing to append, run `verify`"
+            )
+        if self.root(size) != latest.root:
+            raise TamperDetected(
+                f"the stored Merkle tree does not match the newest checkpoint (size {size}); "
+                "refusing to append, run `verify`"
+            )
+        self.checkpoints.sync_witnesses()
 
     def root(self, size: int | None = None) -> bytes:
         return self._root(self._tree_size(size))
