@@ -18,6 +18,7 @@ O(batch), never O(ledger).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -516,8 +517,9 @@ class DuckDBLedger(StoredTree):
             return latest
         started = time.perf_counter()
         received_us = epoch_us(received_at)
-        rows = batch.select(list(BATCH_COLUMN_NAMES)).append_column(
-            ROW, _row_numbers(batch.num_rows)
+        rows = _chunked(
+            batch.select(list(BATCH_COLUMN_NAMES)).append_column(ROW, _row_numbers(batch.num_rows)),
+            _row_group_cuts(self.size(), batch.num_rows, self.append_alignment),
         )
         con = self._con
         con.register(BATCH_VIEW, rows)
@@ -724,6 +726,49 @@ def _row_numbers(n: int) -> pa.Array:
 
     numbers = array.array("q", range(n))  # native order, as Arrow's in-memory format is
     return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(numbers)])
+
+
+def _row_group_cuts(size: int, n: int, alignment: int) -> list[int]:
+    """Where in a batch of `n` rows appended to `size` entries the ledger's size reaches a
+    multiple of `alignment` (DuckDB's row group), plus the batch's end.
+
+    >>> _row_group_cuts(1, 10, 4)
+    [3, 7, 10]
+    >>> _row_group_cuts(8, 8, 4)
+    [4, 8]
+    """
+    first = (-size) % alignment or alignment
+    return [*range(first, n, alignment), n]
+
+
+def _chunked(rows: pa.Table, cuts: list[int]) -> pa.Table:
+    """`rows` in Arrow record batches that end exactly at `cuts`.
+
+    DuckDB's insert makes a row group of each record batch it is handed (or of each part of
+    one). A batch sliced from a larger table starts and ends inside the table's record batches
+    (DuckDB hands query results out in batches of 122,880 rows), so its first record batch is
+    a sliver, e.g. 1 row, then 122,880, then 122,879: a row group of 1 row beside one of
+    122,879, which the next checkpoint (at the latest, closing the ledger) merges by
+    decompressing and compressing both again (measured: closing a 1M-row ingest's ledger
+    ≈ 2.4 CPU-s, against ≈ 0.05 with the batches cut where the row groups end). Copies the
+    rows only when the record batches do not already end at `cuts`.
+    """
+    import pyarrow as pa
+
+    record_batches = rows.to_batches()
+    ends = list(itertools.accumulate(len(b) for b in record_batches))
+    if ends == cuts:
+        return rows
+    whole = rows.combine_chunks()  # one copy: a cut may fall inside a record batch
+    starts = [0, *cuts[:-1]]
+    return pa.Table.from_batches(
+        [
+            b
+            for start, end in zip(starts, cuts, strict=True)
+            for b in whole.slice(start, end - start).to_batches()
+        ],
+        schema=rows.schema,
+    )
 
 
 def _check_batch_columns(batch: pa.Table) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -41,6 +42,8 @@ from xinyong.storage.duckdb import (
     ROW,
     SCHEMA,
     DuckDBLedger,
+    _chunked,
+    _row_group_cuts,
 )
 from xinyong.storage.keys import ensure_keys
 
@@ -342,3 +345,31 @@ def test_append_alignment_is_duckdbs_row_group() -> None:
         " GROUP BY row_group_id ORDER BY row_group_id"
     ).fetchall()
     assert groups == [(0, n), (1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "size", "n_align"),
+    [([5, 5, 2], 1, 4), ([12], 0, 4), ([3, 4, 4, 1], 1, 4), ([1, 1, 1, 1, 1], 7, 2)],
+)
+def test_batches_reach_duckdb_in_record_batches_ending_on_row_groups(
+    chunks: list[int], size: int, n_align: int
+) -> None:
+    # DuckDB makes a row group of each record batch it inserts; a batch sliced from a larger
+    # table (ingest's `accepted`) would otherwise bring slivers that a checkpoint must merge.
+    n = sum(chunks)
+    values = list(range(100, 100 + n))
+    starts = [sum(chunks[:i]) for i in range(len(chunks))]
+    table = pa.Table.from_batches(
+        [
+            pa.RecordBatch.from_pydict(
+                {"v": values[s : s + c], "w": [str(x) for x in values[s : s + c]]}
+            )
+            for s, c in zip(starts, chunks, strict=True)
+        ]
+    )
+    cuts = _row_group_cuts(size, n, n_align)
+    out = _chunked(table, cuts)
+    assert list(itertools.accumulate(len(b) for b in out.to_batches())) == cuts
+    assert all((size + c) % n_align == 0 for c in cuts[:-1])
+    assert out.equals(table)
+    assert _chunked(out, cuts) is out  # already cut there: no copy
