@@ -17,11 +17,15 @@ the key's precomputed inner and outer states: the one per-row Python loop left (
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+import structlog
 
 from xinyong.domain import pseudobatch
 from xinyong.domain.identifiers import (
@@ -42,8 +46,12 @@ from xinyong.domain.pseudonym import PSEUDONYM_MARK, key64, subject_key
 from xinyong.errors import IdentifierError
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
     import numpy.typing as npt
+
+log = structlog.get_logger(__name__)
 
 
 class SubjectKeys(Sequence[str | None]):
@@ -64,13 +72,18 @@ class SubjectKeys(Sequence[str | None]):
         self._other: dict[int, str] = {}
 
     def add_group(
-        self, rows: npt.NDArray[np.int64], prefix: bytes, values: npt.NDArray[np.uint8]
+        self,
+        rows: npt.NDArray[np.int64],
+        prefix: bytes,
+        values: npt.NDArray[np.uint8],
+        at: npt.NDArray[np.int64] | None = None,
     ) -> None:
-        """Keys `prefix + value` (ASCII) for `rows`, one value per row of `values`."""
+        """Keys `prefix + value` (ASCII) for `rows`: the value of `rows[j]` is row `at[j]` of
+        `values` (by default row j; the compiled pass leaves its values where it wrote them)."""
         import numpy as np
 
         self._group[rows] = len(self._groups)
-        self._at[rows] = np.arange(len(rows))
+        self._at[rows] = np.arange(len(rows)) if at is None else at
         self._groups.append((prefix, np.ascontiguousarray(values)))
 
     def add(self, row: int, key: str | None) -> None:
@@ -218,11 +231,17 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
         )
         text = "".join(identifiers[i] for i in plain.tolist())
     rest: list[int] = []
-    if len(plain):
+    today = rid.as_of or date.today()
+    listed = None
+    if len(plain) and uscc.accepted:
+        listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
+    compiled = _compiled_pass() if len(plain) else None
+    if compiled is not None:
+        rest = _keys_compiled(compiled, rid, uscc, text, plain, listed, today, key, keys, keys64)
+    elif len(plain):
         b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        is_rid, is_uscc = _checks(b, rid.as_of or date.today())
-        if uscc.accepted:
-            listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
+        is_rid, is_uscc = _checks(b, today)
+        if listed is not None:
             is_uscc &= ~listed
             is_rid &= ~listed
         person, firm = is_rid & ~is_uscc, is_uscc & ~is_rid
@@ -249,6 +268,149 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
         if j in slow.errors:
             errors[i] = slow.errors[j]
     return Keyed(keys, keys64, errors)
+
+
+def _keys_compiled(
+    loop: Any,
+    rid: ResidentIdScheme,
+    uscc: UsccScheme,
+    text: str,
+    plain: npt.NDArray[np.int64],
+    listed: npt.NDArray[np.bool_] | None,
+    today: date,
+    key: bytes,
+    keys: SubjectKeys,
+    keys64: npt.NDArray[np.uint64],
+) -> list[int]:
+    """The compiled pass (`_keyloop.key_rows`) over the plain rows, split over the cores:
+    keys what it accepts, returns the rows left to the schemes' own checks."""
+    import numpy as np
+
+    from xinyong.domain._keyloop import FIRM, PERSON
+
+    m = len(plain)
+    src = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    skip = np.zeros(0, dtype=np.uint8) if listed is None else listed.astype(np.uint8)
+    rid_prefix, uscc_prefix = f"{rid.name}:".encode(), f"{uscc.name}:".encode()
+    inner, outer = pseudobatch.hmac_states(key, rid_prefix)
+    block = np.zeros(128, dtype=np.uint8)
+    block[: len(uscc_prefix)] = np.frombuffer(uscc_prefix, dtype=np.uint8)
+    kind = np.empty(m, dtype=np.int8)
+    upper = np.empty((m, 18), dtype=np.uint8)
+    hexes = np.empty((m, 64), dtype=np.uint8)
+    found = np.empty(m, dtype=np.uint64)
+    args = (
+        skip,
+        today.year * 10_000 + today.month * 100 + today.day,
+        *_loop_tables(),
+        inner,
+        outer,
+        block,
+        len(uscc_prefix),
+        kind,
+        upper,
+        hexes,
+        found,
+    )
+    _split(lambda lo, hi: loop(src, lo, hi, *args), m)
+    if m == len(keys64):
+        keys64[:] = found
+    else:
+        keys64[plain] = found
+    at = np.flatnonzero(kind == PERSON)
+    if len(at):
+        keys.add_group(plain[at], rid_prefix + PSEUDONYM_MARK.encode(), hexes, at)
+    at = np.flatnonzero(kind == FIRM)
+    if len(at):
+        keys.add_group(plain[at], uscc_prefix, upper, at)
+    rest: list[int] = plain[kind == 0].tolist()
+    return rest
+
+
+# below this many rows a batch is keyed on the calling thread (a hand-off costs ≈ 50 µs)
+_SPLIT_MIN = 4_096
+
+
+def _split(run: Any, n: int) -> None:
+    """run(lo, hi) over 0..n in one slice a core, the last on the calling thread (the
+    compiled loop releases the GIL)."""
+    workers = _workers()
+    if workers < 2 or n < _SPLIT_MIN:
+        run(0, n)
+        return
+    bounds = [n * k // workers for k in range(workers + 1)]
+    pending = [_pool().submit(run, lo, hi) for lo, hi in itertools.pairwise(bounds[:-1])]
+    run(bounds[-2], bounds[-1])
+    for job in pending:
+        job.result()
+
+
+@cache
+def _workers() -> int:
+    return min(len(os.sched_getaffinity(0)), 8) if hasattr(os, "sched_getaffinity") else 1
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=_workers() - 1, thread_name_prefix="xinyong-keys")
+
+
+@cache
+def _loop_tables() -> tuple[Any, ...]:
+    """The schemes' tables as `_keyloop.key_rows` takes them."""
+    import numpy as np
+
+    value, org = _uscc_tables()
+    month_days = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return (
+        _division_table(),
+        np.array(_RID_WEIGHTS, dtype=np.int64),
+        np.frombuffer(_RID_CHECKS.encode(), dtype=np.uint8),
+        np.array(month_days, dtype=np.int64),
+        value,
+        org,
+        np.array(_ORG_WEIGHTS, dtype=np.int64),
+        np.frombuffer(_ORG_CHECKS.encode(), dtype=np.uint8),
+        np.array(_USCC_WEIGHTS, dtype=np.int64),
+        np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8),
+    )
+
+
+@cache
+def _compiled_pass() -> Any:
+    """`_keyloop.key_rows` when the compiled HMAC loop is usable and, on a sample, the pass
+    keys exactly as the numpy pass does; else None (the numpy pass answers)."""
+    if not pseudobatch.compiled_available() or os.environ.get("XINYONG_NO_COMPILED_KEYS"):
+        return None
+    from xinyong.domain._keyloop import key_rows
+
+    if not _agrees(key_rows):
+        log.warning("compiled_keys_unusable", reason="differs from the numpy pass")
+        return None
+    return key_rows
+
+
+def _agrees(loop: Any) -> bool:
+    import random
+
+    import numpy as np
+
+    from xinyong.domain.identifiers import generate_resident_id, generate_uscc
+
+    rng = random.Random(11)
+    rid, uscc = ResidentIdScheme(as_of=date(2026, 1, 1)), UsccScheme()
+    schemes = SchemeRegistry([rid, uscc])
+    idents = [generate_resident_id(rng, date(1950 + i, 1 + i % 12, 1)) for i in range(8)]
+    idents += [generate_uscc(rng).lower() for _ in range(8)] + ["1" * 18, "x" * 18]
+    text = "".join(idents)
+    plain = np.arange(len(idents), dtype=np.int64)
+    key = bytes(range(32))
+    keys, keys64 = SubjectKeys(len(idents)), np.zeros(len(idents), dtype=np.uint64)
+    _keys_compiled(loop, rid, uscc, text, plain, None, date(2026, 1, 1), key, keys, keys64)
+    want = subject_keys_slow(schemes, idents, key)
+    return list(keys) == list(want.keys) and keys64.tolist() == want.keys64.tolist()
 
 
 def _blake64(prefix: bytes, rows: npt.NDArray[np.uint8]) -> bytes:

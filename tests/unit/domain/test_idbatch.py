@@ -1,15 +1,19 @@
 """The vectorised identifier pass keys exactly what the schemes' own checks key, and sends
-everything else to them: the same keys, the same 64-bit keys, the same errors."""
+everything else to them: the same keys, the same 64-bit keys, the same errors. Both forms of
+the pass are held to that: the compiled one (`_keyloop`, when numba is installed) and the
+numpy one that answers without it."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinyong.domain.idbatch import subject_keys, subject_keys_slow
+from xinyong.domain import idbatch
+from xinyong.domain.idbatch import Keyed, subject_keys, subject_keys_slow
 from xinyong.domain.identifiers import default_registry, generate_resident_id, generate_uscc
 
 KEY = bytes(range(32))
@@ -28,14 +32,29 @@ def _mutations(rng: random.Random, valid: list[str]) -> list[str]:
     return out
 
 
+def _numpy_pass(idents: list[str]) -> Keyed:
+    """`subject_keys` as it answers without numba."""
+    compiled = idbatch._compiled_pass
+    idbatch._compiled_pass = lambda: None  # type: ignore[assignment]
+    try:
+        return subject_keys(SCHEMES, idents, KEY)
+    finally:
+        idbatch._compiled_pass = compiled  # type: ignore[assignment]
+
+
 def _same(idents: list[str]) -> None:
-    fast = subject_keys(SCHEMES, idents, KEY)
     slow = subject_keys_slow(SCHEMES, idents, KEY)
-    assert list(fast.keys) == list(slow.keys)
-    assert fast.keys64.tolist() == slow.keys64.tolist()
-    assert {i: e.reason for i, e in fast.errors.items()} == {
-        i: e.reason for i, e in slow.errors.items()
-    }
+    compiled, numpy = subject_keys(SCHEMES, idents, KEY), _numpy_pass(idents)
+    for fast in (compiled, numpy):
+        assert list(fast.keys) == list(slow.keys)
+        assert fast.keys64.tolist() == slow.keys64.tolist()
+        assert {i: e.reason for i, e in fast.errors.items()} == {
+            i: e.reason for i, e in slow.errors.items()
+        }
+    # the decision log's array of keys, byte for byte
+    array = compiled.keys.json_array()  # type: ignore[attr-defined]
+    assert array == numpy.keys.json_array()  # type: ignore[attr-defined]
+    assert json.loads(array) == [k for k in slow.keys if k is not None]
 
 
 def test_generated_and_mutated_identifiers() -> None:
