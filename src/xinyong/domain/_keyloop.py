@@ -110,7 +110,7 @@ def blake2b_8(block: Any, length: int, v: Any, m: Any) -> Any:  # pragma: no cov
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
-def key_rows(  # noqa: PLR0912, PLR0913, PLR0915 - one pass on purpose
+def key_rows(
     src: Any,
     lo: int,
     hi: int,
@@ -228,3 +228,76 @@ def key_rows(  # noqa: PLR0912, PLR0913, PLR0915 - one pass on purpose
         else:
             kind[i] = 0
             keys64[i] = 0
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def json_rows(
+    out: Any,
+    width: int,
+    valid: Any,
+    group: Any,
+    at: Any,
+    g: int,
+    start: Any,
+    values: Any,
+    lo: int,
+    hi: int,
+) -> None:  # pragma: no cover
+    """For the keys `valid[lo:hi]` of group `g`: `"` + prefix (`start`), the value (row `at`
+    of `values`), `",`, padded with spaces to `width`, at `1 + k * width` in `out` (the `[`
+    at 0), as `SubjectKeys.json_array` lays them out."""
+    head = start.size
+    size = values.shape[1]
+    for k in range(lo, hi):
+        i = valid[k]
+        if group[i] != g:
+            continue
+        base = 1 + k * width
+        for j in range(head):
+            out[base + j] = start[j]
+        r = at[i]
+        for j in range(size):  # indexed in two dimensions: a row view costs a reference count
+            out[base + head + j] = values[r, j]
+        out[base + head + size] = 34  # "
+        out[base + head + size + 1] = 44  # ,
+        for j in range(head + size + 2, width):
+            out[base + j] = 32
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def equal_keys(
+    text: Any,
+    offsets: Any,
+    rows: Any,
+    asked: Any,
+    group: Any,
+    at: Any,
+    g: int,
+    start: Any,
+    values: Any,
+    same: Any,
+) -> None:  # pragma: no cover
+    """same[j] for the keys `asked[j]` of group `g`: whether the key (`start`, then row `at` of
+    `values`) is the byte string `text[offsets[rows[j]]:offsets[rows[j] + 1]]`."""
+    head = start.size
+    size = values.shape[1]
+    for j in range(asked.size):
+        i = asked[j]
+        if group[i] != g:
+            continue
+        lo = np.int64(offsets[rows[j]])
+        if np.int64(offsets[rows[j] + 1]) - lo != head + size:
+            same[j] = False
+            continue
+        ok = True
+        for t in range(head):
+            if text[lo + t] != start[t]:
+                ok = False
+                break
+        if ok:
+            r = at[i]
+            for t in range(size):
+                if text[lo + head + t] != values[r, t]:
+                    ok = False
+                    break
+        same[j] = ok

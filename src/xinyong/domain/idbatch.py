@@ -17,7 +17,6 @@ the key's precomputed inner and outer states: the one per-row Python loop left (
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from xinyong.domain import pseudobatch
+from xinyong.domain import cores, pseudobatch
 from xinyong.domain.identifiers import (
     _ORG_ALPHABET,
     _ORG_CHECKS,
@@ -46,8 +45,6 @@ from xinyong.domain.pseudonym import PSEUDONYM_MARK, key64, subject_key
 from xinyong.errors import IdentifierError
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
-
     import numpy as np
     import numpy.typing as npt
 
@@ -160,6 +157,32 @@ class SubjectKeys(Sequence[str | None]):
             buf[offsets[j] : offsets[j + 1]] = np.frombuffer(data, dtype=np.uint8)
         return buf, offsets
 
+    def equal_to(
+        self,
+        text: npt.NDArray[np.uint8],
+        offsets: npt.NDArray[Any],
+        rows: npt.NDArray[np.int64],
+        asked: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_] | None:
+        """Whether the key of `asked[j]` is the UTF-8 string `text[offsets[rows[j]] :
+        offsets[rows[j] + 1]]`, compared by `_keyloop.equal_keys`; None without it."""
+        import numpy as np
+
+        if _compiled_pass() is None:
+            return None
+        from xinyong.domain._keyloop import equal_keys
+
+        group = self._group
+        sizes = offsets[rows + 1].astype(np.int64) - offsets[rows].astype(np.int64)
+        same = sizes == 0  # an invalid identifier's key is no string at all
+        for g, (prefix, values) in enumerate(self._groups):
+            start = np.frombuffer(prefix, dtype=np.uint8)
+            equal_keys(text, offsets, rows, asked, group, self._at, g, start, values, same)
+        for j in np.flatnonzero(group[asked] == -2).tolist():
+            a, b = int(offsets[rows[j]]), int(offsets[rows[j] + 1])
+            same[j] = text[a:b].tobytes() == self._other[int(asked[j])].encode("utf-8")
+        return same
+
     def json_array(self) -> bytes:
         """The valid keys, in order, as a JSON array (what the decision log holds). Built as
         one byte matrix, a row per key; where kinds of two widths are mixed, the shorter are
@@ -176,6 +199,8 @@ class SubjectKeys(Sequence[str | None]):
         if not len(valid):
             return b"[]"
         width = max(len(p) + v.shape[1] for p, v in self._groups) + 3
+        if _compiled_pass() is not None:
+            return self._json_compiled(valid, group, width)
         out = np.full((len(valid), width), ord(" "), dtype=np.uint8)
         for g, (prefix, values) in enumerate(self._groups):
             mine = np.flatnonzero(group == g)
@@ -187,6 +212,29 @@ class SubjectKeys(Sequence[str | None]):
             out[mine, len(start) : end] = values[self._at[valid[mine]]]
             out[mine, end : end + 2] = np.frombuffer(b'",', dtype=np.uint8)
         return b"[" + out.tobytes().rstrip(b" ")[:-1] + b"]"
+
+    def _json_compiled(
+        self, valid: npt.NDArray[np.int64], group: npt.NDArray[np.int8], width: int
+    ) -> bytes:
+        """`json_array`'s bytes written by `_keyloop.json_rows`, split over the cores."""
+        import numpy as np
+
+        from xinyong.domain._keyloop import json_rows
+
+        out = np.empty(2 + len(valid) * width, dtype=np.uint8)
+        out[0] = ord("[")
+        for g, (prefix, values) in enumerate(self._groups):
+            start = np.frombuffer(b'"' + prefix, dtype=np.uint8)
+
+            def run(lo: int, hi: int, g: int = g, start: Any = start, values: Any = values) -> None:
+                json_rows(out, width, valid, self._group, self._at, g, start, values, lo, hi)
+
+            cores.split(run, len(valid))
+        # the last key ends at its closing quote: its comma and padding give way to the `]`
+        prefix, values = self._groups[int(group[-1])]
+        end = 1 + (len(valid) - 1) * width + 1 + len(prefix) + values.shape[1] + 1
+        out[end] = ord("]")
+        return out[: end + 1].tobytes()
 
 
 @dataclass
@@ -312,7 +360,7 @@ def _keys_compiled(
         hexes,
         found,
     )
-    _split(lambda lo, hi: loop(src, lo, hi, *args), m)
+    cores.split(lambda lo, hi: loop(src, lo, hi, *args), m)
     if m == len(keys64):
         keys64[:] = found
     else:
@@ -325,36 +373,6 @@ def _keys_compiled(
         keys.add_group(plain[at], uscc_prefix, upper, at)
     rest: list[int] = plain[kind == 0].tolist()
     return rest
-
-
-# below this many rows a batch is keyed on the calling thread (a hand-off costs ≈ 50 µs)
-_SPLIT_MIN = 4_096
-
-
-def _split(run: Any, n: int) -> None:
-    """run(lo, hi) over 0..n in one slice a core, the last on the calling thread (the
-    compiled loop releases the GIL)."""
-    workers = _workers()
-    if workers < 2 or n < _SPLIT_MIN:
-        run(0, n)
-        return
-    bounds = [n * k // workers for k in range(workers + 1)]
-    pending = [_pool().submit(run, lo, hi) for lo, hi in itertools.pairwise(bounds[:-1])]
-    run(bounds[-2], bounds[-1])
-    for job in pending:
-        job.result()
-
-
-@cache
-def _workers() -> int:
-    return min(len(os.sched_getaffinity(0)), 8) if hasattr(os, "sched_getaffinity") else 1
-
-
-@cache
-def _pool() -> ThreadPoolExecutor:
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=_workers() - 1, thread_name_prefix="xinyong-keys")
 
 
 @cache

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xinyong.domain import idbatch, pseudobatch
+from xinyong.domain import cores, idbatch, pseudobatch
 from xinyong.domain.identifiers import (
     ResidentIdScheme,
     SchemeRegistry,
@@ -79,7 +79,9 @@ def _expected(idents: list[str], today: date = TODAY) -> tuple:
 
 def _people(rng: random.Random, count: int) -> list[str]:
     start = date(1900, 1, 1)
-    return [generate_resident_id(rng, start + timedelta(rng.randrange(46_000))) for _ in range(count)]
+    return [
+        generate_resident_id(rng, start + timedelta(rng.randrange(46_000))) for _ in range(count)
+    ]
 
 
 def test_valid_mutated_and_edge_identifiers() -> None:
@@ -122,9 +124,7 @@ def test_valid_mutated_and_edge_identifiers() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.text(alphabet="0123456789XYMNAGHILOxy", min_size=18, max_size=18), max_size=30
-    ),
+    st.lists(st.text(alphabet="0123456789XYMNAGHILOxy", min_size=18, max_size=18), max_size=30),
     st.dates(date(1, 1, 2), date(9999, 12, 31)),
 )
 def test_any_18_characters_any_today(idents: list[str], today: date) -> None:
@@ -160,9 +160,9 @@ def test_split_over_threads_equals_one_piece(monkeypatch: pytest.MonkeyPatch) ->
     idents += [i[:5] + "9" + i[6:] for i in idents[:1_000]]
     rng.shuffle(idents)
     split = _run(idents)
-    monkeypatch.setattr(idbatch, "_workers", lambda: 1)
+    monkeypatch.setattr(cores, "workers", lambda: 1)
     assert _run(idents) == split
-    monkeypatch.setattr(idbatch, "_workers", lambda: 3)
+    monkeypatch.setattr(cores, "workers", lambda: 3)
     assert _run(idents) == split
     assert split == _expected(idents)
 
@@ -187,6 +187,8 @@ def test_the_compiled_pass_uses_the_keys_states() -> None:
     other = os.urandom(40)
     inner, outer = pseudobatch.hmac_states(other, b"resident_id:")
     a = idbatch.subject_keys(SCHEMES, [ident], other).keys[0]
-    assert a == "resident_id:#" + hmac.digest(other, b"resident_id:" + ident.encode(), "sha256").hex()
+    assert (
+        a == "resident_id:#" + hmac.digest(other, b"resident_id:" + ident.encode(), "sha256").hex()
+    )
     assert idbatch.subject_keys(SCHEMES, [ident], KEY).keys[0] != a
     assert inner.size == outer.size
