@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np  # noqa: TID253 - this module is imported lazily, with numba
 from numba import njit, types
 
-_update = types.ExternalFunction(
-    "SHA256_Update", types.intc(types.voidptr, types.voidptr, types.size_t)
-)
-_final = types.ExternalFunction("SHA256_Final", types.intc(types.voidptr, types.voidptr))
+# addresses as integers: the loop computes a row's from its matrix's (a row view would cost
+# a reference count each)
+_update = types.ExternalFunction("SHA256_Update", types.intc(types.intp, types.intp, types.size_t))
+_final = types.ExternalFunction("SHA256_Final", types.intc(types.intp, types.intp))
 
 PERSON, FIRM = 1, 2  # `kind`; 0: neither or both, left to the schemes' own checks
 
@@ -63,7 +63,9 @@ def _rotr(x: Any, n: int) -> Any:  # pragma: no cover
 
 
 @njit(cache=True, nogil=True, inline="always")  # type: ignore[untyped-decorator]
-def _g(v: Any, a: int, b: int, c: int, d: int, x: Any, y: Any) -> None:  # pragma: no cover
+def _g(  # noqa: PLR0917 - numba takes no keyword-only parameters
+    v: Any, a: int, b: int, c: int, d: int, x: Any, y: Any
+) -> None:  # pragma: no cover
     v[a] = v[a] + v[b] + x
     v[d] = _rotr(v[d] ^ v[a], 32)
     v[c] = v[c] + v[d]
@@ -92,15 +94,15 @@ def blake2b_8(block: Any, length: int, v: Any, m: Any) -> Any:  # pragma: no cov
     v[12] ^= np.uint64(length)  # bytes hashed, this block being the last
     v[14] = ~v[14]
     for r in range(12):
-        s = _SIGMA[r % 10]
-        _g(v, 0, 4, 8, 12, m[s[0]], m[s[1]])
-        _g(v, 1, 5, 9, 13, m[s[2]], m[s[3]])
-        _g(v, 2, 6, 10, 14, m[s[4]], m[s[5]])
-        _g(v, 3, 7, 11, 15, m[s[6]], m[s[7]])
-        _g(v, 0, 5, 10, 15, m[s[8]], m[s[9]])
-        _g(v, 1, 6, 11, 12, m[s[10]], m[s[11]])
-        _g(v, 2, 7, 8, 13, m[s[12]], m[s[13]])
-        _g(v, 3, 4, 9, 14, m[s[14]], m[s[15]])
+        s = r % 10
+        _g(v, 0, 4, 8, 12, m[_SIGMA[s, 0]], m[_SIGMA[s, 1]])
+        _g(v, 1, 5, 9, 13, m[_SIGMA[s, 2]], m[_SIGMA[s, 3]])
+        _g(v, 2, 6, 10, 14, m[_SIGMA[s, 4]], m[_SIGMA[s, 5]])
+        _g(v, 3, 7, 11, 15, m[_SIGMA[s, 6]], m[_SIGMA[s, 7]])
+        _g(v, 0, 5, 10, 15, m[_SIGMA[s, 8]], m[_SIGMA[s, 9]])
+        _g(v, 1, 6, 11, 12, m[_SIGMA[s, 10]], m[_SIGMA[s, 11]])
+        _g(v, 2, 7, 8, 13, m[_SIGMA[s, 12]], m[_SIGMA[s, 13]])
+        _g(v, 3, 4, 9, 14, m[_SIGMA[s, 14]], m[_SIGMA[s, 15]])
     h = h0 ^ v[0] ^ v[8]
     # the digest is h's first 8 bytes, little-endian; read big-endian it is h byte-swapped
     out = np.uint64(0)
@@ -110,7 +112,7 @@ def blake2b_8(block: Any, length: int, v: Any, m: Any) -> Any:  # pragma: no cov
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
-def key_rows(
+def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     src: Any,
     lo: int,
     hi: int,
@@ -145,13 +147,15 @@ def key_rows(
     v = np.empty(16, np.uint64)
     m = np.empty(16, np.uint64)
     d = np.empty(18, np.int64)
+    row = np.empty(18, np.uint8)
+    ctx_at, digest_at, upper_at = ctx.ctypes.data, digest.ctypes.data, upper.ctypes.data
     for i in range(lo, hi):
-        row = upper[i]
         for j in range(18):
             c = src[18 * i + j]
             if c >= 97 and c <= 122:
                 c -= 32
             row[j] = c
+            upper[i, j] = c
         # resident ID (GB 11643): 17 digits and a digit or X
         person = True
         for j in range(17):
@@ -207,16 +211,15 @@ def key_rows(
         if person and not firm:
             kind[i] = PERSON
             ctx[:] = inner
-            _update(ctx.ctypes, row.ctypes, 18)
-            _final(digest.ctypes, ctx.ctypes)
+            _update(ctx_at, upper_at + 18 * i, 18)
+            _final(digest_at, ctx_at)
             ctx[:] = outer
-            _update(ctx.ctypes, digest.ctypes, 32)
-            _final(digest.ctypes, ctx.ctypes)
-            out = hexes[i]
+            _update(ctx_at, digest_at, 32)
+            _final(digest_at, ctx_at)
             k = np.uint64(0)
             for j in range(32):
-                out[2 * j] = _HEX[digest[j] >> 4]
-                out[2 * j + 1] = _HEX[digest[j] & 15]
+                hexes[i, 2 * j] = _HEX[digest[j] >> 4]
+                hexes[i, 2 * j + 1] = _HEX[digest[j] & 15]
                 if j < 8:
                     k = (k << np.uint64(8)) | np.uint64(digest[j])
             keys64[i] = k
@@ -231,7 +234,7 @@ def key_rows(
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
-def json_rows(
+def json_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     out: Any,
     width: int,
     valid: Any,
@@ -265,7 +268,7 @@ def json_rows(
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
-def equal_keys(
+def equal_keys(  # noqa: PLR0917 - numba takes no keyword-only parameters
     text: Any,
     offsets: Any,
     rows: Any,

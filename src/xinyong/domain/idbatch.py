@@ -181,7 +181,7 @@ class SubjectKeys(Sequence[str | None]):
         for j in np.flatnonzero(group[asked] == -2).tolist():
             a, b = int(offsets[rows[j]]), int(offsets[rows[j] + 1])
             same[j] = text[a:b].tobytes() == self._other[int(asked[j])].encode("utf-8")
-        return same
+        return np.asarray(same, dtype=bool)
 
     def json_array(self) -> bytes:
         """The valid keys, in order, as a JSON array (what the decision log holds). Built as
@@ -285,7 +285,18 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
         listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
     compiled = _compiled_pass() if len(plain) else None
     if compiled is not None:
-        rest = _keys_compiled(compiled, rid, uscc, text, plain, listed, today, key, keys, keys64)
+        rest = _keys_compiled(
+            compiled,
+            rid,
+            uscc,
+            text,
+            plain,
+            listed=listed,
+            today=today,
+            key=key,
+            keys=keys,
+            keys64=keys64,
+        )
     elif len(plain):
         b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         is_rid, is_uscc = _checks(b, today)
@@ -324,6 +335,7 @@ def _keys_compiled(
     uscc: UsccScheme,
     text: str,
     plain: npt.NDArray[np.int64],
+    *,
     listed: npt.NDArray[np.bool_] | None,
     today: date,
     key: bytes,
@@ -426,7 +438,18 @@ def _agrees(loop: Any) -> bool:
     plain = np.arange(len(idents), dtype=np.int64)
     key = bytes(range(32))
     keys, keys64 = SubjectKeys(len(idents)), np.zeros(len(idents), dtype=np.uint64)
-    _keys_compiled(loop, rid, uscc, text, plain, None, date(2026, 1, 1), key, keys, keys64)
+    _keys_compiled(
+        loop,
+        rid,
+        uscc,
+        text,
+        plain,
+        listed=None,
+        today=date(2026, 1, 1),
+        key=key,
+        keys=keys,
+        keys64=keys64,
+    )
     want = subject_keys_slow(schemes, idents, key)
     return list(keys) == list(want.keys) and keys64.tolist() == want.keys64.tolist()
 

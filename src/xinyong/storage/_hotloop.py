@@ -14,7 +14,7 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
-def lookup_rows(
+def lookup_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     keys64: Any,
     shift: int,
     starts: Any,

@@ -357,9 +357,11 @@ class HotFile:
         import numpy as np
 
         n = len(self.keys)
+        if not n:
+            return np.zeros(len(keys64), dtype=np.int64), np.zeros(len(keys64), dtype=np.uint8)
         loop = _compiled_lookup()
-        if loop is None or not n:
-            at = self.locate(keys64) if n else np.zeros(len(keys64), dtype=np.int64)
+        if loop is None:
+            at = self.locate(keys64)
             hit = at < n
             hit[hit] = self.keys[at[hit]] == keys64[hit]
             at = np.where(hit, at, 0)

@@ -50,7 +50,16 @@ def _run(idents: list[str], today: date = TODAY, listed: list[bool] | None = Non
     plain = np.arange(n, dtype=np.int64)
     flags = None if listed is None else np.array(listed, dtype=bool)
     rest = idbatch._keys_compiled(
-        loop, RID, USCC, "".join(idents), plain, flags, today, KEY, keys, keys64
+        loop,
+        RID,
+        USCC,
+        "".join(idents),
+        plain,
+        listed=flags,
+        today=today,
+        key=KEY,
+        keys=keys,
+        keys64=keys64,
     )
     return rest, list(keys), keys64.tolist()
 
