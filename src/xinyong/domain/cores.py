@@ -38,8 +38,18 @@ def workers() -> int:
     return min(len(os.sched_getaffinity(0)), 8) if hasattr(os, "sched_getaffinity") else 1
 
 
-@cache
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
 def _pool() -> ThreadPoolExecutor:
+    """This process's pool: a child forked by a server inherits its parent's pool object but
+    none of its threads, so each process id gets its own."""
     from concurrent.futures import ThreadPoolExecutor
 
-    return ThreadPoolExecutor(max_workers=max(workers() - 1, 1), thread_name_prefix="xinyong-batch")
+    pid = os.getpid()
+    found = _pools.get(pid)
+    if found is None:
+        _pools.clear()
+        count = max(workers() - 1, 1)
+        found = _pools[pid] = ThreadPoolExecutor(count, thread_name_prefix="xinyong-batch")
+    return found

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import os
 import random
+import signal
+import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -201,3 +203,25 @@ def test_the_compiled_pass_uses_the_keys_states() -> None:
     )
     assert idbatch.subject_keys(SCHEMES, [ident], KEY).keys[0] != a
     assert inner.size == outer.size
+
+
+def test_a_forked_child_gets_its_own_threads() -> None:
+    """A server's worker forked after a batch still splits its batches (a pool's threads do not
+    survive a fork)."""
+    _loop()
+    rng = random.Random(12)
+    idents = _people(rng, cores.SPLIT_MIN + 10)
+    want = _run(idents)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports by its exit status
+        os._exit(0 if _run(idents) == want else 1)
+    for _ in range(600):  # a child waiting on its parent's threads would wait forever
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's batch never finished")
+    assert os.waitstatus_to_exitcode(status) == 0
