@@ -350,13 +350,11 @@ class HotPath:
         codes = np.zeros(len(keys64), dtype=np.uint8)
         verdict = np.full(len(keys64), -1, dtype=np.int64)
         if n:
-            at = file.locate(keys64)
-            hit = at < n
-            hit[hit] = keys[at[hit]] == keys64[hit]
-            at = np.where(hit, at, 0)
-            codes = np.where(hit, file.codes[at, column], 0).astype(np.uint8)
+            at, codes = file.codes_of(keys64, column)
             verdicts: dict[int, Verdict] = {}
             if file.has_duplicates:  # a collision run may hide a code behind a first allow
+                # `at` is 0 where no row holds the key: row 0 holds it or nothing does
+                hit = keys[at] == keys64
                 for i in np.flatnonzero(hit).tolist():
                     code, row = file.find(int(keys64[i]), str(subject_keys[i]), column)
                     codes[i] = code
@@ -398,6 +396,9 @@ def _same_keys(
     from xinyong.domain.idbatch import SubjectKeys
 
     if isinstance(subject_keys, SubjectKeys):
+        found = subject_keys.equal_to(file.key_bytes, file.key_off, rows, asked)
+        if found is not None:
+            return found
         mine, offsets = subject_keys.utf8(asked)
     else:
         encoded = [str(subject_keys[i]).encode("utf-8") for i in asked.tolist()]

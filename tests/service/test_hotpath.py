@@ -252,3 +252,32 @@ def test_a_batch_tells_a_shared_64_bit_key_apart_by_the_full_key(tmp_path: Path)
     assert batch is not None
     assert [hotfile.OUTCOMES[int(c)] for c in batch.codes] == ["restrict", "allow"]
     assert batch.verdict.tolist()[1] == -1
+
+
+def test_a_batch_line_is_the_same_with_or_without_the_compiled_loops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled keying, lookup and rendering (numba, the `batch` extra) write the decision
+    log line byte for byte as the numpy forms do (but the time asked)."""
+    import json
+
+    from xinyong.domain import idbatch
+
+    ws, sample = _workspace(tmp_path, rows=400)
+    ws.ingest(sample.path)
+    ws.evaluate(as_of=AS_OF)
+    asked = [s.identifier for s in sample.subjects] + ["not-an-id", sample.subjects[0].identifier]
+    asked += [s.identifier.lower() for s in sample.subjects[:5]]
+    for _ in range(2):
+        found = ws.quick.check_batch(asked, "air_travel.book", asked_by="t", purpose="test")
+        assert not isinstance(found, list)
+        monkeypatch.setattr(idbatch, "_compiled_pass", lambda: None)
+        monkeypatch.setattr(hotfile, "_compiled_lookup", lambda: None)
+    path = ws.settings.path(ws.settings.decision_log)
+    lines = path.read_bytes().splitlines()
+    assert len(lines) == 2
+    at = [json.loads(line)["asked_at"].encode() for line in lines]
+    assert lines[0].replace(at[0], b"") == lines[1].replace(at[1], b"")
+    keys = json.loads(lines[0])["batch"]["subject_keys"]
+    assert len(keys) == len(asked) - 1
+    assert {k.split(":")[0] for k in keys} == {"resident_id", "uscc"}

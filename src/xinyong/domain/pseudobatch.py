@@ -145,3 +145,13 @@ def _states(state: Any, inner: bytes, outer: bytes) -> tuple[Any, Any]:
             _STATES.clear()
         found = _STATES[(inner, outer)] = (state(inner), state(outer))
     return found
+
+
+def hmac_states(key: bytes, prefix: bytes) -> tuple[Any, Any]:
+    """libcrypto's SHA-256 states after key ⊕ ipad + `prefix` and after key ⊕ opad, for a
+    compiled loop (only when `compiled_available()`)."""
+    found = _compiled()
+    if found is None:
+        raise RuntimeError("the compiled HMAC loop is not available")
+    ipad, opad = _pads(key)
+    return _states(found[1], ipad + prefix, opad)

@@ -41,6 +41,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -347,6 +348,39 @@ class HotFile:
             active = active[at[active] < end[active]]
         return at
 
+    def codes_of(
+        self, keys64: npt.NDArray[np.uint64], column: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+        """For each key, the row holding it (0 where none) and its code in `column` (0 where
+        none): compiled and split over the cores when numba is installed, else `locate` and
+        gathers."""
+        import numpy as np
+
+        n = len(self.keys)
+        if not n:
+            return np.zeros(len(keys64), dtype=np.int64), np.zeros(len(keys64), dtype=np.uint8)
+        loop = _compiled_lookup()
+        if loop is None:
+            at = self.locate(keys64)
+            hit = at < n
+            hit[hit] = self.keys[at[hit]] == keys64[hit]
+            at = np.where(hit, at, 0)
+            codes = np.where(hit, self.codes[at, column], 0).astype(np.uint8)
+            return at, codes
+        from xinyong.domain import cores
+
+        shift, starts = self._bucket_directory()
+        at = np.empty(len(keys64), dtype=np.int64)
+        codes = np.empty(len(keys64), dtype=np.uint8)
+        keys, table, wanted = self.keys, self.codes, np.ascontiguousarray(keys64, dtype=np.uint64)
+        shift64 = np.uint64(shift)
+
+        def run(lo: int, hi: int) -> None:
+            loop(wanted, shift64, starts, keys, table, column, at, codes, lo, hi)
+
+        cores.split(run, len(keys64))
+        return at, codes
+
     def full_key(self, row: int) -> str:
         a, b = int(self.key_off[row]), int(self.key_off[row + 1])
         return self._mm[self._key_text + a : self._key_text + b].decode("utf-8")
@@ -380,3 +414,16 @@ class HotFile:
                 return code, i
             i += 1
         return ALLOW, -1
+
+
+@cache
+def _compiled_lookup() -> Any:
+    """`_hotloop.lookup_rows`, or None without numba (the `batch` extra) or when
+    XINYONG_NO_COMPILED_KEYS is set (tests of the numpy form)."""
+    if os.environ.get("XINYONG_NO_COMPILED_KEYS"):
+        return None
+    try:
+        from xinyong.storage._hotloop import lookup_rows
+    except ImportError:
+        return None
+    return lookup_rows

@@ -28,14 +28,14 @@ class _Plain:
         return text
 
 
-def _file(tmp: Path, subjects: list[str]) -> hotfile.HotFile:
+def _file(tmp: Path, subjects: list[str], codes: np.ndarray | None = None) -> hotfile.HotFile:
     path = tmp / "x.hot"
     hotfile.write(
         path,
         binding=hotfile.HotBinding("test", 1, b"r", "v", date(2026, 1, 1), "d"),
-        actions=["a"],
+        actions=["a"] if codes is None else [f"a{j}" for j in range(codes.shape[1])],
         subjects=subjects,
-        codes=np.zeros((len(subjects), 1), dtype=np.uint8),
+        codes=np.zeros((len(subjects), 1), dtype=np.uint8) if codes is None else codes,
         cells=np.zeros(0, dtype=np.uint64),
         cell_verdicts=np.zeros(0, dtype=np.uint32),
         verdicts=[],
@@ -57,6 +57,44 @@ def test_locate_is_searchsorted(tmp_path_factory: object, n: int, seed: int, spr
         asked[:200] = keys[rng.integers(0, n, size=200)]  # held keys
     asked[-2:] = [0, 2**64 - 1]
     assert file.locate(asked).tolist() == keys.searchsorted(asked).tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 3000), st.integers(0, 2**32), st.integers(1, 64))
+def test_codes_of_is_searchsorted_and_a_gather(
+    tmp_path_factory: object, n: int, seed: int, spread: int
+) -> None:
+    """The batch's lookup (compiled and split over the cores with numba, numpy without):
+    the row holding each key and its code, 0 and 0 where no row does."""
+    import xinyong.storage.hotfile as module
+
+    tmp = tmp_path_factory.mktemp("hot")  # type: ignore[attr-defined]
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, size=(n, 3), dtype=np.uint8)
+    file = _file(tmp, [f"s:{i}" for i in range(n)], codes)
+    keys = np.asarray(file.keys)
+    stored = np.asarray(file.codes)
+    asked = rng.integers(0, 2**64 - 1, size=5_000, dtype=np.uint64, endpoint=True)
+    asked >>= np.uint64(rng.integers(0, spread))
+    if n:
+        asked[:2_000] = keys[rng.integers(0, n, size=2_000)]
+    asked[-2:] = [0, 2**64 - 1]
+    at = keys.searchsorted(asked)
+    hit = at < n
+    hit[hit] = keys[at[hit]] == asked[hit]
+    want_at = np.where(hit, at, 0)
+    for column in range(3):
+        want = np.where(hit, stored[want_at, column] if n else 0, 0)
+        found = [file.codes_of(asked, column)]
+        compiled = module._compiled_lookup
+        module._compiled_lookup = lambda: None  # type: ignore[assignment]
+        try:
+            found.append(file.codes_of(asked, column))
+        finally:
+            module._compiled_lookup = compiled  # type: ignore[assignment]
+        for rows, got in found:
+            assert rows.tolist() == want_at.tolist()
+            assert got.tolist() == want.tolist()
 
 
 def test_locate_with_equal_keys(tmp_path: Path, monkeypatch: object) -> None:
