@@ -44,7 +44,7 @@ POSTGRES_URL = os.environ.get(
 # Commands the docs show that set up or test a checkout: not run here (CI does that itself).
 NOT_RUN = {
     "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && xinyong demo",
-    ". .venv/bin/activate && pip install -e '.[dev]' && python -m pytest",
+    ". .venv/bin/activate && pip install -e '.[dev]' && python -m pytest -n auto --dist loadfile",
 }
 # A server runs until stopped: tests/api/test_guides.py runs it and the API guides against it.
 SERVERS = {"xinyong serve -w ./ws"}

@@ -1,4 +1,5 @@
-"""Throughput of the ledger's hot paths on 1,000,000 rows (`pytest -m slow -s` prints figures).
+"""Throughput of the ledger's hot paths on 1,000,000 rows (`pytest -m soak -s` prints figures;
+not in the default run).
 
 Times are reported as ratios to a baseline measured in the same run on the same machine: a plain
 `INSERT INTO … SELECT` of the same Arrow batches into a table of the entry columns (no
@@ -66,6 +67,7 @@ def plain_insert_seconds(path: Path, batches: list[pa.Table]) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_append_and_verify_a_million_rows(tmp_path: Path, signing_key: Ed25519PrivateKey) -> None:
     gen = duckdb.connect()
     batches = [
