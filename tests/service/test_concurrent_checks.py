@@ -101,7 +101,11 @@ def run(root: Path, seconds: float, checkers: int = 8) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    "seconds", [pytest.param(4.0, id="4s"), pytest.param(60.0, id="60s", marks=[pytest.mark.slow, pytest.mark.soak])]
+    "seconds",
+    [
+        pytest.param(4.0, id="4s"),
+        pytest.param(60.0, id="60s", marks=[pytest.mark.slow, pytest.mark.soak]),
+    ],
 )
 def test_checkers_in_other_processes_never_fail_during_an_ingest(
     tmp_path: Path, seconds: float
