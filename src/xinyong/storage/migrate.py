@@ -8,7 +8,9 @@ finds an empty schema runs it itself, and any store refuses a schema behind `HEA
 
 Revisions hold their DDL as written on the day (never generated from today's code), so an old
 revision always creates what it created then. They run in one transaction (PostgreSQL's DDL is
-transactional): an interrupted upgrade leaves the schema at its former revision.
+transactional): an interrupted upgrade leaves the schema at its former revision. Migrations of
+one schema wait for each other (a transaction-scoped advisory lock), so the later finds the
+schema at the revision the earlier committed and has nothing to do.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 HEAD = "0001"
+# Migrations of one schema take turns: (this class, hashtext(schema)), held to the end of the
+# migrating transaction. Without it two first writers (or two `db upgrade`s) both ran
+# `CREATE SCHEMA IF NOT EXISTS`, and the later one failed on the catalogue's unique index.
+MIGRATE_LOCK_CLASS = 0x786D  # "xm"
 VERSION_TABLE = "alembic_version"
 SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -52,6 +58,10 @@ def _run(url: str, schema: str, action: str, revision: str) -> None:
     config = _config(schema)
     try:
         with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(%(lock)s, hashtext(%(schema)s))",
+                {"lock": MIGRATE_LOCK_CLASS, "schema": schema},
+            )
             connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             connection.exec_driver_sql(f"SET LOCAL search_path TO {schema}")
             config.attributes["connection"] = connection

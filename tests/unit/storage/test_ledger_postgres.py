@@ -201,6 +201,31 @@ def test_migrations_upgrade_downgrade_round_trip(
         assert ledger.append(rows_batch(0, 3), RECEIVED).size == 3 and ledger.verify().ok
 
 
+def test_first_migrations_of_one_schema_take_turns(pg_schema: tuple[str, str]) -> None:
+    """Two writers (or `db upgrade`s) meeting a schema that does not exist yet: both succeed, the
+    later finding the schema already at the head (without the lock the later failed on the
+    catalogue's unique index for schema names)."""
+    url, schema = pg_schema
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def upgrade() -> None:
+        start.wait()
+        try:
+            migrate.upgrade(url, schema)
+        except BaseException as exc:  # any failure is the test's finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upgrade) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with psycopg.connect(url) as con:
+        assert migrate.state(con, schema) == migrate.HEAD
+
+
 def test_a_schema_behind_the_head_is_refused(
     pg_schema: tuple[str, str], tmp_path: Path, signing_key: Ed25519PrivateKey
 ) -> None:
