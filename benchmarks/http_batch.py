@@ -32,14 +32,13 @@ import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from check_hot import _lua, _port, _uptime, _wait, _wrk, setup  # noqa: E402
+from check_hot import _lua, _port, _uptime, _wait, _wrk, setup
 
-from xinyong.domain.access import Role  # noqa: E402
-from xinyong.domain.identifiers import generate_resident_id  # noqa: E402
-from xinyong.service import Workspace  # noqa: E402
+from xinyong.domain.access import Role
+from xinyong.domain.identifiers import generate_resident_id
+from xinyong.service import Workspace
 
 ACTION = "air_travel.book"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -52,7 +51,8 @@ def _cpu(pid: int) -> float:
 
 def _bodies(ids: list[str], mixed: bool) -> dict[str, str]:
     rng = random.Random(4)
-    out = {"real": json.dumps({"subjects": [rng.choice(ids) for _ in range(10_000)], "action": ACTION})}
+    real = [rng.choice(ids) for _ in range(10_000)]
+    out = {"real": json.dumps({"subjects": real, "action": ACTION})}
     if mixed:
         people = [
             generate_resident_id(rng, date(1950, 1, 1) + timedelta(days=rng.randrange(20_000)))
@@ -103,7 +103,16 @@ def run(args: argparse.Namespace) -> None:
             port = _port()
             env = {**os.environ, "PYTHONPATH": str(Path(servers[name]).resolve())}
             proc = subprocess.Popen(
-                [sys.executable, "-m", "xinyong", "serve", "-w", str(root / "ws"), "--port", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "xinyong",
+                    "serve",
+                    "-w",
+                    str(root / "ws"),
+                    "--port",
+                    f"{port}",
+                ],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -113,14 +122,15 @@ def run(args: argparse.Namespace) -> None:
                 for form in forms:
                     query = "" if form == "items" else f"?form={form}"
                     for body_name, body in bodies.items():
-                        status, size = _post(port, token, "/v1/checks/batch" + query, body)
+                        _, size = _post(port, token, "/v1/checks/batch" + query, body)
                         _post(port, token, "/v1/checks/batch" + query, body)
                         found.setdefault(f"{name} {form} {body_name} answer bytes", []).append(size)
                 for form in forms:
                     query = "" if form == "items" else f"?form={form}"
                     for body_name, script in scripts.items():
                         before, t = _cpu(proc.pid), time.perf_counter()
-                        got = _wrk(port, "/v1/checks/batch" + query, script, args.conns, args.seconds)
+                        path = "/v1/checks/batch" + query
+                        got = _wrk(port, path, script, args.conns, args.seconds)
                         cpu, wall = _cpu(proc.pid) - before, time.perf_counter() - t
                         label = f"{name} {form} {body_name}"
                         subjects = got["rps"] * wall * 10_000
@@ -130,9 +140,12 @@ def run(args: argparse.Namespace) -> None:
                         )
                         found.setdefault(f"{label} p50 ms", []).append(got["p50_ms"])
                         found.setdefault(f"{label} non2xx", []).append(got["non2xx"])
-                        print(f"round {r} {label}: {got['rps'] * 10_000:,.0f}/s, "
-                              f"CPU {cpu / max(subjects, 1) * 1e6:.2f} µs/subject, "
-                              f"p50 {got['p50_ms']:.1f} ms, non2xx {got['non2xx']:.0f}", flush=True)
+                        print(
+                            f"round {r} {label}: {got['rps'] * 10_000:,.0f}/s, "
+                            f"CPU {cpu / max(subjects, 1) * 1e6:.2f} µs/subject, "
+                            f"p50 {got['p50_ms']:.1f} ms, non2xx {got['non2xx']:.0f}",
+                            flush=True,
+                        )
             finally:
                 proc.terminate()
                 proc.wait()
@@ -159,5 +172,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
