@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from xinyong.hotpath import Verdict
 
 _PROBLEMS = TypeAdapter(list[FieldProblem])
+_STRING = TypeAdapter(str)
+_OPEN = b'{"subject":"'
+_NEXT = b',{"subject":"'
 # a plain allow: no verdict in the file
 _ALLOW = BatchAnswer(outcome="allow", codes=["no_measure_applies"], reasons=[])
 
@@ -54,14 +57,14 @@ class _Rendered:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_id: dict[int, tuple[Verdict, BatchAnswer, str, str]] = {}
+        self._by_id: dict[int, tuple[Verdict, BatchAnswer, str, bytes]] = {}
 
-    def get(self, v: Verdict) -> tuple[BatchAnswer, str, str]:
-        """The answer, its JSON as a `BatchAnswer` and as a `BatchItem`'s tail."""
+    def get(self, v: Verdict) -> tuple[BatchAnswer, str, bytes]:
+        """The answer, its JSON as a `BatchAnswer`, and what follows the subject in an item."""
         found = self._by_id.get(id(v))
         if found is None or found[0] is not v:
             answer = _answer(v)
-            found = (v, answer, answer.model_dump_json(), _tail(answer))
+            found = (v, answer, answer.model_dump_json(), _item_tail(answer))
             with self._lock:
                 if len(self._by_id) >= self.LIMIT:
                     self._by_id.clear()
@@ -82,13 +85,16 @@ def _answer(v: Verdict) -> BatchAnswer:
     return BatchAnswer(outcome=v.outcome, codes=codes(d), reasons=reasons(d))
 
 
-def _tail(answer: BatchAnswer) -> str:
-    """A `BatchItem` of this answer as JSON, less its braces and its subject."""
+def _item_tail(answer: BatchAnswer) -> bytes:
+    """What follows the subject in a `BatchItem` of this answer: `",` and the item's other
+    fields, closed."""
     item = BatchItem(subject="", outcome=answer.outcome, codes=answer.codes, reasons=answer.reasons)
-    return item.model_dump_json(exclude={"subject"})[1:-1]
+    text = item.model_dump_json()
+    assert text.startswith('{"subject":"",')
+    return text[len('{"subject":"') :].encode()
 
 
-_ALLOW_TAIL = _tail(_ALLOW)
+_ALLOW_ITEM = _item_tail(_ALLOW)
 
 
 def _head(action: str, as_of: date | None, pack_version: str) -> str:
@@ -113,21 +119,36 @@ def hot_json(form: BatchForm, subjects: Sequence[str], action: str, found: Batch
 
 def _hot_items(subjects: Sequence[str], action: str, found: BatchAnswers) -> bytes:
     a = found.answers
-    tails = {-1: _ALLOW_TAIL}
+    n = len(subjects)
+    # an item is `{"subject":"` (`,{"subject":"` after the first), the subject, then its
+    # answer's tail: three pieces each, joined once into the answer's bytes
+    tails = {-1: _ALLOW_ITEM}
     for i, v in a.verdicts.items():
         tails[i] = _RENDERED.get(v)[2]
-    dumps = json.dumps
-    parts = [
-        f'{{"subject":"{s}",{tails[v]}}}'
-        if s.isascii() and s.isalnum()
-        else f'{{"subject":{dumps(s)},{tails[v]}}}'
-        for s, v in zip(subjects, a.verdict.tolist(), strict=True)
-    ]
+    pieces: list[bytes] = [_NEXT] * (3 * n)
+    pieces[0] = _OPEN
+    pieces[1::3] = _subject_bytes(subjects)
+    pieces[2::3] = map(tails.__getitem__, a.verdict.tolist())
     for i, error in found.errors.items():
         problem = FieldProblem(field=f"body.subjects.{i}", reason=error.reason)
-        parts[i] = BatchItem(subject=subjects[i], error=problem).model_dump_json()
-    head = _head(action, a.as_of, a.pack_version)
-    return (head + ',"results":[' + ",".join(parts) + "]}").encode("utf-8")
+        item = BatchItem(subject=subjects[i], error=problem).model_dump_json().encode()
+        pieces[3 * i + 1], pieces[3 * i + 2] = item[len(_OPEN) :], b""
+    head = _head(action, a.as_of, a.pack_version).encode()
+    return b"".join((head, b',"results":[', *pieces, b"]}"))
+
+
+def _subject_bytes(subjects: Sequence[str]) -> list[bytes]:
+    """Each subject as it stands inside a JSON string: an ASCII letter-and-digit identifier
+    as it is (encoded all at once), anything else escaped as the models escape it."""
+    joined = "\n".join(subjects)
+    if joined.isascii() and joined.replace("\n", "").isalnum():
+        found = joined.encode("ascii").split(b"\n")
+        if len(found) == len(subjects):
+            return found
+    return [
+        s.encode("ascii") if s.isascii() and s.isalnum() else _STRING.dump_json(s)[1:-1]
+        for s in subjects
+    ]
 
 
 def _hot_table(subjects: Sequence[str], action: str, found: BatchAnswers) -> bytes:
