@@ -109,8 +109,13 @@ def run(args: argparse.Namespace) -> None:
         again = folder / f"route-{script.name}"
         again.write_text(script.read_text().replace('"application/json"', f'"{ROUTE_TYPE}"'))
         routed[name] = again
-    servers = dict(s.split("=", 1) for s in args.server)
-    forms = args.form
+    servers: dict[str, str] = {}
+    forms_of: dict[str, list[str]] = {}
+    for spec in args.server:  # label=src or label=src@form,form
+        name, where = spec.split("=", 1)
+        where, _, only = where.partition("@")
+        servers[name] = where
+        forms_of[name] = only.split(",") if only else args.form
     print("uptime before:", _uptime())
     found: dict[str, list[float]] = {}
     for r in range(args.rounds):
@@ -133,6 +138,7 @@ def run(args: argparse.Namespace) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+            forms = forms_of[name]
             try:
                 _wait(port)
                 for form in forms:
@@ -176,7 +182,7 @@ def main() -> None:
     p.add_argument("--workspace", required=True)
     p.add_argument("--build", action="store_true")
     p.add_argument("--subjects", type=int, default=2_000_000)
-    p.add_argument("--server", action="append", required=True, help="label=path of a src folder")
+    p.add_argument("--server", action="append", required=True, help="label=src folder[@form,form]")
     p.add_argument("--form", action="append", default=None, help="items, compact")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=int, default=10)
