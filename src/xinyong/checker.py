@@ -354,6 +354,26 @@ class Quick:
         computed for the whole batch, one vectorised lookup, one decision log line for the
         batch (durable on return).
         None when the hot path cannot answer."""
+        found = self.answer_many(
+            identifiers, action, as_of=as_of, asked_by=asked_by, purpose=purpose
+        )
+        if found is None:
+            return None
+        self.log.append([found[1]])
+        return found[0]
+
+    def answer_many(
+        self,
+        identifiers: Sequence[str],
+        action: str,
+        *,
+        as_of: date | None = None,
+        asked_by: str | None = None,
+        purpose: str | None = None,
+    ) -> tuple[BatchAnswers, bytes] | None:
+        """`check_many`'s answers and its decision log line, not yet logged (the caller logs
+        it before answering, as `answer` for one subject); None when the hot path cannot
+        answer."""
         from xinyong.domain.idbatch import subject_keys
         from xinyong.domain.measures import ACTIONS
 
@@ -368,8 +388,8 @@ class Quick:
         answers = hot.decide_many(file, keyed.keys64, keyed.keys, action)  # type: ignore[arg-type]
         if answers is None:
             return None
-        self.log.append([batch_entry(keyed.keys, action, answers, asked_by, purpose)])
-        return BatchAnswers(keyed.keys, keyed.errors, answers)
+        line = batch_entry(keyed.keys, action, answers, asked_by, purpose)
+        return BatchAnswers(keyed.keys, keyed.errors, answers), line
 
     async def check_async(
         self,

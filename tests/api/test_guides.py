@@ -4,6 +4,7 @@ guide."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -132,10 +133,16 @@ def test_the_guides_run_in_order(server: dict[str, str]) -> None:
     assert '"accepted":1' in one
     assert '"rejected":1' in batch and '"line":2' in batch and '"field":"subject_id"' in batch
     assert '"accepted":1' in revoke
-    check, many, changes = out["api-check.md"]
+    check, many, compact, changes = out["api-check.md"]
     assert '"outcome":"restrict"' in check and "restrict_air_travel" in check
     assert "N(2023)" not in check and "court:110105" not in check  # no records for a relying party
     assert '"field":"body.subjects.2"' in many
+    table = json.loads(compact)
+    assert table["answer"] == [0, 1, None, 0]
+    assert [a["outcome"] for a in table["answers"]] == ["restrict", "allow"]
+    assert table["answers"][0]["reasons"][0]["measure"] == "restrict_air_travel"
+    assert [e["field"] for e in table["errors"]] == ["body.subjects.2"]
+    assert "N(2023)" not in compact and "court:110105" not in compact
     assert '"everything":false' in changes
     file, checks, objection, mine, restoration = out["api-subject.md"]
     assert '"document_ref":"D(2023)京0105执200号"' in file

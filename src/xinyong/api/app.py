@@ -21,6 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xinyong.api.fast import FastChecks
+from xinyong.api.fastbatch import FastBatch
 from xinyong.api.handlers import HANDLERS, PROBLEM, problem_responses
 from xinyong.api.routers import (
     authorities,
@@ -95,6 +96,8 @@ def create_app(settings: Settings) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(_Serialise, workspace=workspace)
+    # an ordinary batch check likewise (fastbatch.py)
+    app.add_middleware(FastBatch, workspace=workspace)
     # outermost but for Starlette's server-error handler: an ordinary single check is answered
     # before any routing; the rest, its errors included, go on to the route (fast.py)
     app.add_middleware(FastChecks, workspace=workspace)

@@ -244,6 +244,67 @@ class BatchCheckOut(BaseModel):
     results: list[BatchItem]
 
 
+class BatchAnswer(BaseModel):
+    """One distinct answer of a compact batch: what an item of the same answer would say."""
+
+    outcome: str
+    codes: list[str]
+    reasons: list[Reason]
+
+
+BatchForm = Literal["items", "compact"]
+
+
+class BatchCheckTable(BaseModel):
+    """A batch check's compact answer (`?form=compact`): each distinct answer once, and per
+    subject, in the order sent, the index of its answer; an invalid identifier gets `null`
+    there and its problem in `errors`."""
+
+    model_config = _examples(
+        {
+            "action": "air_travel.book",
+            "as_of": "2026-11-22",
+            "pack_version": "sha256:…",
+            "answers": [
+                {"outcome": "allow", "codes": ["no_measure_applies"], "reasons": []},
+                {
+                    "outcome": "restrict",
+                    "codes": ["measure_applies"],
+                    "reasons": [
+                        {
+                            "measure": "restrict_air_travel",
+                            "kind": "sanction",
+                            "outcome": "restrict",
+                            "agency": "civil aviation carriers (CAAC)",
+                            "legal_basis": ["Fa Shi [2010] No. 8, amended by Fa Shi [2015] …"],
+                            "lists": ["high_consumption_restricted"],
+                            "grade": None,
+                            "officer": None,
+                        }
+                    ],
+                },
+            ],
+            "answer": [1, 0, None, 0],
+            "errors": [
+                {"field": "body.subjects.2", "reason": "not a valid identifier", "line": None}
+            ],
+        }
+    )
+    action: str
+    as_of: date | None
+    pack_version: str
+    answers: list[BatchAnswer] = Field(
+        description="Each distinct answer once, in the order of the first subject that got it."
+    )
+    answer: list[int | None] = Field(
+        description="One per subject, in the order sent: the index of its answer in `answers`, "
+        "or null for an invalid identifier (its problem is in `errors`)."
+    )
+    errors: list[FieldProblem] = Field(
+        description="A problem per invalid identifier, naming it (`body.subjects.2`)."
+    )
+
+
 class ChangesIn(BaseModel):
     model_config = _examples(
         {"subjects": [RESIDENT, USCC], "cursor": "41.4f1c2a9b0e3d7c55.2026-11-22"}
