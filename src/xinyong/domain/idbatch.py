@@ -201,9 +201,10 @@ class SubjectKeys(Sequence[str | None]):
             return json.dumps(found, ensure_ascii=False, separators=(",", ":")).encode()
         if not len(valid):
             return b"[]"
-        width = max(len(p) + v.shape[1] for p, v in self._groups) + 3
+        width = self._width()
         if _compiled_pass() is not None:
-            return self._json_compiled(valid, group, width)
+            out = np.empty(2 + len(valid) * width, dtype=np.uint8)
+            return out[: self._json_compiled(out, valid, width)].tobytes()
         out = np.full((len(valid), width), ord(" "), dtype=np.uint8)
         for g, (prefix, values) in enumerate(self._groups):
             mine = np.flatnonzero(group == g)
@@ -216,15 +217,39 @@ class SubjectKeys(Sequence[str | None]):
             out[mine, end : end + 2] = np.frombuffer(b'",', dtype=np.uint8)
         return b"[" + out.tobytes().rstrip(b" ")[:-1] + b"]"
 
+    def _width(self) -> int:
+        """The bytes a key takes in `json_array`'s matrix: the widest kind, quoted, a comma."""
+        return int(max(len(p) + v.shape[1] for p, v in self._groups)) + 3
+
+    def json_plan(self) -> tuple[npt.NDArray[np.int64], int, int] | None:
+        """For `json_into`: the valid rows, the row width and the array's length in bytes;
+        None where the compiled loop does not write it (`json_array` answers then)."""
+        valid = self.valid()
+        if not self._groups or not len(valid) or _compiled_pass() is None:
+            return None
+        if self._other and (self._group[valid] == -2).any():
+            return None
+        last = int(self._group[valid[-1]])
+        width = self._width()
+        prefix, values = self._groups[last]
+        return valid, width, (len(valid) - 1) * width + len(prefix) + int(values.shape[1]) + 4
+
+    def json_into(
+        self, out: npt.NDArray[np.uint8], valid: npt.NDArray[np.int64], width: int
+    ) -> int:
+        """`json_array`'s bytes written at `out[0:]` (a plan's `valid` and `width`; `out` has
+        room for `2 + len(valid) * width` bytes, the last key's padding); returns their length."""
+        return self._json_compiled(out, valid, width)
+
     def _json_compiled(
-        self, valid: npt.NDArray[np.int64], group: npt.NDArray[np.int8], width: int
-    ) -> bytes:
-        """`json_array`'s bytes written by `_keyloop.json_rows`, split over the cores."""
+        self, out: npt.NDArray[np.uint8], valid: npt.NDArray[np.int64], width: int
+    ) -> int:
+        """`json_array`'s bytes written by `_keyloop.json_rows` into `out`, split over the
+        cores; returns their length."""
         import numpy as np
 
         from xinyong.domain._keyloop import json_rows
 
-        out = np.empty(2 + len(valid) * width, dtype=np.uint8)
         out[0] = ord("[")
         for g, (prefix, values) in enumerate(self._groups):
             start = np.frombuffer(b'"' + prefix, dtype=np.uint8)
@@ -234,10 +259,10 @@ class SubjectKeys(Sequence[str | None]):
 
             cores.split(run, len(valid))
         # the last key ends at its closing quote: its comma and padding give way to the `]`
-        prefix, values = self._groups[int(group[-1])]
-        end = 1 + (len(valid) - 1) * width + 1 + len(prefix) + values.shape[1] + 1
+        prefix, values = self._groups[int(self._group[valid[-1]])]
+        end = 1 + (len(valid) - 1) * width + 1 + len(prefix) + int(values.shape[1]) + 1
         out[end] = ord("]")
-        return out[: end + 1].tobytes()
+        return end + 1
 
 
 @dataclass
@@ -458,9 +483,10 @@ def _agrees(loop: Any) -> bool:
     if list(keys) != list(want.keys) or keys64.tolist() != want.keys64.tolist():
         return False
     valid = keys.valid()
-    width = max(len(p) + v.shape[1] for p, v in keys._groups) + 3
+    width = keys._width()
     try:
-        array = keys._json_compiled(valid, keys._group[valid], width)
+        out = np.empty(2 + len(valid) * width, dtype=np.uint8)
+        array = out[: keys._json_compiled(out, valid, width)].tobytes()
     except Exception as exc:  # a loop that cannot link (no memcpy to call) is not used
         log.warning("compiled_keys_unusable", reason=str(exc))
         return False
