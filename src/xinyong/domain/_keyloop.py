@@ -117,6 +117,7 @@ def blake2b_8(block: Any, length: int, v: Any, m: Any) -> Any:  # pragma: no cov
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
 def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     src: Any,
+    stride: int,
     lo: int,
     hi: int,
     skip: Any,
@@ -140,9 +141,10 @@ def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     hexes: Any,
     keys64: Any,
 ) -> None:  # pragma: no cover
-    """Rows `lo`..`hi` of `src` (18 ASCII bytes a row, flat): `kind` (PERSON, FIRM or 0),
-    `upper` (the upper-cased bytes), and for a person `hexes` (the pseudonym's 64 hex digits)
-    and `keys64`, for a firm `keys64` (BLAKE2b of `firm_block[:firm_prefix]` + the row).
+    """Rows `lo`..`hi` of `src` (18 ASCII bytes a row, one every `stride` bytes): `kind`
+    (PERSON, FIRM or 0), `upper` (the upper-cased bytes), and for a person `hexes` (the
+    pseudonym's 64 hex digits) and `keys64`, for a firm `keys64` (BLAKE2b of
+    `firm_block[:firm_prefix]` + the row).
     `skip` (empty, or a flag a row) sends a row to the schemes' own checks."""
     ctx = np.empty(inner.size, np.uint8)
     digest = np.empty(32, np.uint8)
@@ -154,7 +156,7 @@ def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     ctx_at, digest_at, upper_at = ctx.ctypes.data, digest.ctypes.data, upper.ctypes.data
     for i in range(lo, hi):
         for j in range(18):
-            c = src[18 * i + j]
+            c = src[stride * i + j]
             if c >= 97 and c <= 122:
                 c -= 32
             row[j] = c

@@ -296,23 +296,28 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
     n = len(identifiers)
     keys = SubjectKeys(n)
     keys64 = np.zeros(n, dtype=np.uint64)
-    lengths = np.fromiter(map(len, identifiers), dtype=np.int64, count=n)
-    text = "".join(identifiers)
-    if (lengths == 18).all() and text.isascii():
-        plain = np.arange(n, dtype=np.int64)
+    compiled = _compiled_pass() if n else None
+    text = _joined(identifiers) if compiled is not None else None
+    if text is not None:
+        plain, stride = np.arange(n, dtype=np.int64), 19
     else:
-        plain = np.array(
-            [i for i in np.flatnonzero(lengths == 18).tolist() if identifiers[i].isascii()],
-            dtype=np.int64,
-        )
-        text = "".join(identifiers[i] for i in plain.tolist())
+        stride = 18
+        lengths = np.fromiter(map(len, identifiers), dtype=np.int64, count=n)
+        text = "".join(identifiers)
+        if (lengths == 18).all() and text.isascii():
+            plain = np.arange(n, dtype=np.int64)
+        else:
+            plain = np.array(
+                [i for i in np.flatnonzero(lengths == 18).tolist() if identifiers[i].isascii()],
+                dtype=np.int64,
+            )
+            text = "".join(identifiers[i] for i in plain.tolist())
     rest: list[int] = []
     today = rid.as_of or date.today()
     listed = None
     if len(plain) and uscc.accepted:
         listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
-    compiled = _compiled_pass() if len(plain) else None
-    if compiled is not None:
+    if compiled is not None and len(plain):
         rest = _keys_compiled(
             compiled,
             rid,
@@ -324,6 +329,7 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
             key=key,
             keys=keys,
             keys64=keys64,
+            stride=stride,
         )
     elif len(plain):
         b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
@@ -357,6 +363,18 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
     return Keyed(keys, keys64, errors)
 
 
+def _joined(identifiers: Sequence[str]) -> str | None:
+    """The identifiers joined by NUL when every one is 18 ASCII characters, else None: the
+    lengths checked without a pass of Python over the list (≈ 25 ns an identifier). The text
+    is 19n - 1 characters, holds n - 1 NULs and has one at every 19th place: those are then
+    the join's own, no identifier holds one, and each is the 18 characters between two."""
+    n = len(identifiers)
+    text = "\0".join(identifiers)
+    if len(text) != 19 * n - 1 or text.count("\0") != n - 1 or not text.isascii():
+        return None
+    return text if text[18::19] == "\0" * (n - 1) else None
+
+
 def _keys_compiled(
     loop: Any,
     rid: ResidentIdScheme,
@@ -369,9 +387,11 @@ def _keys_compiled(
     key: bytes,
     keys: SubjectKeys,
     keys64: npt.NDArray[np.uint64],
+    stride: int = 18,
 ) -> list[int]:
-    """The compiled pass (`_keyloop.key_rows`) over the plain rows, split over the cores:
-    keys what it accepts, returns the rows left to the schemes' own checks."""
+    """The compiled pass (`_keyloop.key_rows`) over the plain rows (in `text`, one every
+    `stride` characters), split over the cores: keys what it accepts, returns the rows left to
+    the schemes' own checks."""
     import numpy as np
 
     from xinyong.domain._keyloop import FIRM, PERSON
@@ -400,7 +420,7 @@ def _keys_compiled(
         hexes,
         found,
     )
-    cores.split(lambda lo, hi: loop(src, lo, hi, *args), m)
+    cores.split(lambda lo, hi: loop(src, stride, lo, hi, *args), m)
     if m == len(keys64):
         keys64[:] = found
     else:
