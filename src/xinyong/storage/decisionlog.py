@@ -1,8 +1,8 @@
 """The decision log: every check, one JSON line, durable before the answer is given.
 
 A batch check (one relying party, purpose and action, at one time, about many subjects) is one
-line too (`render_batch`): the subject keys as one array and each distinct answer with the
-positions that got it; readers see it through `expand` as the lines of one check each, so a
+line too (`render_batch`, or `render_batch_into` writing the same bytes in place): the subject
+keys as one array and each distinct answer with the positions that got it; readers see it through `expand` as the lines of one check each, so a
 subject's view, an auditor's filter and a correction's reach find batch-checked subjects as
 they find single checks. The line is durable before the batch's answer is given, like any.
 
