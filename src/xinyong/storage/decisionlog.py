@@ -2,9 +2,10 @@
 
 A batch check (one relying party, purpose and action, at one time, about many subjects) is one
 line too (`render_batch`, or `render_batch_into` writing the same bytes in place): the subject
-keys as one array and each distinct answer with the positions that got it; readers see it through `expand` as the lines of one check each, so a
-subject's view, an auditor's filter and a correction's reach find batch-checked subjects as
-they find single checks. The line is durable before the batch's answer is given, like any.
+keys as one array and each distinct answer with the positions that got it; readers see it
+through `expand` as the lines of one check each, so a subject's view, an auditor's filter and a
+correction's reach find batch-checked subjects as they find single checks. The line is durable
+before the batch's answer is given, like any.
 
 Who asked, why, as which audience (what they were shown), about whom (the pseudonymous key), for
 which action and date, and the answer. A check's line is on disk (written and fsynced) before
