@@ -370,7 +370,7 @@ class Quick:
         as_of: date | None = None,
         asked_by: str | None = None,
         purpose: str | None = None,
-    ) -> tuple[BatchAnswers, bytes] | None:
+    ) -> tuple[BatchAnswers, bytes | memoryview] | None:
         """`check_many`'s answers and its decision log line, not yet logged (the caller logs
         it before answering, as `answer` for one subject); None when the hot path cannot
         answer."""
@@ -388,7 +388,7 @@ class Quick:
         answers = hot.decide_many(file, keyed.keys64, keyed.keys, action)  # type: ignore[arg-type]
         if answers is None:
             return None
-        line = batch_entry(keyed.keys, action, answers, asked_by, purpose)
+        line = batch_line(keyed.keys, action, answers, asked_by, purpose)
         return BatchAnswers(keyed.keys, keyed.errors, answers), line
 
     async def check_async(
@@ -468,6 +468,8 @@ def batch_entry(
     answers: Batch,
     asked_by: str | None,
     purpose: str | None,
+    *,
+    at: datetime | None = None,
 ) -> bytes:
     """The decision log's line of a batch (`decisionlog.render_batch`): every valid subject's
     key, and the positions of those whose answer is not a plain allow, by answer."""
@@ -494,7 +496,7 @@ def batch_entry(
         got = answers.verdicts[v]
         groups.append((got.outcome, [m.name for m in got.measures], where.tolist()))
     return render_batch(
-        at=datetime.now(UTC),
+        at=at or datetime.now(UTC),
         action=action,
         as_of=answers.as_of,
         pack_version=answers.pack_version,
@@ -503,6 +505,49 @@ def batch_entry(
         audience="relying_party",
         subject_keys=array,
         answers=groups,
+    )
+
+
+def batch_line(
+    keys: Sequence[str | None],
+    action: str,
+    answers: Batch,
+    asked_by: str | None,
+    purpose: str | None,
+    *,
+    at: datetime | None = None,
+) -> bytes | memoryview:
+    """`batch_entry`'s bytes; where the compiled loops write the array of keys, the whole line
+    is written by them straight into the buffer the log appends (`render_batch_into`)."""
+    from functools import partial
+
+    from xinyong.domain.idbatch import SubjectKeys
+    from xinyong.storage.decisionlog import render_batch_into
+
+    plan = keys.json_plan() if isinstance(keys, SubjectKeys) else None
+    if plan is None or not isinstance(keys, SubjectKeys):
+        return batch_entry(keys, action, answers, asked_by, purpose, at=at)
+    valid, width, size = plan
+    verdict = answers.verdict if len(valid) == len(keys) else answers.verdict[valid]
+    verdicts = answers.verdicts
+
+    def answer(v: int) -> tuple[str, tuple[str, ...]]:
+        got = verdicts[v]
+        return got.outcome, tuple(m.name for m in got.measures)
+
+    return render_batch_into(
+        at=at or datetime.now(UTC),
+        action=action,
+        as_of=answers.as_of,
+        pack_version=answers.pack_version,
+        asked_by=asked_by,
+        purpose=purpose,
+        audience="relying_party",
+        verdict=verdict,
+        answer=answer,
+        keys_size=size,
+        keys_room=2 + len(valid) * width,
+        write_keys=partial(keys.json_into, valid=valid, width=width),
     )
 
 

@@ -128,7 +128,7 @@ class FastBatch:
 
 def _answer_batch(
     ws: Workspace, ask: BatchCheckIn, form: BatchForm, who: str, purpose: str | None
-) -> tuple[bytes, bytes] | None:
+) -> tuple[bytes | memoryview, bytes] | None:
     """The batch's log line (not yet written) and its answer's JSON; None for the slow path."""
     found = ws.quick.answer_many(
         ask.subjects, ask.action, as_of=ask.as_of, asked_by=who, purpose=purpose

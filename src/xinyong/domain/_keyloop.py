@@ -117,6 +117,7 @@ def blake2b_8(block: Any, length: int, v: Any, m: Any) -> Any:  # pragma: no cov
 @njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
 def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     src: Any,
+    stride: int,
     lo: int,
     hi: int,
     skip: Any,
@@ -140,9 +141,10 @@ def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     hexes: Any,
     keys64: Any,
 ) -> None:  # pragma: no cover
-    """Rows `lo`..`hi` of `src` (18 ASCII bytes a row, flat): `kind` (PERSON, FIRM or 0),
-    `upper` (the upper-cased bytes), and for a person `hexes` (the pseudonym's 64 hex digits)
-    and `keys64`, for a firm `keys64` (BLAKE2b of `firm_block[:firm_prefix]` + the row).
+    """Rows `lo`..`hi` of `src` (18 ASCII bytes a row, one every `stride` bytes): `kind`
+    (PERSON, FIRM or 0), `upper` (the upper-cased bytes), and for a person `hexes` (the
+    pseudonym's 64 hex digits) and `keys64`, for a firm `keys64` (BLAKE2b of
+    `firm_block[:firm_prefix]` + the row).
     `skip` (empty, or a flag a row) sends a row to the schemes' own checks."""
     ctx = np.empty(inner.size, np.uint8)
     digest = np.empty(32, np.uint8)
@@ -154,7 +156,7 @@ def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     ctx_at, digest_at, upper_at = ctx.ctypes.data, digest.ctypes.data, upper.ctypes.data
     for i in range(lo, hi):
         for j in range(18):
-            c = src[18 * i + j]
+            c = src[stride * i + j]
             if c >= 97 and c <= 122:
                 c -= 32
             row[j] = c
@@ -305,3 +307,58 @@ def equal_keys(  # noqa: PLR0917 - numba takes no keyword-only parameters
                     ok = False
                     break
         same[j] = ok
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def group_positions(verdict: Any, count: int) -> Any:  # pragma: no cover
+    """The positions p with verdict[p] ≥ 0 grouped by verdict (a counting sort: ascending
+    verdicts, ascending positions within one), the number in each group and the characters
+    its positions take written as a JSON list's items (digits and a comma each)."""
+    counts = np.zeros(count, np.int64)
+    chars = np.zeros(count, np.int64)
+    for p in range(verdict.size):
+        v = verdict[p]
+        if v >= 0:
+            counts[v] += 1
+            digits = 1
+            q = p
+            while q >= 10:
+                q //= 10
+                digits += 1
+            chars[v] += digits + 1
+    start = np.zeros(count, np.int64)
+    total = 0
+    for v in range(count):
+        start[v] = total
+        total += counts[v]
+    order = np.empty(total, np.int64)
+    for p in range(verdict.size):
+        v = verdict[p]
+        if v >= 0:
+            order[start[v]] = p
+            start[v] += 1
+    return order, counts, chars
+
+
+@njit(cache=True, nogil=True)  # type: ignore[untyped-decorator]
+def write_groups(out: Any, order: Any, counts: Any, at: Any) -> None:  # pragma: no cover
+    """`group_positions`' groups written out: the `counts[v]` positions of verdict v (the next
+    ones in `order`) in decimal, comma-separated (none after the last), from `out[at[v]]`."""
+    k = 0
+    for v in range(counts.size):
+        pos = at[v]
+        for t in range(counts[v]):
+            if t:
+                out[pos] = 44  # ,
+                pos += 1
+            q = order[k]
+            k += 1
+            digits = 1
+            r = q
+            while r >= 10:
+                r //= 10
+                digits += 1
+            for j in range(digits - 1, -1, -1):
+                out[pos + j] = 48 + q % 10
+                q //= 10
+            pos += digits

@@ -1,10 +1,11 @@
 """The decision log: every check, one JSON line, durable before the answer is given.
 
 A batch check (one relying party, purpose and action, at one time, about many subjects) is one
-line too (`render_batch`): the subject keys as one array and each distinct answer with the
-positions that got it; readers see it through `expand` as the lines of one check each, so a
-subject's view, an auditor's filter and a correction's reach find batch-checked subjects as
-they find single checks. The line is durable before the batch's answer is given, like any.
+line too (`render_batch`, or `render_batch_into` writing the same bytes in place): the subject
+keys as one array and each distinct answer with the positions that got it; readers see it
+through `expand` as the lines of one check each, so a subject's view, an auditor's filter and a
+correction's reach find batch-checked subjects as they find single checks. The line is durable
+before the batch's answer is given, like any.
 
 Who asked, why, as which audience (what they were shown), about whom (the pseudonymous key), for
 which action and date, and the answer. A check's line is on disk (written and fsynced) before
@@ -37,16 +38,23 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 
 from xinyong.errors import LedgerError
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 log = structlog.get_logger(__name__)
 
 Mode = Literal["group", "line"]
+# a line: bytes, or a view of the buffer a batch's line was written into (`render_batch_into`)
+Line = bytes | memoryview
 
 
 def render(
@@ -82,6 +90,45 @@ def render(
         # or reward decision about the subject among them.
         line["records"] = records
     return (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _batch_head(
+    *,
+    at: datetime,
+    action: str,
+    as_of: date,
+    pack_version: str,
+    asked_by: str | None,
+    purpose: str | None,
+    audience: str | None,
+    otherwise: tuple[str, list[str]],
+) -> str:
+    """`render_batch`'s line up to its first answer: the fields, then `"batch":{"otherwise":…,
+    "answers":[`."""
+    fields: dict[str, object] = {
+        "asked_at": at.isoformat(),
+        "asked_by": asked_by,
+        "purpose": purpose,
+        "audience": audience,
+        "action": action,
+        "as_of": as_of.isoformat(),
+        "pack_version": pack_version,
+    }
+    batch = {"otherwise": {"outcome": otherwise[0], "measures": otherwise[1]}, "answers": []}
+    dumps = json.dumps
+    text = dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1]
+    return text + ',"batch":' + dumps(batch, ensure_ascii=False, separators=(",", ":"))[:-2]
+
+
+@lru_cache(maxsize=4096)
+def _answer_head(outcome: str, measures: tuple[str, ...]) -> bytes:
+    """An answer of a batch line up to its positions: `{"outcome":…,"measures":[…],"at":[`."""
+    found = {"outcome": outcome, "measures": list(measures), "at": []}
+    return json.dumps(found, ensure_ascii=False, separators=(",", ":"))[:-2].encode("utf-8")
+
+
+_KEYS = b'],"subject_keys":'
+_END = b"}}\n"
 
 
 def render_batch(
@@ -121,6 +168,73 @@ def render_batch(
     text += ',"batch":' + dumps(batch, ensure_ascii=False, separators=(",", ":"))[:-1]
     # the keys last: the bulk of the line, rendered by the caller in one piece
     return text.encode("utf-8") + b',"subject_keys":' + subject_keys + b"}}\n"
+
+
+def render_batch_into(
+    *,
+    at: datetime,
+    action: str,
+    as_of: date,
+    pack_version: str,
+    asked_by: str | None,
+    purpose: str | None,
+    audience: str | None,
+    verdict: npt.NDArray[np.int64],
+    answer: Callable[[int], tuple[str, tuple[str, ...]]],
+    keys_size: int,
+    keys_room: int,
+    write_keys: Callable[[npt.NDArray[np.uint8]], int],
+    otherwise: tuple[str, list[str]] = ("allow", []),
+) -> memoryview:
+    """`render_batch`'s line, byte for byte, written straight into the buffer that is appended
+    (no concatenation of the keys' megabytes, no grouping in numpy): `verdict[p]` is the answer
+    of the key at position p (-1: `otherwise`), `answer(v)` its outcome and measures;
+    `write_keys(out)` writes the keys' JSON array (`keys_size` bytes, with room for
+    `keys_room`) at `out[0:]`. Compiled loops (`domain._keyloop`) group and write the positions.
+    """
+    import numpy as np
+
+    from xinyong.domain._keyloop import group_positions, write_groups
+
+    count = int(verdict.max()) + 1 if len(verdict) else 0
+    order, counts, chars = group_positions(verdict, count)
+    present = np.flatnonzero(counts).tolist()
+    heads = [_answer_head(*answer(v)) for v in present]
+    head = _batch_head(
+        at=at,
+        action=action,
+        as_of=as_of,
+        pack_version=pack_version,
+        asked_by=asked_by,
+        purpose=purpose,
+        audience=audience,
+        otherwise=otherwise,
+    ).encode("utf-8")
+    # each answer: its head, its positions (`chars` counts a comma each), `]}`, a comma between
+    answers = sum(map(len, heads)) + int(chars.sum()) + 2 * len(present) - 1 if present else 0
+    keys_at = len(head) + answers + len(_KEYS)
+    size = keys_at + keys_size + len(_END)
+    buf = np.empty(max(size, keys_at + keys_room), dtype=np.uint8)
+    out = memoryview(buf)  # type: ignore[arg-type]
+    out[: len(head)] = head
+    pos = len(head)
+    starts = np.zeros(count, dtype=np.int64)
+    for j, (v, piece) in enumerate(zip(present, heads, strict=True)):
+        if j:
+            out[pos] = 44  # ,
+            pos += 1
+        out[pos : pos + len(piece)] = piece
+        pos += len(piece)
+        starts[v] = pos
+        pos += int(chars[v]) - 1
+        out[pos : pos + 2] = b"]}"
+        pos += 2
+    write_groups(buf, order, counts, starts)
+    out[pos : pos + len(_KEYS)] = _KEYS
+    if pos + len(_KEYS) != keys_at or write_keys(buf[keys_at:]) != keys_size:
+        raise RuntimeError("a batch line's parts are not the sizes reckoned")
+    out[size - len(_END) : size] = _END
+    return out[:size]
 
 
 _ORDER = ("asked_at", "asked_by", "purpose", "audience")
@@ -168,7 +282,7 @@ class DecisionLog:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         self._fsync = fsync
         self._cond = threading.Condition()
-        self._queue: list[bytes] = []
+        self._queue: list[Line] = []
         self._queued = 0  # lines ever queued
         self._durable = 0  # lines ever made durable (a prefix of the queued ones)
         self._failed: str | None = None
@@ -182,7 +296,7 @@ class DecisionLog:
         """One check's line (the fields of `render`), durable on return."""
         self.append([render(**fields)])  # type: ignore[arg-type]
 
-    def append(self, lines: Sequence[bytes]) -> None:
+    def append(self, lines: Sequence[Line]) -> None:
         """Append whole lines (each ending in a newline), durable on return."""
         if not lines:
             return
@@ -195,7 +309,7 @@ class DecisionLog:
                 self._refuse_if_failed()
                 self._cond.wait()
 
-    async def append_async(self, lines: Sequence[bytes]) -> None:
+    async def append_async(self, lines: Sequence[Line]) -> None:
         """`append` for a caller on an event loop: the loop serves other requests while the
         group is written and synced (in `mode="line"`, in a thread)."""
         if not lines:
@@ -210,7 +324,7 @@ class DecisionLog:
             self._futures.append((mine, loop, future))
         await future
 
-    def _enqueue(self, lines: Sequence[bytes]) -> int:
+    def _enqueue(self, lines: Sequence[Line]) -> int:
         """Queue lines (holding `_cond`); the number the last of them will have."""
         self._refuse_if_failed()
         if self._closing:
@@ -248,11 +362,11 @@ class DecisionLog:
         if self._failed is not None:
             raise LedgerError(f"decision log {self.path} failed ({self._failed}); not answering")
 
-    def _append_now(self, lines: Sequence[bytes]) -> None:
+    def _append_now(self, lines: Sequence[Line]) -> None:
         with self._cond:
             self._refuse_if_failed()
             try:
-                self._write_all(b"".join(lines))
+                self._write_all(_joined(lines))
                 self._fsync(self._fd)
             except OSError as exc:
                 self._failed = str(exc)
@@ -260,7 +374,7 @@ class DecisionLog:
             self._durable += len(lines)
             self.groups += 1
 
-    def _write_all(self, data: bytes) -> None:
+    def _write_all(self, data: Line) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
@@ -275,7 +389,7 @@ class DecisionLog:
                 group, self._queue = self._queue, []
                 upto = self._queued
             try:
-                self._write_all(b"".join(group))
+                self._write_all(_joined(group))
                 self._fsync(self._fd)
             except OSError as exc:
                 with self._cond:
@@ -302,6 +416,11 @@ class DecisionLog:
         os.close(self._fd)
         # lines per fsync is what group commit buys under load: worth seeing for a server
         log.info("decision_log.closed", path=str(self.path), lines=self._durable, syncs=self.groups)
+
+
+def _joined(lines: Sequence[Line]) -> Line:
+    """The lines as one buffer: a lone line as it is (a batch's is megabytes: no copy)."""
+    return lines[0] if len(lines) == 1 else b"".join(lines)
 
 
 def _settle(futures: list[asyncio.Future[None]], error: str | None) -> None:

@@ -88,6 +88,28 @@ def test_any_short_strings(idents: list[str]) -> None:
     _same(idents)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_lengths_told_from_the_nul_join(data: st.DataObject) -> None:
+    """The compiled pass takes the identifiers joined by NUL as rows of 18 only when each is
+    18 characters: not when lengths that sum to 18 each are mixed (17 and 19), nor when an
+    identifier holds a NUL that would stand where a separator stands."""
+    rng = random.Random(data.draw(st.integers(0, 2**32)))
+    valid = [generate_resident_id(rng, date(1980, 1, 2)), generate_uscc(rng)]
+    pieces = st.sampled_from(valid) | st.sampled_from(
+        [valid[0][:17], valid[0] + "\0", valid[1][:9] + "\0" + valid[1][10:], "\0" * 18]
+    )
+    pieces |= st.builds(
+        lambda v, k: v[:k] + "\0" + v[k:], st.sampled_from(valid), st.integers(0, 18)
+    )
+    pieces |= st.builds(lambda v, k: v[:k] + v[k + 1 :], st.sampled_from(valid), st.integers(0, 17))
+    _same(data.draw(st.lists(pieces, max_size=8)))
+    for idents in ([*valid, valid[0][:17], valid[1] + "A"], [valid[0][:17], valid[0] + "\0"]):
+        assert idbatch._joined(idents) is None
+        _same(idents)
+    assert idbatch._joined(valid) == "\0".join(valid)
+
+
 def test_a_large_batch_of_valid_identifiers_only() -> None:
     """Split over the cores, both kinds keyed by the pass alone (the log's array then laid out
     as fixed-width rows), a firm or a person last."""
