@@ -28,7 +28,8 @@ In process (`Workspace.quick`, the same object `xinyong serve` uses), alternatin
 Over HTTP, on loopback, `wrk` in another process, bounded in time (`--wrk-seconds`), rounds
 alternating: `xinyong serve` (uvicorn, one worker) answering `POST /v1/checks`, against a
 minimal FastAPI app served the same way whose route returns a small constant JSON object
-(same method, body and headers; both by uvicorn with `httptools` and `uvloop`, access log off);
+(same method, body and headers; both by uvicorn with `httptools` and `uvloop`, access log off,
+the startup objects frozen out of the cyclic collector's passes as `xinyong serve` does);
 32 connections, then 1 (unloaded); then the batch route.
 """
 
@@ -480,13 +481,14 @@ import sys, uvicorn
 from xinyong.api import create_app
 from xinyong.service import Workspace
 ws = Workspace.open(__import__("pathlib").Path(sys.argv[1]))
-uvicorn.run(create_app(ws.settings), host="127.0.0.1", port=int(sys.argv[2]),
+uvicorn.run(create_app(ws.settings, freeze_gc=True), host="127.0.0.1", port=int(sys.argv[2]),
             access_log=False, workers=1, log_level="warning", http="httptools", loop="uvloop")
 """
 
 SERVE_MINIMAL = """
-import sys, uvicorn
+import gc, sys, uvicorn
 exec(sys.argv[2])
+gc.collect(); gc.freeze()  # as `xinyong serve` does once started (api/app.py: freeze_gc)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=False, workers=1,
             log_level="warning", http="httptools", loop="uvloop")
 """

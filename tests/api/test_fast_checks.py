@@ -134,3 +134,26 @@ def test_a_key_revoked_by_another_process_is_refused_at_the_next_check(
     r = api.client.post("/v1/checks", json=CHECK, headers=rp)
     assert r.status_code == 401, r.text
     assert taken == [True, False]
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_the_server_freezes_what_startup_left(api: Api, freeze: bool) -> None:
+    """`freeze_gc` (what `xinyong serve` asks for): once started, the startup objects are out of
+    the cyclic collector's passes (its full passes over them were the p99 at 32 connections),
+    and the app answers as before."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from xinyong.api import create_app
+
+    before = gc.get_freeze_count()
+    try:
+        with TestClient(create_app(api.ws.settings, freeze_gc=freeze)) as client:
+            frozen = gc.get_freeze_count()
+            got = client.post("/v1/checks", json=CHECK, headers=api.headers("relying_party"))
+            assert got.status_code == 200, got.text
+            assert got.json()["outcome"] == "allow"
+    finally:
+        gc.unfreeze()  # a test process builds many apps: let the collector see them again
+    assert (frozen > before) is freeze

@@ -11,6 +11,7 @@ checks from the same file (`Workspace.check` in any process holding the keys).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,8 +67,14 @@ class _Serialise:
             self.lock.release()
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The API for the workspace `settings` describe; nothing global, so tests build many."""
+def create_app(settings: Settings, *, freeze_gc: bool = False) -> FastAPI:
+    """The API for the workspace `settings` describe; nothing global, so tests build many.
+
+    `freeze_gc` (for the server process, `xinyong serve`): once started, everything alive is
+    moved out of the cyclic collector's view (`gc.freeze`). The imports and the app leave ≈ 100k
+    long-lived objects, and each full collection walked them all: 30–75 ms during which no
+    request is answered, which was the p99 at 32 connections (`benchmarks/RESULTS.md`). Only
+    for a process that builds one app: objects frozen are never freed by the collector."""
     workspace = Workspace(settings)
 
     @asynccontextmanager
@@ -77,6 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
             # the batch HMAC's compiled loop loads (or compiles) its machine code once, here,
             # not during a relying party's first batch (1–6 s)
             await anyio.to_thread.run_sync(compiled_available)
+            if freeze_gc:
+                gc.collect()  # what is garbage now is freed, not frozen
+                gc.freeze()
             yield
 
     app = FastAPI(

@@ -409,7 +409,9 @@ def serve(
     calendar_cli.warn(ws)
     # access_log off: request lines carry subjects' identifiers (/v1/subjects/{identifier});
     # uvicorn picks httptools and uvloop (dependencies) by itself where they are installed
-    uvicorn.run(create_app(ws.settings), host=host, port=port, access_log=False, workers=1)
+    # freeze_gc: the collector's full passes over the startup objects were the p99 (api/app.py)
+    app = create_app(ws.settings, freeze_gc=True)
+    uvicorn.run(app, host=host, port=port, access_log=False, workers=1)
 
 
 @keys_app.command("create")
