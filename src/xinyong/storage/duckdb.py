@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -67,6 +68,7 @@ MIGRATES_FROM = "2"
 BATCH_VIEW = "xinyong_append_batch"
 KEYS_VIEW = "xinyong_lookup_keys"
 NODES_VIEW = "xinyong_append_nodes"  # one append's new nodes, leaves included, as Arrow
+LEAF_READ_ROWS = 16_384  # rows of canonical bytes (≈ 4 MB) handed from DuckDB at a time
 ROW = "xinyong_batch_row"  # batch row number, added before the batch is handed to DuckDB
 
 ENTRY_COLUMNS: tuple[str, ...] = ("seq", *BATCH_COLUMN_NAMES, "received_at")
@@ -600,7 +602,12 @@ class DuckDBLedger(StoredTree):
         con = self._con
         frontier = self._nodes(merkle.root_nodes(first))
         base_root = merkle.root_from_nodes(first, lambda level, idx: frontier[level, idx])
-        leaves = _leaf_hashes(con.execute(BATCH_LEAF_INPUTS, params).to_arrow_table(), first, new)
+        # Read in small record batches, hashed as they come: a whole batch's bytes at once would
+        # be fresh memory (page faults) for every append.
+        reader: pa.RecordBatchReader = con.execute(BATCH_LEAF_INPUTS, params).to_arrow_reader(
+            LEAF_READ_ROWS
+        )
+        leaves = _leaf_hashes(reader, first, new)
         grown = merkle.grow(first, leaves, frontier)
 
         def node(level: int, idx: int) -> bytes:
@@ -726,7 +733,7 @@ def _row_numbers(n: int) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(numbers)])
 
 
-def _leaf_hashes(inputs: pa.Table, first: int, new: int) -> list[bytes]:
+def _leaf_hashes(inputs: Iterable[pa.RecordBatch], first: int, new: int) -> list[bytes]:
     """The RFC 6962 leaf hash of each row of `inputs` (`seq`, `leaf_input`), in seq order,
     which must be exactly `first` … `new` − 1.
 
@@ -741,7 +748,7 @@ def _leaf_hashes(inputs: pa.Table, first: int, new: int) -> list[bytes]:
     sha = hashlib.sha256
     seqs: list[np.ndarray] = []
     hashes: list[bytes] = []
-    for batch in inputs.to_batches():
+    for batch in inputs:
         column = batch.column(1)
         _, offset_buffer, data_buffer = column.buffers()
         width = 8 if pa.types.is_large_binary(column.type) else 4
