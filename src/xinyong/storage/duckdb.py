@@ -604,9 +604,10 @@ class DuckDBLedger(StoredTree):
         base_root = merkle.root_from_nodes(first, lambda level, idx: frontier[level, idx])
         # Read in small record batches, hashed as they come: a whole batch's bytes at once would
         # be fresh memory (page faults) for every append.
-        reader: pa.RecordBatchReader = con.execute(BATCH_LEAF_INPUTS, params).to_arrow_reader(
-            LEAF_READ_ROWS
-        )
+        # (a relation's reader, not a DB-API result's, which copies every row first)
+        relation = con.sql(BATCH_LEAF_INPUTS, params=params)
+        assert relation is not None
+        reader: pa.RecordBatchReader = relation.to_arrow_reader(LEAF_READ_ROWS)
         leaves = _leaf_hashes(reader, first, new)
         grown = merkle.grow(first, leaves, frontier)
 
