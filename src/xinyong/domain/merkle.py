@@ -16,7 +16,7 @@ Verification follows RFC 9162 §2.1.3.2 and §2.1.4.2 exactly.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 HASH_SIZE = 32
 NODE_PREFIX = b"\x01"  # RFC 6962 §2.1: interior nodes are SHA-256(0x01 || left || right)
@@ -57,6 +57,38 @@ def root(leaves: Sequence[bytes]) -> bytes:
             paired.append(level[-1])
         level = paired
     return level[0]
+
+
+def grow(
+    first: int, leaves: Sequence[bytes], frontier: Mapping[NodeId, bytes]
+) -> list[list[bytes]]:
+    """Every complete node that leaves `first` … `first + len(leaves) − 1` add to a tree of
+    `first` leaves, level by level: `grown[L]` holds level L's new nodes, from index
+    `first >> L` on (`grown[0]` is the leaves themselves).
+
+    `frontier` holds the old tree's compact range (`root_nodes(first)`, or at least its nodes
+    the growth needs): a level's first new node has an older left sibling exactly when its
+    index is odd, and that sibling is a node of the compact range. No other older node is read.
+
+    >>> a, b, c = (bytes([i]) * HASH_SIZE for i in range(3))
+    >>> grown = grow(1, [b, c], {(0, 0): a})
+    >>> [len(level) for level in grown], grown[1][0] == hash_children(a, b)
+    ([2, 1], True)
+    """
+    sha = hashlib.sha256
+    grown = [list(leaves)]
+    level, start = grown[0], first
+    while True:
+        if start & 1:
+            level = [frontier[len(grown) - 1, start - 1], *level]
+        parents = [
+            sha(NODE_PREFIX + left + right).digest()
+            for left, right in zip(level[0::2], level[1::2], strict=False)
+        ]
+        if not parents:
+            return grown
+        grown.append(parents)
+        level, start = parents, start >> 1
 
 
 def compact_range(start: int, end: int) -> list[NodeId]:

@@ -215,6 +215,23 @@ def test_compact_range_covers_the_range_with_aligned_complete_nodes(a: int, b: i
     assert covered == end
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 300))
+def test_grow_adds_exactly_the_complete_nodes_from_the_frontier_alone(a: int, b: int) -> None:
+    # What `DuckDBLedger.append` stores: every complete node of the new tree not in the old one,
+    # computed from the new leaves and the old tree's compact range only.
+    first, new = min(a, b), max(a, b)
+    leaves = leaves_of(new)
+    get = node_store(leaves)
+    frontier = {(lv, i): get(lv, i) for lv, i in merkle.root_nodes(first)}
+    grown = merkle.grow(first, leaves[first:], frontier)
+    for level, nodes in enumerate(grown):
+        start = first >> level
+        assert len(nodes) == (new >> level) - start
+        assert nodes == [get(level, start + i) for i in range(len(nodes))]
+    assert (new >> len(grown)) - (first >> len(grown)) == 0  # no level left out
+
+
 # -- tampering ---------------------------------------------------------------------------------
 
 
