@@ -40,6 +40,7 @@ from xinyong.domain.checkpoint import Checkpoint, PendingCommit
 from xinyong.domain.record import epoch_us
 from xinyong.errors import LedgerError, TamperDetected
 from xinyong.storage import pgsql
+from xinyong.storage.arrowbatch import check_batch_columns, row_numbers
 from xinyong.storage.base import BATCH_COLUMN_NAMES, BATCH_COLUMNS, KEY_COLUMNS, REF_COLUMNS
 from xinyong.storage.checkpoints import CheckpointStore
 from xinyong.storage.duckdb import (
@@ -47,10 +48,8 @@ from xinyong.storage.duckdb import (
     ENTRY_COLUMNS,
     FORMAT_VERSION,
     ROW,
-    _check_batch_columns,
     _diagnose,
     _entry,
-    _row_numbers,
 )
 from xinyong.storage.storedtree import StoredTree
 
@@ -358,7 +357,7 @@ class PostgresLedger(StoredTree):
         """Append `batch` as entries size()…size()+n−1 and sign the new size; all or nothing."""
         if self.read_only:
             raise LedgerError("the ledger is open read-only")
-        _check_batch_columns(batch)
+        check_batch_columns(batch)
         pgsql.refuse_nul(batch)
         started = time.perf_counter()
         with self._writer_lock():
@@ -442,7 +441,7 @@ class PostgresLedger(StoredTree):
 
         cols = ", ".join(f"{name} {_PG_TYPES[t]}" for name, t in BATCH_COLUMNS)
         self._con.execute(f"CREATE TEMP TABLE {BATCH_TABLE} ({ROW} bigint, {cols}) ON COMMIT DROP")
-        arrays = [_row_numbers(batch.num_rows)]
+        arrays = [row_numbers(batch.num_rows)]
         for name, t in BATCH_COLUMNS:
             column = batch.column(name)
             arrays.append(column.cast(pa.int32()) if t == "DATE" else column)
@@ -690,7 +689,7 @@ def _diagnose_batch(batch: pa.Table, first: int) -> list[str]:
     mem = duckdb.connect()
     try:
         rows = batch.select(list(BATCH_COLUMN_NAMES)).append_column(
-            ROW, _row_numbers(batch.num_rows)
+            ROW, row_numbers(batch.num_rows)
         )
         mem.register(BATCH_VIEW, rows)
         return _diagnose(mem, first)

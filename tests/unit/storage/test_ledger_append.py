@@ -32,6 +32,7 @@ from xinyong.domain.checkpoint import Checkpoint
 from xinyong.domain.record import Entry, canonical_bytes, epoch_us, leaf_hash
 from xinyong.errors import LedgerError
 from xinyong.settings import Settings
+from xinyong.storage.arrowbatch import chunked, row_group_cuts
 from xinyong.storage.base import LedgerStore
 from xinyong.storage.checkpoints import checkpoint_name
 from xinyong.storage.duckdb import (
@@ -42,8 +43,6 @@ from xinyong.storage.duckdb import (
     ROW,
     SCHEMA,
     DuckDBLedger,
-    _chunked,
-    _row_group_cuts,
 )
 from xinyong.storage.keys import ensure_keys
 
@@ -367,9 +366,9 @@ def test_batches_reach_duckdb_in_record_batches_ending_on_row_groups(
             for s, c in zip(starts, chunks, strict=True)
         ]
     )
-    cuts = _row_group_cuts(size, n, n_align)
-    out = _chunked(table, cuts)
+    cuts = row_group_cuts(size, n, n_align)
+    out = chunked(table, cuts)
     assert list(itertools.accumulate(len(b) for b in out.to_batches())) == cuts
     assert all((size + c) % n_align == 0 for c in cuts[:-1])
     assert out.equals(table)
-    assert _chunked(out, cuts) is out  # already cut there: no copy
+    assert chunked(out, cuts) is out  # already cut there: no copy
