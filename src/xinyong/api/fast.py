@@ -56,14 +56,8 @@ class FastChecks:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        auth = ctype = None
-        for name, value in scope["headers"]:
-            # the first of a repeated header, as Starlette's `Headers.get` reads it
-            if name == b"authorization" and auth is None:
-                auth = value
-            elif name == b"content-type" and ctype is None:
-                ctype = value
-        body, rest = await _read_body(receive)
+        auth, ctype = headers(scope)
+        body, rest = await read_body(receive)
         if (
             rest is None
             and ctype == _JSON
@@ -72,7 +66,7 @@ class FastChecks:
             and await self._answer(scope, auth, body, send)
         ):
             return
-        await self.app(scope, _replay(body, rest, receive), send)
+        await self.app(scope, replay(body, rest, receive), send)
 
     async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
         """Answer the request if it is ordinary (see the module docstring); False to pass it
@@ -105,7 +99,7 @@ class FastChecks:
         try:
             await ws.quick.log.append_async([line])
         except XinyongError as exc:
-            await xinyong_problem(exc, PATH)(scope, _no_receive, send)
+            await xinyong_problem(exc, PATH)(scope, no_receive, send)
             return True
         out = CheckOut(
             subject=ask.subject,
@@ -116,22 +110,38 @@ class FastChecks:
             codes=codes(decision),
             reasons=reasons(decision),
         ).model_dump_json()
-        data = out.encode("utf-8")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-length", str(len(data)).encode("ascii")),
-                    (b"content-type", _JSON),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
+        await send_json(send, out.encode("utf-8"))
         return True
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Message | None]:
+def headers(scope: Scope) -> tuple[bytes | None, bytes | None]:
+    """The request's authorization and content-type headers (None: absent); of a repeated
+    header the first, as Starlette's `Headers.get` reads it."""
+    auth = ctype = None
+    for name, value in scope["headers"]:
+        if name == b"authorization" and auth is None:
+            auth = value
+        elif name == b"content-type" and ctype is None:
+            ctype = value
+    return auth, ctype
+
+
+async def send_json(send: Send, data: bytes) -> None:
+    """A 200 answer of JSON bytes already rendered."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(data)).encode("ascii")),
+                (b"content-type", _JSON),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+async def read_body(receive: Receive) -> tuple[bytes, Message | None]:
     """The whole body, and the message that ended it early if it was not a body part (a
     disconnect: passed on to the route as it came)."""
     chunks: list[bytes] = []
@@ -144,7 +154,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, Message | None]:
             return b"".join(chunks), None
 
 
-def _replay(body: bytes, rest: Message | None, receive: Receive) -> Receive:
+def replay(body: bytes, rest: Message | None, receive: Receive) -> Receive:
     """A `receive` that gives the body already read, then what the server sends next."""
     pending: list[Message] = [{"type": "http.request", "body": body, "more_body": rest is not None}]
     if rest is not None:
@@ -158,5 +168,5 @@ def _replay(body: bytes, rest: Message | None, receive: Receive) -> Receive:
     return again
 
 
-async def _no_receive() -> Message:  # a response never reads the request
+async def no_receive() -> Message:  # a response never reads the request
     raise RuntimeError("a response does not receive")

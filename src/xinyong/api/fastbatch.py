@@ -28,8 +28,13 @@ from pydantic import ValidationError
 
 from xinyong.api.batchjson import hot_json
 from xinyong.api.deps import asked_by
-from xinyong.api.fast import _read_body as read_body  # the body read and replayed
-from xinyong.api.fast import _replay as replay  # as the single check's fast layer does
+from xinyong.api.fast import (  # the request read and answered as the single check's is
+    headers,
+    no_receive,
+    read_body,
+    replay,
+    send_json,
+)
 from xinyong.api.handlers import xinyong_problem
 from xinyong.api.schemas import BatchCheckIn, BatchForm
 from xinyong.domain.access import Role
@@ -37,7 +42,7 @@ from xinyong.errors import XinyongError
 from xinyong.storage.sharedstat import SharedStats
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from xinyong.service import Workspace
 
@@ -60,13 +65,7 @@ class FastBatch:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        auth = ctype = None
-        for name, value in scope["headers"]:
-            # the first of a repeated header, as Starlette's `Headers.get` reads it
-            if name == b"authorization" and auth is None:
-                auth = value
-            elif name == b"content-type" and ctype is None:
-                ctype = value
+        auth, ctype = headers(scope)
         body, rest = await read_body(receive)
         form = _FORMS.get(scope.get("query_string", b""))
         if (
@@ -110,19 +109,9 @@ class FastBatch:
         try:
             await ws.quick.log.append_async([line])
         except XinyongError as exc:
-            await xinyong_problem(exc, PATH)(scope, _no_receive, send)
+            await xinyong_problem(exc, PATH)(scope, no_receive, send)
             return True
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-length", str(len(data)).encode("ascii")),
-                    (b"content-type", _JSON),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": data})
+        await send_json(send, data)
         return True
 
 
@@ -137,7 +126,3 @@ def _answer_batch(
         return None
     answers, line = found
     return line, hot_json(form, ask.subjects, ask.action, answers)
-
-
-async def _no_receive() -> Message:  # a response never reads the request
-    raise RuntimeError("a response does not receive")
