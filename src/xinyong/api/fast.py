@@ -22,7 +22,7 @@ route; if the log fails, the answer is the problem the route would give (`xinyon
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ValidationError
 
@@ -44,8 +44,12 @@ _BEARER = b"Bearer "
 _JSON = b"application/json"
 
 
-class FastChecks:
-    """ASGI middleware: the ordinary `POST /v1/checks` answered here, the rest passed on."""
+class FastPost:
+    """ASGI middleware over one `POST` route (`path`): the ordinary request — JSON, a bearer
+    key, a body read whole — is offered to `_answer`; whatever it does not answer (and every
+    other request) goes on to the app, the body replayed as it came."""
+
+    path: ClassVar[str]
 
     def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
         self.app = app
@@ -53,7 +57,7 @@ class FastChecks:
         self.stats = SharedStats()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         auth, ctype = headers(scope)
@@ -67,6 +71,16 @@ class FastChecks:
         ):
             return
         await self.app(scope, replay(body, rest, receive), send)
+
+    async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
+        """Answer the request, or return False having sent nothing and logged nothing."""
+        raise NotImplementedError
+
+
+class FastChecks(FastPost):
+    """The ordinary `POST /v1/checks` answered here, the rest passed on."""
+
+    path = PATH
 
     async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
         """Answer the request if it is ordinary (see the module docstring); False to pass it

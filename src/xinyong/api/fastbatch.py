@@ -29,20 +29,17 @@ from pydantic import ValidationError
 from xinyong.api.batchjson import hot_json
 from xinyong.api.deps import asked_by
 from xinyong.api.fast import (  # the request read and answered as the single check's is
-    headers,
+    FastPost,
     no_receive,
-    read_body,
-    replay,
     send_json,
 )
 from xinyong.api.handlers import xinyong_problem
 from xinyong.api.schemas import BatchCheckIn, BatchForm
 from xinyong.domain.access import Role
 from xinyong.errors import XinyongError
-from xinyong.storage.sharedstat import SharedStats
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import Scope, Send
 
     from xinyong.service import Workspace
 
@@ -53,37 +50,17 @@ _JSON = b"application/json"
 _FORMS: dict[bytes, BatchForm] = {b"": "items", b"form=items": "items", b"form=compact": "compact"}
 
 
-class FastBatch:
-    """ASGI middleware: the ordinary `POST /v1/checks/batch` answered here, the rest passed on."""
+class FastBatch(FastPost):
+    """The ordinary `POST /v1/checks/batch` answered here, the rest passed on."""
 
-    def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
-        self.app = app
-        self.workspace = workspace
-        self.stats = SharedStats()
+    path = PATH
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        auth, ctype = headers(scope)
-        body, rest = await read_body(receive)
-        form = _FORMS.get(scope.get("query_string", b""))
-        if (
-            rest is None
-            and form is not None
-            and ctype == _JSON
-            and isinstance(auth, bytes)
-            and auth.startswith(_BEARER)
-            and await self._answer(scope, auth, body, form, send)
-        ):
-            return
-        await self.app(scope, replay(body, rest, receive), send)
-
-    async def _answer(
-        self, scope: Scope, auth: bytes, body: bytes, form: BatchForm, send: Send
-    ) -> bool:
+    async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
         """Answer the request if it is ordinary (see the module docstring); False to pass it
         on, having sent nothing and logged nothing."""
+        form = _FORMS.get(scope.get("query_string", b""))
+        if form is None:
+            return False
         ws = self.workspace
         shared = self.stats.use()
         try:
