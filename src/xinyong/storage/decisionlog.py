@@ -105,7 +105,33 @@ def _batch_head(
 ) -> str:
     """`render_batch`'s line up to its first answer: the fields, then `"batch":{"otherwise":…,
     "answers":[`."""
-    fields: dict[str, object] = {
+    fields = _batch_fields(
+        at=at,
+        asked_by=asked_by,
+        purpose=purpose,
+        audience=audience,
+        action=action,
+        as_of=as_of,
+        pack_version=pack_version,
+    )
+    batch = {"otherwise": {"outcome": otherwise[0], "measures": otherwise[1]}, "answers": []}
+    dumps = json.dumps
+    text = dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1]
+    return text + ',"batch":' + dumps(batch, ensure_ascii=False, separators=(",", ":"))[:-2]
+
+
+def _batch_fields(
+    *,
+    at: datetime,
+    asked_by: str | None,
+    purpose: str | None,
+    audience: str | None,
+    action: str,
+    as_of: date,
+    pack_version: str,
+) -> dict[str, object]:
+    """A batch line's fields before its `batch`, in the order they are written."""
+    return {
         "asked_at": at.isoformat(),
         "asked_by": asked_by,
         "purpose": purpose,
@@ -114,10 +140,6 @@ def _batch_head(
         "as_of": as_of.isoformat(),
         "pack_version": pack_version,
     }
-    batch = {"otherwise": {"outcome": otherwise[0], "measures": otherwise[1]}, "answers": []}
-    dumps = json.dumps
-    text = dumps(fields, ensure_ascii=False, separators=(",", ":"))[:-1]
-    return text + ',"batch":' + dumps(batch, ensure_ascii=False, separators=(",", ":"))[:-2]
 
 
 @lru_cache(maxsize=4096)
@@ -150,15 +172,15 @@ def render_batch(
     each distinct answer other than `otherwise`, its outcome, measures and the positions in
     that array of the subjects that got it. `expand` turns the line back into the lines one
     check per subject would have written, which is what every reader sees."""
-    fields: dict[str, object] = {
-        "asked_at": at.isoformat(),
-        "asked_by": asked_by,
-        "purpose": purpose,
-        "audience": audience,
-        "action": action,
-        "as_of": as_of.isoformat(),
-        "pack_version": pack_version,
-    }
+    fields = _batch_fields(
+        at=at,
+        asked_by=asked_by,
+        purpose=purpose,
+        audience=audience,
+        action=action,
+        as_of=as_of,
+        pack_version=pack_version,
+    )
     batch = {
         "otherwise": {"outcome": otherwise[0], "measures": otherwise[1]},
         "answers": [{"outcome": o, "measures": m, "at": where} for o, m, where in answers],
