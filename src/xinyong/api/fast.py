@@ -21,6 +21,7 @@ route; if the log fails, the answer is the problem the route would give (`xinyon
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -44,7 +45,7 @@ _BEARER = b"Bearer "
 _JSON = b"application/json"
 
 
-class FastPost:
+class FastPost(ABC):
     """ASGI middleware over one `POST` route (`path`): the ordinary request — JSON, a bearer
     key, a body read whole — is offered to `_answer`; whatever it does not answer (and every
     other request) goes on to the app, the body replayed as it came."""
@@ -72,9 +73,9 @@ class FastPost:
             return
         await self.app(scope, replay(body, rest, receive), send)
 
+    @abstractmethod
     async def _answer(self, scope: Scope, auth: bytes, body: bytes, send: Send) -> bool:
         """Answer the request, or return False having sent nothing and logged nothing."""
-        raise NotImplementedError
 
 
 class FastChecks(FastPost):
