@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from xinyong.domain.results import Results
     from xinyong.domain.workflow import NewStep, Step
     from xinyong.dueprocess import DueProcess
+    from xinyong.keyanchor import LedgerKeyAnchor
     from xinyong.queries import Changes, SubjectFile
     from xinyong.storage.apikeys import ApiKeyStore
     from xinyong.storage.base import LedgerStore, VerifyReport
@@ -273,6 +274,10 @@ class Workspace:
             return
         self._held = open_store(self.settings)
         try:
+            # the key file's anchor, read now: later reads happen where the ledger's lock may
+            # not be taken (keyanchor.py)
+            self.key_anchor.load(self._held)
+            self.key_anchor.flush()
             yield
         finally:
             store, self._held = self._held, None
@@ -576,7 +581,22 @@ class Workspace:
             s.path(s.api_keys_file),
             signer=lambda body: sign_body(body, signing, origin),
             opener=lambda text, source: open_body(text, public, origin, source),
+            anchor=self.key_anchor,
         )
+
+    @cached_property
+    def key_anchor(self) -> LedgerKeyAnchor:
+        """The key file's generations, anchored in the ledger (`keyanchor.py`)."""
+        from xinyong.keyanchor import LedgerKeyAnchor
+
+        return LedgerKeyAnchor(self)
+
+    def revoke_api_key(self, key_id: str, now: datetime) -> ApiKey:
+        """Revoke an API key; the key file's new generation is anchored before this returns
+        (a server calls this holding the ledger's lock)."""
+        key = self.api_keys.revoke(key_id, now)
+        self.key_anchor.flush()
+        return key
 
     def create_api_key(
         self,
@@ -630,9 +650,11 @@ class Workspace:
                 "an API key must expire in the future",
                 errors=[{"field": "expires_at", "reason": "in the past"}],
             )
-        return self.api_keys.create(
+        created = self.api_keys.create(
             name=name.strip(), role=role, scope=scope, now=now, expires_at=expires_at
         )
+        self.key_anchor.flush()
+        return created
 
     def submit(
         self, path: Path, *, fmt: InputFormat | None = None, scope: Scope | None = None

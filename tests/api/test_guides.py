@@ -149,7 +149,7 @@ def test_the_guides_run_in_order(server: dict[str, str]) -> None:
     assert '"purpose":"ticket sale"' in checks
     assert '"case":"OBJ-2026-0001"' in objection and '"state":"filed"' in objection
     assert (
-        '"record_seq":2,' in objection
+        '"record_seq":11,' in objection
         and '"record_type":"court.enforcement.dishonesty_' in objection
     )
     assert '"review_by":"2026-12-07"' in mine and '"remedy":"the authority decides by' in mine

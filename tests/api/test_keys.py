@@ -170,7 +170,9 @@ def _reseal_with_another_key(raw: dict[str, object]) -> None:
     keys = raw["keys"]
     assert isinstance(keys, list)
     keys[0]["role"] = "admin"
-    raw["seal"] = sign_body(seal_body(keys), Ed25519PrivateKey.generate(), "xinyong-ledger")
+    body = seal_body(int(str(raw["generation"])) + 1, keys)
+    raw["generation"] = int(str(raw["generation"])) + 1
+    raw["seal"] = sign_body(body, Ed25519PrivateKey.generate(), "xinyong-ledger")
 
 
 @pytest.mark.parametrize(
@@ -182,9 +184,10 @@ def _reseal_with_another_key(raw: dict[str, object]) -> None:
         lambda raw: raw["keys"][0]["scope"].update(actions=["procurement.bid"]),
         _own_key,  # add a key whose secret the attacker knows
         lambda raw: raw.pop("seal"),  # drop the seal
+        lambda raw: raw.update(generation=raw["generation"] + 5),  # outrun the anchor
         _reseal_with_another_key,  # seal with a key of the attacker's own
     ],
-    ids=["role", "unrevoke", "expiry", "scope", "own key", "no seal", "other key"],
+    ids=["role", "unrevoke", "expiry", "scope", "own key", "no seal", "generation", "other key"],
 )
 def test_an_edited_key_file_is_refused(workspace: Workspace, attack: object) -> None:
     """The key file is sealed by the log's key, which lives outside the workspace: whoever can

@@ -55,6 +55,7 @@ class _Serialise:
     def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
         self.app = app
         self.lock = workspace.serial
+        self.anchor = workspace.key_anchor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in CONCURRENT:
@@ -62,7 +63,13 @@ class _Serialise:
             return
         await anyio.to_thread.run_sync(self.lock.acquire)
         try:
+            # a key file generation seen where the ledger could not be written (keyanchor.py):
+            # anchored by the first request that may write it, before and after its own work
+            if self.anchor.pending():
+                await anyio.to_thread.run_sync(self.anchor.flush)
             await self.app(scope, receive, send)
+            if self.anchor.pending():
+                await anyio.to_thread.run_sync(self.anchor.flush)
         finally:
             self.lock.release()
 

@@ -470,8 +470,24 @@ def keys_revoke(
     """Revoke an API key: it stops working at the server's next request."""
     from datetime import UTC
 
-    key = Workspace.open(workspace).api_keys.revoke(key_id, datetime.now(UTC))
+    key = Workspace.open(workspace).revoke_api_key(key_id, datetime.now(UTC))
     render.keys([key])
+
+
+@keys_app.command("reset")
+def keys_reset(
+    workspace: WorkspaceOpt = Path("."),
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: every API key is removed.")] = False,
+) -> None:
+    """Start a new, empty key file: after the old one was refused as rolled back or missing.
+    Every key is gone (create them again); the new file's generation is anchored in the ledger."""
+    if not yes:
+        raise typer.BadParameter("every API key would be removed: confirm with --yes")
+    ws = Workspace.open(workspace)
+    with ws.held():  # the ledger's anchor must be read: refused while a server holds it
+        generation = ws.api_keys.reset()
+        ws.key_anchor.flush()
+    typer.echo(f"new key file: generation {generation.number}, no keys")
 
 
 def main() -> None:

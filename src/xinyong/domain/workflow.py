@@ -45,6 +45,8 @@ class StepType(StrEnum):
     # governance: the two-person rule on the pack in force
     pack_approval = "pack.approval"
     pack_activation = "pack.activation"
+    # the API key file's generations, anchored so an older copy of the file is refused
+    keys_generation = "keys.generation"
     # notice before listing
     notice_issued = "notice.issued"
     notice_served = "notice.served"
@@ -67,7 +69,9 @@ class StepType(StrEnum):
 
 
 #: Step types that concern no subject: their entries leave the three subject columns absent.
-SUBJECT_LESS: frozenset[StepType] = frozenset({StepType.pack_approval, StepType.pack_activation})
+SUBJECT_LESS: frozenset[StepType] = frozenset(
+    {StepType.pack_approval, StepType.pack_activation, StepType.keys_generation}
+)
 
 
 def step_type(name: str) -> StepType:

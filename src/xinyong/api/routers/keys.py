@@ -72,4 +72,4 @@ def revoke_key(
     key: Admin,
     ws: Ws,
 ) -> KeyOut:
-    return key_out(ws.api_keys.revoke(key_id, datetime.now(UTC)))
+    return key_out(ws.revoke_api_key(key_id, datetime.now(UTC)))
