@@ -388,10 +388,13 @@ def _keys_compiled(
     keys: SubjectKeys,
     keys64: npt.NDArray[np.uint64],
     stride: int = 18,
+    one_block: bool = True,
 ) -> list[int]:
     """The compiled pass (`_keyloop.key_rows`) over the plain rows (in `text`, one every
     `stride` characters), split over the cores: keys what it accepts, returns the rows left to
-    the schemes' own checks."""
+    the schemes' own checks. `one_block`: the HMAC's inner message ends in one block, hashed
+    by `SHA256_Transform` (where the prefix leaves room; False: `Update`/`Final`, as tests
+    compare)."""
     import numpy as np
 
     from xinyong.domain._keyloop import FIRM, PERSON
@@ -401,6 +404,7 @@ def _keys_compiled(
     skip = np.zeros(0, dtype=np.uint8) if listed is None else listed.astype(np.uint8)
     rid_prefix, uscc_prefix = f"{rid.name}:".encode(), f"{uscc.name}:".encode()
     inner, outer = pseudobatch.hmac_states(key, rid_prefix)
+    inner_block = _inner_block(rid_prefix) if one_block else np.zeros(0, dtype=np.uint8)
     block = np.zeros(128, dtype=np.uint8)
     block[: len(uscc_prefix)] = np.frombuffer(uscc_prefix, dtype=np.uint8)
     kind = np.empty(m, dtype=np.int8)
@@ -413,6 +417,8 @@ def _keys_compiled(
         *_loop_tables(),
         inner,
         outer,
+        inner_block,
+        len(rid_prefix) % 64,
         block,
         len(uscc_prefix),
         kind,
@@ -433,6 +439,23 @@ def _keys_compiled(
         keys.add_group(plain[at], uscc_prefix, upper, at)
     rest: list[int] = plain[kind == 0].tolist()
     return rest
+
+
+@cache
+def _inner_block(prefix: bytes) -> npt.NDArray[np.uint8]:
+    """The last block of the HMAC's inner message `ipad-block + prefix + row` (18 bytes), padded
+    as SHA-256 pads it, the row left as zeros at `len(prefix) % 64`; empty when the prefix's
+    tail, the row and the padding do not fit one block (`key_rows` then buffers as OpenSSL
+    does)."""
+    import numpy as np
+
+    tail = len(prefix) % 64
+    if tail + 18 + 9 > 64:
+        return np.zeros(0, dtype=np.uint8)
+    size = 64 + len(prefix) + 18
+    block = prefix[len(prefix) - tail :] + bytes(18) + b"\x80"
+    block += bytes(56 - len(block)) + (8 * size).to_bytes(8, "big")
+    return np.frombuffer(block, dtype=np.uint8).copy()
 
 
 @cache
@@ -487,18 +510,22 @@ def _agrees(loop: Any) -> bool:
     plain = np.arange(len(idents), dtype=np.int64)
     key = bytes(range(32))
     keys, keys64 = SubjectKeys(len(idents)), np.zeros(len(idents), dtype=np.uint64)
-    _keys_compiled(
-        loop,
-        rid,
-        uscc,
-        text,
-        plain,
-        listed=None,
-        today=date(2026, 1, 1),
-        key=key,
-        keys=keys,
-        keys64=keys64,
-    )
+    try:
+        _keys_compiled(
+            loop,
+            rid,
+            uscc,
+            text,
+            plain,
+            listed=None,
+            today=date(2026, 1, 1),
+            key=key,
+            keys=keys,
+            keys64=keys64,
+        )
+    except Exception as exc:  # a loop that cannot link (a libcrypto without a symbol)
+        log.warning("compiled_keys_unusable", reason=str(exc))
+        return False
     want = subject_keys_slow(schemes, idents, key)
     if list(keys) != list(want.keys) or keys64.tolist() != want.keys64.tolist():
         return False
