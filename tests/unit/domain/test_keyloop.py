@@ -237,7 +237,7 @@ def test_the_one_block_hmac_is_hmac_for_any_prefix(size: int, seed: int, key: by
     rid = ResidentIdScheme(as_of=TODAY)
     rid.name = "r" * size
     rng = random.Random(seed)
-    idents = _people(rng, 5) + [generate_uscc(rng)]
+    idents = [*_people(rng, 5), generate_uscc(rng)]
     n = len(idents)
     found = []
     for one_block in (True, False):
