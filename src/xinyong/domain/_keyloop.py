@@ -145,12 +145,14 @@ def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
     upper: Any,
     hexes: Any,
     keys64: Any,
+    nul: Any,
 ) -> None:  # pragma: no cover
     """Rows `lo`..`hi` of `src` (18 ASCII bytes a row, one every `stride` bytes): `kind`
     (PERSON, FIRM or 0), `upper` (the upper-cased bytes), and for a person `hexes` (the
     pseudonym's 64 hex digits) and `keys64`, for a firm `keys64` (BLAKE2b of
     `firm_block[:firm_prefix]` + the row).
-    `skip` (empty, or a flag a row) sends a row to the schemes' own checks.
+    `skip` (empty, or a flag a row) sends a row to the schemes' own checks; `nul[0]` is set
+    to 1 when a row holds a NUL byte (neither scheme accepts it).
     The HMAC: with `inner_block` (64 bytes: the inner message's last block, padded, the row's
     18 bytes to go at `block_at`) two `SHA256_Transform`s from the states' words; with it
     empty, `SHA256_Update`/`Final` from the whole states."""
@@ -176,6 +178,8 @@ def key_rows(  # noqa: PLR0917 - numba takes no keyword-only parameters
             c = src[stride * i + j]
             if c >= 97 and c <= 122:
                 c -= 32
+            elif c == 0:
+                nul[0] = 1
             row[j] = c
             upper[i, j] = c
         # resident ID (GB 11643): 17 digits and a digit or X
@@ -320,28 +324,30 @@ def equal_keys(  # noqa: PLR0917 - numba takes no keyword-only parameters
     start: Any,
     values: Any,
     same: Any,
+    lo: int,
+    hi: int,
 ) -> None:  # pragma: no cover
-    """same[j] for the keys `asked[j]` of group `g`: whether the key (`start`, then row `at` of
-    `values`) is the byte string `text[offsets[rows[j]]:offsets[rows[j] + 1]]`."""
+    """same[j] for the keys `asked[j]` (j in lo..hi) of group `g`: whether the key (`start`,
+    then row `at` of `values`) is the byte string `text[offsets[rows[j]]:offsets[rows[j] + 1]]`."""
     head = start.size
     size = values.shape[1]
-    for j in range(asked.size):
+    for j in range(lo, hi):
         i = asked[j]
         if group[i] != g:
             continue
-        lo = np.int64(offsets[rows[j]])
-        if np.int64(offsets[rows[j] + 1]) - lo != head + size:
+        first = np.int64(offsets[rows[j]])
+        if np.int64(offsets[rows[j] + 1]) - first != head + size:
             same[j] = False
             continue
         ok = True
         for t in range(head):
-            if text[lo + t] != start[t]:
+            if text[first + t] != start[t]:
                 ok = False
                 break
         if ok:
             r = at[i]
             for t in range(size):
-                if text[lo + head + t] != values[r, t]:
+                if text[first + head + t] != values[r, t]:
                     ok = False
                     break
         same[j] = ok
