@@ -350,9 +350,17 @@ class HotPath:
         codes = np.zeros(len(keys64), dtype=np.uint8)
         verdict = np.full(len(keys64), -1, dtype=np.int64)
         if n:
-            at, codes = file.codes_of(keys64, column)
             verdicts: dict[int, Verdict] = {}
-            if file.has_duplicates:  # a collision run may hide a code behind a first allow
+            # a collision run may hide a code behind a first allow: looked at one by one
+            found = None if file.has_duplicates else file.answers_of(keys64, column)
+            if found is not None:  # compiled: rows, codes and the cells' verdicts at once
+                at, codes, verdict = found
+                check = np.flatnonzero(codes)
+                # the full key tells a 64-bit key shared with a subject not asked about apart
+                other = check[~_same_keys(file, at[check], subject_keys, check)]
+                codes[other], verdict[other] = 0, -1
+            elif file.has_duplicates:
+                at, codes = file.codes_of(keys64, column)
                 # `at` is 0 where no row holds the key: row 0 holds it or nothing does
                 hit = keys[at] == keys64
                 for i in np.flatnonzero(hit).tolist():
@@ -361,22 +369,25 @@ class HotPath:
                     if code:
                         verdict[i] = file.verdict_of(row, column)
             else:
+                at, codes = file.codes_of(keys64, column)
                 check = np.flatnonzero(codes)
                 rows = at[check]
                 cells = rows.astype(np.uint64) * np.uint64(file.width) + np.uint64(column)
                 # in order: each search starts where the last ended (the cells are many)
                 order = np.argsort(cells)
-                found = np.empty(len(cells), dtype=np.int64)
-                found[order] = file.cells.searchsorted(cells[order])
-                if len(found) and (
-                    found.max() >= len(file.cells) or (file.cells[found] != cells).any()
+                cell_at = np.empty(len(cells), dtype=np.int64)
+                cell_at[order] = file.cells.searchsorted(cells[order])
+                if len(cell_at) and (
+                    cell_at.max() >= len(file.cells) or (file.cells[cell_at] != cells).any()
                 ):
                     raise TamperDetected(f"hot decision file {file.path}: a cell has no verdict")
-                verdict[check] = file.cell_verdicts[found]
+                verdict[check] = file.cell_verdicts[cell_at]
                 # the full key tells a 64-bit key shared with a subject not asked about apart
                 other = check[~_same_keys(file, rows, subject_keys, check)]
                 codes[other], verdict[other] = 0, -1
-            for v in np.unique(verdict[verdict >= 0]).tolist():
+            given = verdict[verdict >= 0]
+            present = np.flatnonzero(np.bincount(given)) if len(given) else given
+            for v in present.tolist():
                 verdicts[v] = self.verdict(file, v)
         else:
             verdicts = {}

@@ -273,6 +273,7 @@ def test_a_batch_line_is_the_same_with_or_without_the_compiled_loops(
         assert not isinstance(found, list)
         monkeypatch.setattr(idbatch, "_compiled_pass", lambda: None)
         monkeypatch.setattr(hotfile, "_compiled_lookup", lambda: None)
+        monkeypatch.setattr(hotfile, "_compiled_answers", lambda: None)
     path = ws.settings.path(ws.settings.decision_log)
     lines = path.read_bytes().splitlines()
     assert len(lines) == 2

@@ -178,9 +178,14 @@ class SubjectKeys(Sequence[str | None]):
         group = self._group
         sizes = offsets[rows + 1].astype(np.int64) - offsets[rows].astype(np.int64)
         same = sizes == 0  # an invalid identifier's key is no string at all
+        at = self._at
         for g, (prefix, values) in enumerate(self._groups):
             start = np.frombuffer(prefix, dtype=np.uint8)
-            equal_keys(text, offsets, rows, asked, group, self._at, g, start, values, same)
+
+            def run(lo: int, hi: int, g: int = g, start: Any = start, values: Any = values) -> None:
+                equal_keys(text, offsets, rows, asked, group, at, g, start, values, same, lo, hi)
+
+            cores.split(run, len(asked))
         for j in np.flatnonzero(group[asked] == -2).tolist():
             a, b = int(offsets[rows[j]]), int(offsets[rows[j] + 1])
             same[j] = text[a:b].tobytes() == self._other[int(asked[j])].encode("utf-8")
@@ -285,8 +290,11 @@ def scheme_of(schemes: SchemeRegistry, identifier: str) -> IdentifierScheme | Id
     return IdentifierError("identifier", identifier, f"valid in several schemes ({names})")
 
 
-def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes) -> Keyed:
-    """Keys for `identifiers` (the vectorised pass, then one by one what it did not accept)."""
+def subject_keys(
+    schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes, *, joined: bool = True
+) -> Keyed:
+    """Keys for `identifiers` (the vectorised pass, then one by one what it did not accept).
+    `joined`: the compiled pass reads the identifiers joined by NUL (`_joined`)."""
     import numpy as np
 
     fast = _standard(schemes)
@@ -297,7 +305,7 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
     keys = SubjectKeys(n)
     keys64 = np.zeros(n, dtype=np.uint64)
     compiled = _compiled_pass() if n else None
-    text = _joined(identifiers) if compiled is not None else None
+    text = _joined(identifiers) if compiled is not None and joined else None
     if text is not None:
         plain, stride = np.arange(n, dtype=np.int64), 19
     else:
@@ -318,7 +326,7 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
     if len(plain) and uscc.accepted:
         listed = np.array([identifiers[i].upper() in uscc.accepted for i in plain.tolist()])
     if compiled is not None and len(plain):
-        rest = _keys_compiled(
+        found = _keys_compiled(
             compiled,
             rid,
             uscc,
@@ -331,6 +339,9 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
             keys64=keys64,
             stride=stride,
         )
+        if found is None:  # an identifier holds a NUL: the join told nothing of the lengths
+            return subject_keys(schemes, identifiers, key, joined=False)
+        rest = found
     elif len(plain):
         b = np.frombuffer(text.upper().encode("ascii"), dtype=np.uint8).reshape(-1, 18)
         is_rid, is_uscc = _checks(b, today)
@@ -364,13 +375,15 @@ def subject_keys(schemes: SchemeRegistry, identifiers: Sequence[str], key: bytes
 
 
 def _joined(identifiers: Sequence[str]) -> str | None:
-    """The identifiers joined by NUL when every one is 18 ASCII characters, else None: the
-    lengths checked without a pass of Python over the list (≈ 25 ns an identifier). The text
-    is 19n - 1 characters, holds n - 1 NULs and has one at every 19th place: those are then
-    the join's own, no identifier holds one, and each is the 18 characters between two."""
+    """The identifiers joined by NUL when they may all be 18 ASCII characters, else None: the
+    lengths checked without a pass of Python over the list (≈ 12 ns an identifier). The text
+    is 19n - 1 characters and has a NUL at every 19th place; if the 18 characters between
+    two hold no NUL (`key_rows` looks, in its pass over them, and says so), the text holds
+    n - 1 NULs: they are the join's own, no identifier holds one, and each is the 18
+    characters between two."""
     n = len(identifiers)
     text = "\0".join(identifiers)
-    if len(text) != 19 * n - 1 or text.count("\0") != n - 1 or not text.isascii():
+    if len(text) != 19 * n - 1 or not text.isascii():
         return None
     return text if text[18::19] == "\0" * (n - 1) else None
 
@@ -388,10 +401,14 @@ def _keys_compiled(
     keys: SubjectKeys,
     keys64: npt.NDArray[np.uint64],
     stride: int = 18,
-) -> list[int]:
+    one_block: bool = True,
+) -> list[int] | None:
     """The compiled pass (`_keyloop.key_rows`) over the plain rows (in `text`, one every
     `stride` characters), split over the cores: keys what it accepts, returns the rows left to
-    the schemes' own checks."""
+    the schemes' own checks. `one_block`: the HMAC's inner message ends in one block, hashed
+    by `SHA256_Transform` (where the prefix leaves room; False: `Update`/`Final`, as tests
+    compare). None when a row read at a stride other than 18 holds a NUL (`_joined`): the
+    rows are then not known to be the identifiers."""
     import numpy as np
 
     from xinyong.domain._keyloop import FIRM, PERSON
@@ -401,26 +418,33 @@ def _keys_compiled(
     skip = np.zeros(0, dtype=np.uint8) if listed is None else listed.astype(np.uint8)
     rid_prefix, uscc_prefix = f"{rid.name}:".encode(), f"{uscc.name}:".encode()
     inner, outer = pseudobatch.hmac_states(key, rid_prefix)
+    inner_block = _inner_block(rid_prefix) if one_block else np.zeros(0, dtype=np.uint8)
     block = np.zeros(128, dtype=np.uint8)
     block[: len(uscc_prefix)] = np.frombuffer(uscc_prefix, dtype=np.uint8)
     kind = np.empty(m, dtype=np.int8)
     upper = np.empty((m, 18), dtype=np.uint8)
     hexes = np.empty((m, 64), dtype=np.uint8)
     found = np.empty(m, dtype=np.uint64)
+    nul = np.zeros(1, dtype=np.uint8)
     args = (
         skip,
         today.year * 10_000 + today.month * 100 + today.day,
         *_loop_tables(),
         inner,
         outer,
+        inner_block,
+        len(rid_prefix) % 64,
         block,
         len(uscc_prefix),
         kind,
         upper,
         hexes,
         found,
+        nul,
     )
     cores.split(lambda lo, hi: loop(src, stride, lo, hi, *args), m)
+    if stride != 18 and nul[0]:
+        return None
     if m == len(keys64):
         keys64[:] = found
     else:
@@ -433,6 +457,23 @@ def _keys_compiled(
         keys.add_group(plain[at], uscc_prefix, upper, at)
     rest: list[int] = plain[kind == 0].tolist()
     return rest
+
+
+@cache
+def _inner_block(prefix: bytes) -> npt.NDArray[np.uint8]:
+    """The last block of the HMAC's inner message `ipad-block + prefix + row` (18 bytes), padded
+    as SHA-256 pads it, the row left as zeros at `len(prefix) % 64`; empty when the prefix's
+    tail, the row and the padding do not fit one block (`key_rows` then buffers as OpenSSL
+    does)."""
+    import numpy as np
+
+    tail = len(prefix) % 64
+    if tail + 18 + 9 > 64:
+        return np.zeros(0, dtype=np.uint8)
+    size = 64 + len(prefix) + 18
+    block = prefix[len(prefix) - tail :] + bytes(18) + b"\x80"
+    block += bytes(56 - len(block)) + (8 * size).to_bytes(8, "big")
+    return np.frombuffer(block, dtype=np.uint8).copy()
 
 
 @cache
@@ -487,18 +528,22 @@ def _agrees(loop: Any) -> bool:
     plain = np.arange(len(idents), dtype=np.int64)
     key = bytes(range(32))
     keys, keys64 = SubjectKeys(len(idents)), np.zeros(len(idents), dtype=np.uint64)
-    _keys_compiled(
-        loop,
-        rid,
-        uscc,
-        text,
-        plain,
-        listed=None,
-        today=date(2026, 1, 1),
-        key=key,
-        keys=keys,
-        keys64=keys64,
-    )
+    try:
+        _keys_compiled(
+            loop,
+            rid,
+            uscc,
+            text,
+            plain,
+            listed=None,
+            today=date(2026, 1, 1),
+            key=key,
+            keys=keys,
+            keys64=keys64,
+        )
+    except Exception as exc:  # a loop that cannot link (a libcrypto without a symbol)
+        log.warning("compiled_keys_unusable", reason=str(exc))
+        return False
     want = subject_keys_slow(schemes, idents, key)
     if list(keys) != list(want.keys) or keys64.tolist() != want.keys64.tolist():
         return False

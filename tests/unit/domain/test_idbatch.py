@@ -108,6 +108,13 @@ def test_lengths_told_from_the_nul_join(data: st.DataObject) -> None:
         assert idbatch._joined(idents) is None
         _same(idents)
     assert idbatch._joined(valid) == "\0".join(valid)
+    # NULs at every 19th place, but one is an identifier's: the join alone cannot tell, the
+    # compiled pass sees a NUL inside a row and the batch is keyed from the list as it is
+    for idents in ([valid[0] + "\0" + valid[1][:17], ""], [valid[0] + "\0", valid[1][:17]]):
+        assert idbatch._joined(idents) is not None
+        _same(idents)
+        keys = idbatch.subject_keys(SCHEMES, idents, KEY)
+        assert list(keys.keys) == [None, None] and set(keys.errors) == {0, 1}
 
 
 def test_a_large_batch_of_valid_identifiers_only() -> None:

@@ -225,3 +225,45 @@ def test_a_forked_child_gets_its_own_threads() -> None:
         os.waitpid(pid, 0)
         pytest.fail("the forked child's batch never finished")
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 140), st.integers(0, 2**32), st.binary(min_size=32, max_size=100))
+def test_the_one_block_hmac_is_hmac_for_any_prefix(size: int, seed: int, key: bytes) -> None:
+    """The HMAC by two `SHA256_Transform`s from the states' words equals `hmac` and the
+    `Update`/`Final` path, whatever the prefix's length (its tail, the row and the padding in
+    one block, or not: then the buffered path answers)."""
+    loop = _loop()
+    rid = ResidentIdScheme(as_of=TODAY)
+    rid.name = "r" * size
+    rng = random.Random(seed)
+    idents = [*_people(rng, 5), generate_uscc(rng)]
+    n = len(idents)
+    found = []
+    for one_block in (True, False):
+        keys, keys64 = idbatch.SubjectKeys(n), np.zeros(n, dtype=np.uint64)
+        rest = idbatch._keys_compiled(
+            loop,
+            rid,
+            USCC,
+            "".join(idents),
+            np.arange(n, dtype=np.int64),
+            listed=None,
+            today=TODAY,
+            key=key,
+            keys=keys,
+            keys64=keys64,
+            one_block=one_block,
+        )
+        found.append((rest, list(keys), keys64.tolist()))
+    assert found[0] == found[1]
+    prefix = rid.name.encode() + b":"
+    rest = found[0][0]  # a number valid in both schemes is left to the schemes
+    want = [
+        None
+        if i in rest
+        else prefix.decode() + "#" + hmac.digest(key, prefix + v.encode(), "sha256").hex()
+        for i, v in enumerate(idents[:5])
+    ]
+    assert found[0][1][:5] == want
+    assert found[0][2][:5] == [key64(k) if k else 0 for k in want]

@@ -28,7 +28,15 @@ class _Plain:
         return text
 
 
-def _file(tmp: Path, subjects: list[str], codes: np.ndarray | None = None) -> hotfile.HotFile:
+def _file(
+    tmp: Path,
+    subjects: list[str],
+    codes: np.ndarray | None = None,
+    *,
+    cells: np.ndarray | None = None,
+    cell_verdicts: np.ndarray | None = None,
+    verdicts: int = 0,
+) -> hotfile.HotFile:
     path = tmp / "x.hot"
     hotfile.write(
         path,
@@ -36,9 +44,9 @@ def _file(tmp: Path, subjects: list[str], codes: np.ndarray | None = None) -> ho
         actions=["a"] if codes is None else [f"a{j}" for j in range(codes.shape[1])],
         subjects=subjects,
         codes=np.zeros((len(subjects), 1), dtype=np.uint8) if codes is None else codes,
-        cells=np.zeros(0, dtype=np.uint64),
-        cell_verdicts=np.zeros(0, dtype=np.uint32),
-        verdicts=[],
+        cells=np.zeros(0, dtype=np.uint64) if cells is None else cells,
+        cell_verdicts=np.zeros(0, dtype=np.uint32) if cell_verdicts is None else cell_verdicts,
+        verdicts=[b"{}"] * verdicts,
         signer=_Plain(),
     )
     return hotfile.HotFile(path, _Plain())
@@ -95,6 +103,85 @@ def test_codes_of_is_searchsorted_and_a_gather(
         for rows, got in found:
             assert rows.tolist() == want_at.tolist()
             assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(st.integers(1, 3000), st.integers(1, 40), st.floats(0.0, 1.0)),
+    st.integers(0, 2**32),
+    st.integers(1, 64),
+)
+def test_answers_of_is_codes_of_and_a_search_of_the_cells(
+    tmp_path_factory: object, shape: tuple[int, int, float], seed: int, spread: int
+) -> None:
+    """The compiled lookup with its tail: rows and codes as `codes_of` finds them, and where a
+    code is not 0 the verdict of the cell `row * width + column`, as a search of every cell
+    finds it (any number of actions, cells sparse or dense); -1 where the code is 0."""
+    import xinyong.storage.hotfile as module
+
+    n, width, density = shape
+    if module._compiled_answers() is None:
+        return  # without numba: decide_many's numpy tail answers (test_hotpath)
+    tmp = tmp_path_factory.mktemp("hot")  # type: ignore[attr-defined]
+    rng = np.random.default_rng(seed)
+    codes = (rng.random((n, width)) < density).astype(np.uint8) * rng.integers(
+        1, 4, size=(n, width), dtype=np.uint8
+    )
+    cells = np.flatnonzero(codes.ravel()).astype(np.uint64)
+    file = _file(
+        tmp,
+        [f"s:{i}" for i in range(n)],
+        codes,
+        cells=cells,
+        cell_verdicts=rng.integers(0, 50, size=len(cells), dtype=np.uint32),
+        verdicts=50,
+    )
+    keys = np.asarray(file.keys)
+    asked = rng.integers(0, 2**64 - 1, size=6_000, dtype=np.uint64, endpoint=True)
+    asked >>= np.uint64(rng.integers(0, spread))
+    asked[:3_000] = keys[rng.integers(0, n, size=3_000)]
+    asked[-2:] = [0, 2**64 - 1]
+    stored_cells, stored_verdicts = np.asarray(file.cells), np.asarray(file.cell_verdicts)
+    for column in {0, width - 1, int(rng.integers(0, width))}:
+        found = file.answers_of(asked, column)
+        assert found is not None
+        at, got, verdict = found
+        want_at, want = file.codes_of(asked, column)
+        assert at.tolist() == want_at.tolist() and got.tolist() == want.tolist()
+        want_verdict = np.full(len(asked), -1, dtype=np.int64)
+        check = np.flatnonzero(want)
+        where = stored_cells.searchsorted(
+            want_at[check].astype(np.uint64) * np.uint64(width) + np.uint64(column)
+        )
+        want_verdict[check] = stored_verdicts[where]
+        assert verdict.tolist() == want_verdict.tolist()
+
+
+def test_a_code_without_its_cell_is_caught(tmp_path: Path) -> None:
+    """A file whose code says "has a verdict" but whose cells hold none for it lies: the
+    compiled lookup says so as the numpy one does."""
+    import pytest
+
+    import xinyong.storage.hotfile as module
+    from xinyong.errors import TamperDetected
+
+    if module._compiled_answers() is None:
+        return
+    codes = np.array([[0, 2], [1, 0], [3, 3]], dtype=np.uint8)
+    cells = np.array([1, 2, 4], dtype=np.uint64)  # row 2, column 1 (cell 5) has none
+    file = _file(
+        tmp_path,
+        ["s:0", "s:1", "s:2"],
+        codes,
+        cells=cells,
+        cell_verdicts=np.array([0, 1, 2], dtype=np.uint32),
+        verdicts=3,
+    )
+    row = {file.full_key(r): r for r in range(3)}
+    asked = np.asarray(file.keys)[[row["s:2"]]]
+    assert file.answers_of(asked, 0) is not None
+    with pytest.raises(TamperDetected):
+        file.answers_of(asked, 1)
 
 
 def test_locate_with_equal_keys(tmp_path: Path, monkeypatch: object) -> None:
