@@ -460,7 +460,7 @@ class Workspace:
         """The scheme `identifier` is valid in: the one named, or the only one it fits."""
         if scheme is not None:
             return self.schemes.get(scheme)
-        fits = [s for s in self.schemes if s.problem(s.normalise(identifier)) is None]
+        fits = [s for s in self.schemes if s.fits(s.normalise(identifier))]
         if len(fits) == 1:
             return fits[0]
         if not fits:

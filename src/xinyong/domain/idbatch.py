@@ -280,7 +280,7 @@ class Keyed:
 def scheme_of(schemes: SchemeRegistry, identifier: str) -> IdentifierScheme | IdentifierError:
     """The one scheme `identifier` is valid in, else its `IdentifierError` (as
     `Workspace.find_scheme` says it)."""
-    fits = [s for s in schemes if s.problem(s.normalise(identifier)) is None]
+    fits = [s for s in schemes if s.fits(s.normalise(identifier))]
     if len(fits) == 1:
         return fits[0]
     if not fits:

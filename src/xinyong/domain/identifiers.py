@@ -12,6 +12,7 @@ column that is already normalised (see `xinyong.ingest.identifier_sql.normalise_
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 import string
 from abc import ABC, abstractmethod
@@ -58,6 +59,11 @@ _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _ORG_ALPHABET = string.digits + string.ascii_uppercase  # GB 11714 values: 0-9, A=10 … Z=35
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CHECKS = "0123456789X0"  # indexed by 11 − (Σ mod 11), which is 1…11
+# `fits`: a whole well-formed value in one match, the check characters from lookup tables
+_USCC_SHAPE = re.compile(f"{_USCC_CLASS}{{2}}[0-9]{{6}}{_USCC_CLASS}{{10}}")
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_ORG_VALUE = {ch: i for i, ch in enumerate(_ORG_ALPHABET)}
+_RESIDENT_SHAPE = re.compile("[0-9]{17}[0-9X]")
 _RID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _RID_CHECKS = "10X98765432"
 #: A holder older than this on the day of a check is implausible: `warning()` says so, but the
@@ -254,6 +260,12 @@ class IdentifierScheme(ABC):
     def problem(self, value: str) -> str | None:
         """None if `value` (normalised first) is valid, else exactly what is wrong."""
 
+    def fits(self, normalised: str) -> bool:
+        """`problem(normalised) is None` for a value already normalised: what `find_scheme`
+        asks of every scheme for each identifier without one, where the reason a value does
+        not fit is not wanted (a scheme may answer without working it out)."""
+        return self.problem(normalised) is None
+
     def validate(self, value: str) -> str:
         """The normalised value, or raise `IdentifierError` with the reason.
 
@@ -348,6 +360,19 @@ class UsccScheme(IdentifierScheme):
             return f"check character should be {check}, got {v[17]}"
         return None
 
+    def fits(self, normalised: str) -> bool:
+        v = normalised
+        if v in self.accepted:
+            return True
+        if _USCC_SHAPE.fullmatch(v) is None:
+            return False
+        value = _ORG_VALUE.__getitem__
+        org = sum(map(operator.mul, map(value, v[8:16]), _ORG_WEIGHTS))
+        if _ORG_CHECKS[11 - org % 11] != v[16]:
+            return False
+        total = sum(map(operator.mul, map(_USCC_VALUE.__getitem__, v[:17]), _USCC_WEIGHTS))
+        return USCC_ALPHABET[-total % 31] == v[17]
+
     def sql_problem(self, column: str) -> str:
         col = _col(column)
         # Lane values carry +48 (ASCII '0'); char 17's strpos() is 1-based: constants fold both.
@@ -436,6 +461,16 @@ class ResidentIdScheme(IdentifierScheme):
         if (check := resident_id_check(v[:17])) != v[17]:
             return f"check character should be {check}, got {v[17]}"
         return None
+
+    def fits(self, normalised: str) -> bool:
+        v = normalised
+        if _RESIDENT_SHAPE.fullmatch(v) is None or v[:6] not in _division_code_set():
+            return False
+        try:
+            born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+        except ValueError:
+            return False
+        return born <= self._today() and resident_id_check(v[:17]) == v[17]
 
     def warning(self, value: str) -> str | None:
         """A note on a *valid* number whose holder would be implausibly old; never a refusal.

@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 from tests.strategies import (
+    near_misses,
     resident_id_allowed,
     resident_ids,
     substituted,
@@ -447,3 +448,34 @@ def test_check_helpers_refuse_bad_input() -> None:
         uscc_check("9135")
     with pytest.raises(ValueError, match="17 digits"):
         resident_id_check("1101051949123100X")
+
+
+_FITS_SCHEMES = (USCC, UsccScheme(accepted=["91350203M0001QAY9B"]), RID, ResidentIdScheme())
+
+
+@given(
+    st.one_of(
+        near_misses(usccs(), USCC_ALPHABET + "IOSVZ0ｍ x"),
+        near_misses(resident_ids(), "0123456789X5Aａ "),
+        st.text(alphabet=USCC_ALPHABET + "X", min_size=16, max_size=19),
+        st.sampled_from(["91350203M0001QAY9B", "91350100M000100Y43", "11010519491231002X"]),
+    )
+)
+def test_fits_says_what_problem_says(value: str) -> None:
+    # `find_scheme` asks `fits` of every scheme for every check: a value must fit exactly when
+    # `problem` finds nothing wrong with it, whatever the shortcut taken
+    for scheme in _FITS_SCHEMES:
+        assert scheme.fits(scheme.normalise(value)) == (scheme.problem(value) is None), scheme
+
+
+def test_fits_refuses_what_only_one_check_refuses() -> None:
+    good = "91350100M000100Y43"
+    assert USCC.fits(good)
+    assert not USCC.fits(good[:16] + "5" + good[17])  # the organisation check character
+    assert not USCC.fits(good[:17] + "4")  # the code's check character
+    assert not USCC.fits("9135010AM000100Y43")  # a letter among the division digits
+    assert RID.fits("11010519491231002X")
+    assert not RID.fits("110105194912310025")  # check character
+    assert not RID.fits("110105194902300020")  # 30 February, with its check character
+    assert not RID.fits("990105194912310023")  # no such division, with its check character
+    assert not ResidentIdScheme(as_of=date(1949, 12, 30)).fits("11010519491231002X")  # unborn
