@@ -11,8 +11,9 @@ The pipeline (see README.md beside this file):
 5. Accepted rows are appended in batches of at most `batch_rows`, each batch all in or all out
    with its own signed checkpoint. A crash between batches leaves a consistent ledger; re-running
    the same file skips what was committed (idempotency key) and appends the rest in the same
-   order. Batches end where the ledger's size is a multiple of the store's `append_alignment`
-   (`batch_bounds`), which for DuckDB saves rewriting every row at the next checkpoint.
+   order. Every batch but the last is a whole number of the store's `append_alignment` rows
+   (`batch_bounds`, counted from the file's first accepted row), which for DuckDB saves
+   rewriting rows at the next checkpoint.
 """
 
 from __future__ import annotations
@@ -117,7 +118,11 @@ def ingest_file(
         batches = 0
         total = accepted.num_rows
         report("append", 0, total)
-        bounds = batch_bounds(store.size(), total, batch_rows, store.append_alignment)
+        # Units counted from this file's first row, not from the ledger's size: a top-up of
+        # the ledger's last, partial row group (entry 0 alone after `init`) is merged with it
+        # by DuckDB's next checkpoint (≈ 0.3 CPU-s at close after a 1M-row ingest), whereas a
+        # partial row group followed by whole ones is left as it is.
+        bounds = batch_bounds(0, total, batch_rows, store.append_alignment)
         for start, stop in bounds:
             store.append(accepted.slice(start, stop - start), datetime.now(UTC))
             batches += 1

@@ -522,7 +522,8 @@ class DuckDBLedger(StoredTree):
         received_us = epoch_us(received_at)
         rows = chunked(
             batch.select(list(BATCH_COLUMN_NAMES)).append_column(ROW, row_numbers(batch.num_rows)),
-            row_group_cuts(self.size(), batch.num_rows, self.append_alignment),
+            # whole row groups from the batch's first row: see `ingest.pipeline` (why not topped up)
+            row_group_cuts(0, batch.num_rows, self.append_alignment),
         )
         con = self._con
         con.register(BATCH_VIEW, rows)
