@@ -86,11 +86,9 @@ class KeyAnchor(Protocol):
 
     def floor(self) -> Generation | None:
         """The newest generation anchored or seen; an older file is a rollback."""
-        ...
 
     def sealed(self, generation: Generation) -> None:
         """`generation` is the file's now (read or written): anchor it, now or when it can."""
-        ...
 
 
 def hash_secret(secret: str) -> str:

@@ -197,7 +197,6 @@ INSERT_ENTRIES = f"INSERT INTO entries {BATCH_ENTRIES}"
 # What each new leaf hashes, with the INSERT's very casts: append hashes it with `hashlib`.
 BATCH_LEAF_INPUTS = f"SELECT seq, {LEAF_INPUT_SQL} AS leaf_input FROM ({BATCH_ENTRIES})"
 
-
 SELECT_ENTRIES = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries"
 
 

@@ -5,6 +5,7 @@ from its own database) and `close()`; the algorithms are `domain/merkle.py`'s.""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Self
 
 from xinyong.domain import merkle
@@ -17,20 +18,23 @@ if TYPE_CHECKING:
     from xinyong.storage.checkpoints import CheckpointStore
 
 
-class StoredTree:
+class StoredTree(ABC):
     checkpoints: CheckpointStore
     origin: str
 
+    @abstractmethod
     def size(self) -> int:
-        raise NotImplementedError
+        """The number of entries the store holds."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the store's database."""
 
+    @abstractmethod
     def _nodes(
         self, wanted: list[merkle.NodeId], table: str = "nodes"
     ) -> dict[merkle.NodeId, bytes]:
-        raise NotImplementedError
+        """The stored nodes asked for, from the store's own database."""
 
     def _refuse_unsigned_state(self) -> None:
         """After recovery: refuse to write on top of a ledger whose newest checkpoint does not
